@@ -1,0 +1,126 @@
+//! Chapter 01: the first app.
+//!
+//! One endpoint, `GET /`, and everything around it that a FastAPI user gets for free: an
+//! OpenAPI document with the app's metadata, Swagger UI at `/docs` and ReDoc at `/redoc`.
+
+use poem::Endpoint;
+use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
+use poem_openapi::{Object, OpenApi, OpenApiService, Tags};
+
+// ANCHOR: tags
+/// Groups of operations; each becomes a section of `/docs`.
+#[derive(Tags)]
+enum Tag {
+    /// Greetings from the first endpoint.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/first-steps/")]
+    Hello,
+    /// What the service says about itself.
+    #[oai(external_docs = "https://spec.openapis.org/oas/v3.0.3#info-object")]
+    About,
+}
+// ANCHOR_END: tags
+
+// ANCHOR: message
+/// A greeting.
+#[derive(Object)]
+#[oai(example)]
+struct Message {
+    /// The greeting itself.
+    message: String,
+}
+
+impl Example for Message {
+    fn example() -> Self {
+        Message {
+            message: "Hello World".to_owned(),
+        }
+    }
+}
+// ANCHOR_END: message
+
+// ANCHOR: about
+/// The service's name and version, as the OpenAPI document gives them.
+#[derive(Object)]
+struct About {
+    /// The document's `info.title`.
+    title: String,
+    /// The document's `info.version`.
+    version: String,
+}
+// ANCHOR_END: about
+
+// ANCHOR: api
+/// The operations of this chapter.
+struct Api;
+
+#[OpenApi]
+impl Api {
+    /// Say hello
+    ///
+    /// The first endpoint of the workbook: it answers every `GET /` with the same greeting.
+    #[oai(path = "/", method = "get", tag = "Tag::Hello")]
+    async fn root(&self) -> Json<Message> {
+        Json(Message {
+            message: "Hello World".to_owned(),
+        })
+    }
+}
+// ANCHOR_END: api
+
+// ANCHOR: about_endpoint
+/// Exercise 1's solution: a second endpoint.
+struct AboutApi;
+
+#[OpenApi]
+impl AboutApi {
+    /// About this service
+    ///
+    /// The title and version of the service, the same ones the OpenAPI document shows.
+    #[oai(path = "/about", method = "get", tag = "Tag::About")]
+    async fn about(&self) -> Json<About> {
+        Json(About {
+            title: TITLE.to_owned(),
+            version: VERSION.to_owned(),
+        })
+    }
+}
+// ANCHOR_END: about_endpoint
+
+// ANCHOR: metadata
+const TITLE: &str = "Hello World";
+const VERSION: &str = "1.0.0";
+
+const DESCRIPTION: &str = "\
+The first service of the **Poem API Workbook**. 🚀
+
+It says hello, and shows what every later chapter has:
+
+* an **OpenAPI document** at `/openapi.json`;
+* **Swagger UI** at `/docs`, to try each operation;
+* **ReDoc** at `/redoc`, to read them.";
+
+/// The OpenAPI service: the operations and the document's metadata.
+fn api() -> OpenApiService<kit::FastapiErrors<(Api, AboutApi)>, ()> {
+    OpenApiService::new(kit::FastapiErrors((Api, AboutApi)), TITLE, VERSION)
+        .description(DESCRIPTION)
+        .terms_of_service("https://example.com/terms/")
+        .contact(
+            poem_openapi::ContactObject::new()
+                .name("Poem API Workbook")
+                .url("https://example.com/workbook/contact/")
+                .email("workbook@example.com"),
+        )
+        .license(
+            poem_openapi::LicenseObject::new("Apache 2.0")
+                .url("https://www.apache.org/licenses/LICENSE-2.0.html"),
+        )
+}
+// ANCHOR_END: metadata
+
+// ANCHOR: app
+/// The whole app: the API, its docs pages where `docs` says, and the house conventions.
+pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
+    kit::mount(api(), docs)
+}
+// ANCHOR_END: app

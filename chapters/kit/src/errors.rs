@@ -1,0 +1,255 @@
+//! Every error answered as FastAPI answers it: JSON with a `detail` member.
+//!
+//! Errors come from three places, and each is caught where it is still known what it was:
+//! - inside an operation (bad input, an error the handler returns): [`crate::FastapiErrors`];
+//! - around the whole app (no such route, wrong method, a body over the limit, a panic):
+//!   [`Conventions`], the outermost layer that [`crate::mount`] puts on;
+//! - the shape of the answer is made in one place, [`detail`] and [`validation_error`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::StreamExt;
+use poem::error::{MethodNotAllowedError, NotFoundError};
+use poem::http::{Method, StatusCode, header};
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
+use serde_json::json;
+
+use crate::validation::Problem;
+
+/// Largest accepted request body, except for multipart uploads.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest accepted `multipart/form-data` request, all files included.
+pub const MULTIPART_LIMIT: usize = 10 * 1024 * 1024;
+
+/// `{"detail": message}` with `status`: the answer to an error a handler raises.
+pub fn detail(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = json!({ "detail": message.into() });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// FastAPI's answer to bad input: 422 and one entry per problem.
+pub fn validation_error(problems: Vec<Problem>) -> Response {
+    let body = json!({ "detail": problems });
+    Response::builder()
+        .status(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// The reason phrase FastAPI gives for a status it produces by itself.
+fn standard_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+        s if s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE => "Internal Server Error",
+        s => s.canonical_reason().unwrap_or("Error"),
+    }
+}
+
+/// The answer to an error that is not about the input.
+///
+/// A message the handler chose is kept (`{"detail": "Item not found"}`); an internal failure
+/// is logged and answered with nothing but `Internal Server Error`.
+pub fn error_response(err: poem::Error) -> Response {
+    if err.is::<NotFoundError>() || err.is::<MethodNotAllowedError>() || err.is::<BodyTooLarge>() {
+        let status = err.status();
+        return detail(status, standard_message(status));
+    }
+    let status = err.status();
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %err, "request failed");
+        return detail(status, standard_message(status));
+    }
+    let message = err.to_string();
+    let mut response = err.into_response();
+    if is_json_response(&response) {
+        return response;
+    }
+    response.set_body(json!({ "detail": message }).to_string());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn is_json_response(response: &Response) -> bool {
+    response.content_type().is_some_and(crate::inputs::is_json)
+}
+
+/// A request body went over its limit.
+#[derive(Debug, thiserror::Error)]
+#[error("request body is over the limit")]
+pub struct BodyTooLarge;
+
+impl poem::error::ResponseError for BodyTooLarge {
+    fn status(&self) -> StatusCode {
+        StatusCode::PAYLOAD_TOO_LARGE
+    }
+}
+
+/// The house conventions around a whole app: body limits, JSON bodies for the errors the
+/// router makes (404, 405 with `Allow`), and the same for anything that escaped a handler.
+#[derive(Debug, Clone, Default)]
+pub struct Conventions {
+    routes: Arc<Vec<RouteMethods>>,
+}
+
+/// The methods declared for one path template, for the `Allow` header of a 405.
+#[derive(Debug)]
+struct RouteMethods {
+    segments: Vec<String>,
+    methods: Vec<Method>,
+}
+
+impl Conventions {
+    /// Conventions for an app whose operations are declared at these paths.
+    pub fn new(paths: impl IntoIterator<Item = (String, Vec<Method>)>) -> Self {
+        let routes = paths
+            .into_iter()
+            .map(|(template, methods)| RouteMethods {
+                segments: template
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                methods,
+            })
+            .collect();
+        Self {
+            routes: Arc::new(routes),
+        }
+    }
+
+    /// `GET, HEAD` for a path whose best matching template declares `GET`.
+    fn allow(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let is_param = |s: &str| s.starts_with('{');
+        let best = self
+            .routes
+            .iter()
+            .filter(|r| {
+                r.segments.len() == segments.len()
+                    && r.segments
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| is_param(t) || t == s)
+            })
+            // The router prefers fixed segments over parameters, from the left.
+            .min_by_key(|r| r.segments.iter().map(|s| is_param(s)).collect::<Vec<_>>())?;
+        let mut names: Vec<&str> = best.methods.iter().map(Method::as_str).collect();
+        if best.methods.contains(&Method::GET) && !best.methods.contains(&Method::HEAD) {
+            names.push("HEAD");
+        }
+        Some(names.join(", "))
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for Conventions {
+    type Output = ConventionsEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ConventionsEndpoint {
+            inner,
+            conventions: self.clone(),
+        }
+    }
+}
+
+/// The endpoint made by [`Conventions`].
+#[derive(Debug)]
+pub struct ConventionsEndpoint<E> {
+    inner: E,
+    conventions: Conventions,
+}
+
+impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        let limit = body_limit(&req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Ok(error_response(BodyTooLarge.into()));
+        }
+        let over_limit = limit_body(&mut req, limit);
+        let path = req.uri().path().to_owned();
+
+        let result = self.inner.call(req).await;
+        if over_limit.load(Ordering::Relaxed) {
+            return Ok(error_response(BodyTooLarge.into()));
+        }
+        let mut response = match result {
+            Ok(output) => output.into_response(),
+            Err(err) => error_response(err),
+        };
+        let status = response.status();
+        if (status.is_client_error() || status.is_server_error()) && !is_json_response(&response) {
+            let mut json = detail(status, standard_message(status));
+            std::mem::swap(json.headers_mut(), response.headers_mut());
+            json.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            json.headers_mut().remove(header::CONTENT_LENGTH);
+            response = json;
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = self.conventions.allow(&path)
+            && let Ok(value) = header::HeaderValue::from_str(&allow)
+        {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        Ok(response)
+    }
+}
+
+fn body_limit(req: &Request) -> usize {
+    let multipart = req.content_type().is_some_and(|t| {
+        t.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    });
+    if multipart {
+        MULTIPART_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// Makes the body stop with an error past `limit` bytes, and returns a flag that says so.
+/// The rest of the body is never read.
+fn limit_body(req: &mut Request, limit: usize) -> Arc<AtomicBool> {
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if !has_body {
+        return over_limit;
+    }
+    let flag = over_limit.clone();
+    let mut seen = 0usize;
+    let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > limit {
+            flag.store(true, Ordering::Relaxed);
+            return Err(std::io::Error::other(BodyTooLarge));
+        }
+        Ok(chunk)
+    });
+    req.set_body(Body::from_bytes_stream(stream));
+    over_limit
+}
+
+/// The answer to a panic in a handler: a plain 500, the cause stays in the log.
+pub(crate) fn panic_response(_cause: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!("a handler panicked; see the panic message above");
+    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}

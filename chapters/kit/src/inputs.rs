@@ -1,0 +1,504 @@
+//! Bad input answered as FastAPI answers it: 422 and one entry per problem.
+//!
+//! [`FastapiErrors`] wraps an API before it is handed to `OpenApiService`. Each operation keeps
+//! its own description (parameters, where each comes from, the request body's schemas), so
+//! that when poem-openapi refuses a request, the operation can say exactly what was wrong and
+//! where, instead of poem-openapi's `400 failed to parse parameter`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use poem::http::{HeaderMap, Method, StatusCode, Uri, header};
+use poem::{Endpoint, EndpointExt, Request, Response};
+use poem_openapi::OpenApi;
+use poem_openapi::registry::{
+    MetaApi, MetaMediaType, MetaOperation, MetaParamIn, MetaSchemaRef, Registry,
+};
+use serde_json::{Value, json};
+
+use crate::errors::{detail, error_response};
+use crate::validation::{Checker, Loc, Problem};
+
+/// An API whose operations answer bad input with FastAPI's 422 body.
+///
+/// ```ignore
+/// let service = OpenApiService::new(FastapiErrors(Api), "My API", "1.0.0");
+/// ```
+#[derive(Debug, Clone)]
+pub struct FastapiErrors<A>(pub A);
+
+impl<A: OpenApi> OpenApi for FastapiErrors<A> {
+    fn meta() -> Vec<MetaApi> {
+        A::meta()
+    }
+
+    fn register(registry: &mut Registry) {
+        A::register(registry);
+    }
+
+    fn add_routes(
+        self,
+        route_table: &mut HashMap<String, HashMap<Method, poem::endpoint::BoxEndpoint<'static>>>,
+    ) {
+        let mut registry = Registry::new();
+        A::register(&mut registry);
+        let registry = Arc::new(registry);
+        let operations: Vec<(String, MetaOperation)> = A::meta()
+            .into_iter()
+            .flat_map(|api| api.paths)
+            .flat_map(|path| {
+                let template = path.path;
+                path.operations
+                    .into_iter()
+                    .map(move |op| (template.clone(), op))
+            })
+            .collect();
+
+        let mut inner = HashMap::new();
+        self.0.add_routes(&mut inner);
+        for (route, methods) in inner {
+            for (method, endpoint) in methods {
+                let spec = operations
+                    .iter()
+                    .find(|(template, op)| op.method == method && same_route(template, &route))
+                    .map(|(template, op)| OperationSpec::new(template, op, registry.clone()));
+                let endpoint = match spec {
+                    Some(spec) => checked(endpoint, Arc::new(spec)),
+                    None => endpoint,
+                };
+                route_table
+                    .entry(route.clone())
+                    .or_default()
+                    .insert(method, endpoint);
+            }
+        }
+    }
+}
+
+/// `/items/{item_id}` (the document's form) and `/items/:param0` (the router's form) name the
+/// same route when their fixed segments agree.
+fn same_route(template: &str, route: &str) -> bool {
+    let fixed = |segment: &str| !(segment.starts_with('{') || segment.starts_with(':'));
+    let a: Vec<_> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let b: Vec<_> = route.split('/').filter(|s| !s.is_empty()).collect();
+    a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(x, y)| fixed(x) == fixed(y) && (!fixed(x) || x == y))
+}
+
+fn checked(
+    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    spec: Arc<OperationSpec>,
+) -> poem::endpoint::BoxEndpoint<'static> {
+    endpoint
+        .around(move |inner, mut req| {
+            let spec = spec.clone();
+            async move {
+                let seen = Seen {
+                    uri: req.uri().clone(),
+                    headers: req.headers().clone(),
+                    body: spec.keep_body(&mut req).await?,
+                };
+                match inner.call(req).await {
+                    Ok(response) => Ok(response),
+                    Err(err) => Ok(spec.explain(err, &seen)),
+                }
+            }
+        })
+        .boxed()
+}
+
+/// What the request carried, kept to explain a refusal.
+struct Seen {
+    uri: Uri,
+    headers: HeaderMap,
+    body: Option<bytes::Bytes>,
+}
+
+/// One input parameter of an operation.
+struct Param {
+    name: String,
+    source: &'static str,
+    schema: MetaSchemaRef,
+    required: bool,
+}
+
+/// What an operation expects: its path template, parameters and body.
+struct OperationSpec {
+    segments: Vec<String>,
+    params: Vec<Param>,
+    body: Vec<(&'static str, MetaSchemaRef)>,
+    body_required: bool,
+    challenge: Option<&'static str>,
+    registry: Arc<Registry>,
+}
+
+impl OperationSpec {
+    fn new(template: &str, op: &MetaOperation, registry: Arc<Registry>) -> Self {
+        let segments = template
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        // FastAPI lists problems source by source: path, query, header, cookie.
+        let order = |source: &str| {
+            ["path", "query", "header", "cookie"]
+                .iter()
+                .position(|s| *s == source)
+        };
+        let mut params: Vec<Param> = op
+            .params
+            .iter()
+            .map(|p| Param {
+                name: p.name.clone(),
+                source: source_name(&p.in_type),
+                schema: p.schema.clone(),
+                required: p.required,
+            })
+            .collect();
+        params.sort_by_key(|p| order(p.source));
+        let (body, body_required) = match &op.request {
+            Some(request) => (
+                request
+                    .content
+                    .iter()
+                    .map(
+                        |MetaMediaType {
+                             content_type,
+                             schema,
+                         }| (*content_type, schema.clone()),
+                    )
+                    .collect(),
+                request.required,
+            ),
+            None => (Vec::new(), false),
+        };
+        let challenge = op
+            .security
+            .iter()
+            .flat_map(|requirement| requirement.keys())
+            .find_map(|name| registry.security_schemes.get(name))
+            .and_then(|scheme| match (scheme.ty, scheme.scheme) {
+                ("oauth2", _) | ("http", Some("bearer")) => Some("Bearer"),
+                ("http", Some("basic")) => Some("Basic"),
+                _ => None,
+            });
+        Self {
+            segments,
+            params,
+            body,
+            body_required,
+            challenge,
+            registry,
+        }
+    }
+
+    /// Reads a JSON or form body into memory (the body limit bounds it) so that it can be
+    /// checked again if the operation refuses it; other bodies stream through untouched.
+    async fn keep_body(&self, req: &mut Request) -> poem::Result<Option<bytes::Bytes>> {
+        let content_type = req.content_type().unwrap_or_default();
+        if !(is_json(content_type) || is_form(content_type)) || self.body.is_empty() {
+            return Ok(None);
+        }
+        let bytes = req.take_body().into_bytes().await?;
+        req.set_body(bytes.clone());
+        Ok(Some(bytes))
+    }
+
+    /// The answer to a request that the operation refused with `err`.
+    fn explain(&self, err: poem::Error, seen: &Seen) -> Response {
+        if err.is::<poem_openapi::error::AuthorizationError>() {
+            let mut response = detail(StatusCode::UNAUTHORIZED, "Not authenticated");
+            if let Some(challenge) = self.challenge {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static(challenge),
+                );
+            }
+            return response;
+        }
+        if !is_input_error(&err) {
+            return error_response(err);
+        }
+        let mut problems = self.problems(seen);
+        if problems.is_empty() {
+            problems.push(self.fallback(&err, seen));
+        }
+        crate::errors::validation_error(problems)
+    }
+
+    /// Every problem with the request's inputs, in FastAPI's order.
+    fn problems(&self, seen: &Seen) -> Vec<Problem> {
+        let mut checker = Checker::new(&self.registry);
+        for param in &self.params {
+            let loc = vec![Loc::from(param.source), Loc::Name(param.name.clone())];
+            let values = self.values(param, seen);
+            let is_list = matches!(&param.schema, MetaSchemaRef::Inline(s) if s.ty == "array");
+            match (values.as_slice(), is_list) {
+                ([], _) if param.required => checker.report(Problem::missing(loc, Value::Null)),
+                ([], _) => {}
+                (values, true) => {
+                    if let MetaSchemaRef::Inline(list) = &param.schema
+                        && let Some(item) = &list.items
+                    {
+                        for (i, value) in values.iter().enumerate() {
+                            let mut item_loc = loc.clone();
+                            item_loc.push(Loc::Index(i));
+                            checker.check_text(item_loc, value, item);
+                        }
+                    }
+                }
+                ([.., last], false) => checker.check_text(loc, last, &param.schema),
+            }
+        }
+        let mut problems = checker.into_problems();
+        problems.extend(self.body_problems(seen));
+        problems
+    }
+
+    /// The raw values a parameter received, in order.
+    fn values(&self, param: &Param, seen: &Seen) -> Vec<String> {
+        match param.source {
+            "path" => {
+                let wanted = format!("{{{}}}", param.name);
+                let position = self.segments.iter().position(|s| *s == wanted);
+                let segment = position
+                    .and_then(|i| seen.uri.path().split('/').filter(|s| !s.is_empty()).nth(i));
+                segment
+                    .map(|s| {
+                        percent_encoding::percent_decode_str(s)
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
+                    .into_iter()
+                    .collect()
+            }
+            "query" => form_urlencoded::parse(seen.uri.query().unwrap_or_default().as_bytes())
+                .filter(|(name, _)| *name == param.name)
+                .map(|(_, value)| value.into_owned())
+                .collect(),
+            "header" => seen
+                .headers
+                .get_all(param.name.as_str())
+                .iter()
+                .take(1)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect(),
+            "cookie" => seen
+                .headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .filter(|(name, _)| *name == param.name)
+                .map(|(_, value)| value.to_owned())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn body_problems(&self, seen: &Seen) -> Vec<Problem> {
+        if self.body.is_empty() {
+            return Vec::new();
+        }
+        let content_type = seen
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let bytes = seen.body.clone().unwrap_or_default();
+        let accepts = |check: fn(&str) -> bool| {
+            self.body
+                .iter()
+                .find(|(declared, _)| check(declared))
+                .map(|(_, s)| s)
+        };
+        let mut checker = Checker::new(&self.registry);
+        let body_loc = || vec![Loc::from("body")];
+        if bytes.is_empty()
+            && self.body_required
+            && (content_type.is_empty() || is_json(content_type) || is_form(content_type))
+        {
+            return vec![Problem::missing(body_loc(), Value::Null)];
+        }
+        if is_json(content_type)
+            && let Some(schema) = accepts(is_json)
+        {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(value) => checker.check_json(body_loc(), &value, schema),
+                Err(err) => return vec![json_invalid(&bytes, &err)],
+            }
+        } else if is_form(content_type)
+            && let Some(schema) = accepts(is_form)
+        {
+            check_form(&mut checker, &bytes, schema, &self.registry);
+        } else if !self
+            .body
+            .iter()
+            .any(|(declared, _)| same_media_type(declared, content_type))
+        {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let expected = self
+                .body
+                .iter()
+                .map(|(t, _)| media_type(t))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            return vec![Problem::new(
+                "model_attributes_type",
+                body_loc(),
+                format!(
+                    "Input should be a valid dictionary or object to extract fields from (send {expected})"
+                ),
+                Value::String(text),
+            )];
+        }
+        checker.into_problems()
+    }
+
+    /// One entry built from poem-openapi's own message, for a refusal the schemas do not
+    /// explain (a custom parser or validator, say).
+    fn fallback(&self, err: &poem::Error, seen: &Seen) -> Problem {
+        let param = err
+            .downcast_ref::<poem_openapi::error::ParseParamError>()
+            .and_then(|e| self.params.iter().find(|p| p.name == e.name));
+        match param {
+            Some(param) => {
+                let input = self
+                    .values(param, seen)
+                    .pop()
+                    .map_or(Value::Null, Value::String);
+                Problem::new(
+                    "value_error",
+                    vec![Loc::from(param.source), Loc::Name(param.name.clone())],
+                    reason(err),
+                    input,
+                )
+            }
+            None => Problem::new(
+                "value_error",
+                vec![Loc::from("body")],
+                reason(err),
+                Value::Null,
+            ),
+        }
+    }
+}
+
+fn source_name(source: &MetaParamIn) -> &'static str {
+    match source {
+        MetaParamIn::Path => "path",
+        MetaParamIn::Query => "query",
+        MetaParamIn::Header => "header",
+        _ => "cookie",
+    }
+}
+
+/// Errors that mean "the input is wrong", as opposed to "the handler failed".
+fn is_input_error(err: &poem::Error) -> bool {
+    use poem_openapi::error as oai;
+    err.is::<oai::ParseParamError>()
+        || err.is::<oai::ParsePathError>()
+        || err.is::<oai::ParseRequestPayloadError>()
+        || err.is::<oai::ParseMultipartError>()
+        || err.is::<oai::ContentTypeError>()
+        || err.is::<poem::error::ParseJsonError>()
+        || err.is::<poem::error::ParseFormError>()
+}
+
+/// The part of poem-openapi's message that explains, without its prefix.
+fn reason(err: &poem::Error) -> String {
+    use poem_openapi::error as oai;
+    if let Some(e) = err.downcast_ref::<oai::ParseParamError>() {
+        return e.reason.clone();
+    }
+    if let Some(e) = err.downcast_ref::<oai::ParseRequestPayloadError>() {
+        return e.reason.clone();
+    }
+    if let Some(e) = err.downcast_ref::<oai::ParseMultipartError>() {
+        return e.reason.clone();
+    }
+    err.to_string()
+}
+
+fn media_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
+fn same_media_type(a: &str, b: &str) -> bool {
+    media_type(a).eq_ignore_ascii_case(media_type(b))
+}
+
+/// `application/json` and `application/*+json`, as poem-openapi accepts them.
+pub(crate) fn is_json(content_type: &str) -> bool {
+    let media = media_type(content_type).to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+fn is_form(content_type: &str) -> bool {
+    media_type(content_type).eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+/// FastAPI's answer to a body that is not JSON: where the parser gave up, and why.
+fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Problem {
+    let offset = byte_offset(bytes, err.line(), err.column());
+    let message = err.to_string();
+    let reason = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    Problem::new(
+        "json_invalid",
+        vec![Loc::from("body"), Loc::Index(offset)],
+        "JSON decode error",
+        json!({}),
+    )
+    .with_ctx(json!({"error": reason}))
+}
+
+/// serde_json counts lines and columns from 1; FastAPI gives an offset from 0.
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let line_start: usize = bytes
+        .split(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// Checks a form body field by field; an empty field counts as missing, as FastAPI does.
+fn check_form<'a>(
+    checker: &mut Checker<'a>,
+    bytes: &[u8],
+    schema: &'a MetaSchemaRef,
+    registry: &'a Registry,
+) {
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => Some(&**schema),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name),
+    };
+    let Some(schema) = schema else { return };
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+    let as_object: serde_json::Map<String, Value> = pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    for (name, property) in &schema.properties {
+        let loc = vec![Loc::from("body"), Loc::from(*name)];
+        let last = pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str());
+        match last {
+            None | Some("") if schema.required.contains(name) => {
+                checker.report(Problem::missing(loc, Value::Object(as_object.clone())));
+            }
+            None | Some("") => {}
+            Some(value) => checker.check_text(loc, value, property),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What every chapter needs and no chapter teaches.
+//!
+//! - [`run`] and [`serve`]: `--host`/`--port`, the `listening on http://HOST:PORT` line,
+//!   graceful shutdown on Ctrl-C and SIGTERM ([`serve`](mod@serve)).
+//! - [`mount`]: the API with its document and docs pages ([`Docs`]), behind the house
+//!   conventions: FastAPI-style error bodies, body limits, trailing slashes, panics.
+//! - [`FastapiErrors`]: bad input answered with FastAPI's 422 body ([`inputs`],
+//!   [`validation`]); chapter 02 explains it.
+//! - [`Env`]: settings from the environment, or from a map in tests.
+//! - [`testing`]: helpers for the chapters' tests.
+
+pub mod docs;
+pub mod env;
+pub mod errors;
+pub mod inputs;
+pub mod serve;
+pub mod testing;
+pub mod validation;
+
+pub use docs::Docs;
+pub use env::{ConfigError, Env};
+pub use errors::{detail, validation_error};
+pub use inputs::FastapiErrors;
+pub use serve::{Listen, StartError, run, serve};
+
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem::middleware::{CatchPanic, NormalizePath, TrailingSlash};
+use poem::{EndpointExt, Route};
+use poem_openapi::{OpenApi, OpenApiService};
+
+// ANCHOR: mount
+/// The app as a chapter serves it: `service` at `/`, its document and docs pages where `docs`
+/// says, and around it all the conventions of the workbook:
+/// - `/items` and `/items/` answer alike (poem-openapi trims a trailing slash from paths);
+/// - a panic in a handler is a 500 and the server keeps serving;
+/// - every error body is FastAPI's JSON (`{"detail": ...}`), 405s carry `Allow`, and a body
+///   over the limit is refused with 413 before it is read.
+pub fn mount<T: OpenApi + 'static>(
+    service: OpenApiService<T, ()>,
+    docs: &Docs,
+) -> BoxEndpoint<'static> {
+    let mut paths: Vec<(String, Vec<Method>)> = T::meta()
+        .into_iter()
+        .flat_map(|api| api.paths)
+        .map(|path| {
+            (
+                path.path,
+                path.operations.into_iter().map(|op| op.method).collect(),
+            )
+        })
+        .collect();
+    paths.extend(
+        docs.paths()
+            .map(|path| (path.to_owned(), vec![Method::GET])),
+    );
+
+    docs.routes(&service, Route::new())
+        .nest("/", service)
+        .with(CatchPanic::new().with_handler(errors::panic_response))
+        .with(NormalizePath::new(TrailingSlash::Trim))
+        .with(errors::Conventions::new(paths))
+        .boxed()
+}
+// ANCHOR_END: mount

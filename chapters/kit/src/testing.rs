@@ -1,0 +1,160 @@
+//! Helpers for the chapters' tests.
+
+use poem::IntoEndpoint;
+use poem::Server;
+use poem::test::TestResponse;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A server running on a free port of 127.0.0.1 for the length of a test.
+#[derive(Debug)]
+pub struct Running {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections and waits for requests in flight.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Serves `app` over real TCP on a free port, for tests that need a real client (the grader,
+/// a browser) rather than poem's in-process `TestClient`.
+pub async fn spawn<E>(app: E) -> Running
+where
+    E: IntoEndpoint + Send + 'static,
+    E::Endpoint: 'static,
+{
+    let (acceptor, addr) = crate::serve::bind("127.0.0.1", 0)
+        .await
+        .unwrap_or_else(|err| panic!("a test server cannot start: {err}"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        app,
+        async {
+            let _ = stopped.await;
+        },
+        Some(std::time::Duration::from_secs(5)),
+    );
+    let task = tokio::spawn(async move {
+        let _ = server.await;
+    });
+    Running {
+        url: format!("http://{addr}"),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+/// The body of a test response as JSON (`null` when it is not JSON).
+pub async fn json(response: TestResponse) -> Value {
+    let text = response
+        .0
+        .into_body()
+        .into_string()
+        .await
+        .unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A headless Chromium, for the few tests that need a real browser.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    program: std::path::PathBuf,
+}
+
+impl Browser {
+    /// The browser named by `CHROMIUM`, or the first of `chromium`, `chromium-browser`,
+    /// `google-chrome` on the `PATH`.
+    ///
+    /// Without one, the test says it is skipped and why, and `None` lets it return; with
+    /// `REQUIRE_BROWSER=1` (as CI sets) a missing browser fails the test instead.
+    pub fn find_or_skip(test: &str) -> Option<Self> {
+        let candidates = std::env::var_os("CHROMIUM")
+            .map(std::path::PathBuf::from)
+            .into_iter()
+            .chain(["chromium", "chromium-browser", "google-chrome"].map(std::path::PathBuf::from));
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let found = candidates.into_iter().find_map(|candidate| {
+            if candidate.components().count() > 1 {
+                return candidate.is_file().then_some(candidate);
+            }
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(&candidate))
+                .find(|full| full.is_file())
+        });
+        match found {
+            Some(program) => Some(Self { program }),
+            None if std::env::var("REQUIRE_BROWSER").is_ok_and(|v| v == "1") => {
+                panic!(
+                    "{test}: REQUIRE_BROWSER=1 but no Chromium was found (install chromium or set CHROMIUM)"
+                )
+            }
+            None => {
+                eprintln!(
+                    "{test}: skipped, no Chromium found (install chromium or set CHROMIUM to run it)"
+                );
+                None
+            }
+        }
+    }
+
+    /// Loads `url`, lets its scripts run, and returns the page as the browser rendered it.
+    pub async fn rendered_dom(&self, url: &str) -> String {
+        let profile = std::env::temp_dir().join(format!(
+            "workbook-browser-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        ));
+        let run = tokio::process::Command::new(&self.program)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=15000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("--dump-dom")
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(std::time::Duration::from_secs(90), run)
+            .await
+            .expect("the browser finished within 90 s")
+            .expect("the browser runs");
+        let _ = std::fs::remove_dir_all(&profile);
+        assert!(
+            output.status.success(),
+            "the browser failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}

@@ -1,0 +1,37 @@
+//! The chapters the grader knows, each with its checks in a file of its own.
+
+use crate::check::Check;
+
+mod ch01;
+
+pub use ch01::external_assets;
+
+/// A chapter of the workbook.
+#[derive(Debug)]
+pub struct Chapter {
+    /// Two digits: `01`.
+    pub number: &'static str,
+    /// The reference chapter's cargo package (and program) name.
+    pub package: &'static str,
+    /// A few words.
+    pub title: &'static str,
+    /// Its checks, contract first, then exercises.
+    pub checks: fn() -> Vec<Check>,
+}
+
+/// Every chapter that has checks, in order.
+pub const CHAPTERS: &[Chapter] = &[Chapter {
+    number: "01",
+    package: "ch01-hello-world",
+    title: "hello world",
+    checks: ch01::checks,
+}];
+
+/// The chapter named `name`: `1`, `01`, `ch01` or its package name.
+pub fn find(name: &str) -> Option<&'static Chapter> {
+    let digits = name.trim_start_matches("ch");
+    let number = digits.parse::<u32>().ok().map(|n| format!("{n:02}"));
+    CHAPTERS
+        .iter()
+        .find(|chapter| chapter.package == name || number.as_deref() == Some(chapter.number))
+}

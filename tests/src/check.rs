@@ -1,0 +1,574 @@
+//! What a check is, and the small toolbox a check uses: requests, replies, assertions.
+//!
+//! A check is plain data (an id, a title, points, a hint, a book section) plus a closure that
+//! talks to the server through a [`Ctx`] and returns `Ok(())` or a [`Failure`]:
+//!
+//! ```
+//! # use grader::check::Check;
+//! # use serde_json::json;
+//! let check = Check::new("01.root", "GET / says hello")
+//!     .points(2)
+//!     .hint("Return {\"message\": \"Hello World\"} from GET /.")
+//!     .book("01-hello-world.html#the-first-endpoint")
+//!     .run(|cx| async move {
+//!         cx.get("/").send().await?
+//!             .expect_status(200)?
+//!             .expect_json(&json!({"message": "Hello World"}))?;
+//!         Ok(())
+//!     });
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::rng::Rng;
+
+/// The future a check's closure returns.
+pub type Outcome = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
+type Runner = Arc<dyn Fn(Ctx) -> Outcome + Send + Sync>;
+type EnvMaker = Arc<dyn Fn(&mut Rng) -> Vec<(String, String)> + Send + Sync>;
+
+/// One check of a chapter's contract (or of an exercise).
+#[derive(Clone)]
+pub struct Check {
+    /// A stable name: `<chapter>.<what>`, e.g. `01.docs.swagger`.
+    pub id: &'static str,
+    /// What the check expects, in a few words.
+    pub title: &'static str,
+    /// Points for passing.
+    pub points: u32,
+    /// What to look at when it fails.
+    pub hint: &'static str,
+    /// The book section that teaches it: `<page>.html#<anchor>`.
+    pub book: &'static str,
+    /// Whether it checks an exercise rather than the chapter's contract.
+    pub exercise: bool,
+    env: Option<EnvMaker>,
+    run: Runner,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .field("points", &self.points)
+            .finish()
+    }
+}
+
+impl Check {
+    /// A check worth 1 point that passes until `run` says otherwise.
+    pub fn new(id: &'static str, title: &'static str) -> Self {
+        Self {
+            id,
+            title,
+            points: 1,
+            hint: "",
+            book: "",
+            exercise: false,
+            env: None,
+            run: Arc::new(|_| Box::pin(async { Ok(()) })),
+        }
+    }
+
+    /// Points for passing.
+    pub fn points(mut self, points: u32) -> Self {
+        self.points = points;
+        self
+    }
+
+    /// What to look at when it fails.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// The book section that teaches it.
+    pub fn book(mut self, book: &'static str) -> Self {
+        self.book = book;
+        self
+    }
+
+    /// Marks the check as one of an exercise's.
+    pub fn exercise(mut self) -> Self {
+        self.exercise = true;
+        self
+    }
+
+    /// The check needs its own server, started with these environment variables (drawn
+    /// from the check's random stream). It is skipped against a server given by `--url`,
+    /// which cannot be restarted.
+    pub fn server_env<F>(mut self, make: F) -> Self
+    where
+        F: Fn(&mut Rng) -> Vec<(String, String)> + Send + Sync + 'static,
+    {
+        self.env = Some(Arc::new(make));
+        self
+    }
+
+    /// What the check does.
+    pub fn run<F, Fut>(mut self, run: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Failure>> + Send + 'static,
+    {
+        self.run = Arc::new(move |cx| Box::pin(run(cx)));
+        self
+    }
+
+    /// The environment this check's own server needs, if it needs one.
+    pub fn env(&self, rng: &mut Rng) -> Option<Vec<(String, String)>> {
+        self.env.as_ref().map(|make| make(rng))
+    }
+
+    pub(crate) fn start(&self, cx: Ctx) -> Outcome {
+        (self.run)(cx)
+    }
+}
+
+/// Why a check failed, with what is needed to see it again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// What went wrong, in one sentence.
+    pub message: String,
+    /// What the contract asks for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What came back instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub got: Option<String>,
+    /// The request that showed it, and its answer when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Box<Exchange>>,
+}
+
+impl Failure {
+    /// A failure with a message only.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            expected: None,
+            got: None,
+            exchange: None,
+        }
+    }
+
+    /// What the contract asks for.
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// What came back instead.
+    pub fn got(mut self, got: impl Into<String>) -> Self {
+        self.got = Some(got.into());
+        self
+    }
+
+    pub(crate) fn with_exchange(mut self, exchange: &Exchange) -> Self {
+        self.exchange = Some(Box::new(exchange.clone()));
+        self
+    }
+}
+
+/// `Err(Failure)` unless `condition` holds: for assertions a check writes itself.
+pub fn ensure(condition: bool, failure: impl FnOnce() -> Failure) -> Result<(), Failure> {
+    if condition { Ok(()) } else { Err(failure()) }
+}
+
+/// A request as sent, and the response as received.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// Headers the check set (not those the client adds by itself).
+    pub headers: Vec<(String, String)>,
+    /// The body sent, as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The same request as a `curl` command.
+    pub curl: String,
+    /// The status received, if a response came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The response headers, if a response came.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
+    /// The start of the response body, if a response came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+}
+
+/// Bodies are shown up to this many characters in reports.
+const SHOWN: usize = 2000;
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+/// Quotes a word for a POSIX shell.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+fn curl_command(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> String {
+    let mut curl = String::from("curl -i");
+    match method {
+        "GET" => {}
+        "HEAD" => curl.push_str(" --head"),
+        other => {
+            let _ = write!(curl, " -X {other}");
+        }
+    }
+    for (name, value) in headers {
+        let _ = write!(curl, " -H {}", shell_quote(&format!("{name}: {value}")));
+    }
+    if let Some(body) = body {
+        let _ = write!(curl, " --data-raw {}", shell_quote(body));
+    }
+    let _ = write!(curl, " {}", shell_quote(url));
+    curl
+}
+
+/// Everything a check can use: the server's address, an HTTP client with timeouts, its own
+/// random stream, and the environment its server was started with.
+#[derive(Clone)]
+pub struct Ctx {
+    base: String,
+    client: reqwest::Client,
+    timeout: Duration,
+    rng: Arc<Mutex<Rng>>,
+    env: Arc<BTreeMap<String, String>>,
+    last: Arc<Mutex<Option<Exchange>>>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        base: &str,
+        timeout: Duration,
+        rng: Rng,
+        env: &[(String, String)],
+    ) -> Result<Self, Failure> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|err| Failure::new(format!("cannot make an HTTP client: {err}")))?;
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+            timeout,
+            rng: Arc::new(Mutex::new(rng)),
+            env: Arc::new(env.iter().cloned().collect()),
+            last: Arc::default(),
+        })
+    }
+
+    /// The last request sent, to show with a failure that names none.
+    pub(crate) fn last_exchange(&self) -> Option<Exchange> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember(&self, exchange: &Exchange) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(exchange.clone());
+    }
+
+    /// The server's base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The value of `key` in the environment this check's server was started with.
+    pub fn env(&self, key: &str) -> String {
+        self.env.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Draws from this check's random stream.
+    pub fn rng<T>(&self, draw: impl FnOnce(&mut Rng) -> T) -> T {
+        let mut rng = self
+            .rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        draw(&mut rng)
+    }
+
+    /// A random lower-case word.
+    pub fn word(&self) -> String {
+        self.rng(Rng::word)
+    }
+
+    /// A request with any method.
+    pub fn request(&self, method: &str, path: &str) -> Req {
+        Req {
+            cx: self.clone(),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// A `GET` request to `path` (which starts with `/`).
+    pub fn get(&self, path: &str) -> Req {
+        self.request("GET", path)
+    }
+
+    /// A `HEAD` request.
+    pub fn head(&self, path: &str) -> Req {
+        self.request("HEAD", path)
+    }
+
+    /// A `POST` request.
+    pub fn post(&self, path: &str) -> Req {
+        self.request("POST", path)
+    }
+
+    /// A `PUT` request.
+    pub fn put(&self, path: &str) -> Req {
+        self.request("PUT", path)
+    }
+
+    /// A `DELETE` request.
+    pub fn delete(&self, path: &str) -> Req {
+        self.request("DELETE", path)
+    }
+}
+
+/// A request being built.
+#[derive(Debug)]
+pub struct Req {
+    cx: Ctx,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+}
+
+impl Req {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sends `value` as a JSON body.
+    pub fn json(self, value: &Value) -> Self {
+        self.header("content-type", "application/json")
+            .body(&value.to_string())
+    }
+
+    /// Sends `text` as the body, as it is.
+    pub fn body(mut self, text: &str) -> Self {
+        self.body = Some(text.to_owned());
+        self
+    }
+
+    /// Sends the request and waits for the whole response, within the client's timeout.
+    pub async fn send(self) -> Result<Reply, Failure> {
+        let url = format!("{}{}", self.cx.base, self.path);
+        let mut exchange = Exchange {
+            curl: curl_command(&self.method, &url, &self.headers, self.body.as_deref()),
+            method: self.method.clone(),
+            url: url.clone(),
+            headers: self.headers.clone(),
+            body: self.body.as_deref().map(shorten),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+        };
+        let method = reqwest::Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| Failure::new(format!("`{}` is not an HTTP method", self.method)))?;
+        let mut request = self.cx.client.request(method, &url);
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        if let Some(body) = self.body {
+            request = request.body(body);
+        }
+        self.cx.remember(&exchange);
+        let response = request.send().await.map_err(|err| {
+            describe_network_error(&err, &url, self.cx.timeout).with_exchange(&exchange)
+        })?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        exchange.status = Some(status);
+        exchange.response_headers = headers.clone();
+        let body = response.bytes().await.map_err(|err| {
+            describe_network_error(&err, &url, self.cx.timeout).with_exchange(&exchange)
+        })?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        exchange.response_body = Some(shorten(&text));
+        self.cx.remember(&exchange);
+        Ok(Reply {
+            status,
+            headers,
+            text,
+            exchange,
+        })
+    }
+}
+
+/// Says in plain words why no answer came.
+fn describe_network_error(err: &reqwest::Error, url: &str, timeout: Duration) -> Failure {
+    let mut causes = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let chain = causes.join(": ");
+    let message = if err.is_timeout() {
+        format!(
+            "no response within {} s: the server took the request but did not answer (does it hang?)",
+            timeout.as_secs_f64()
+        )
+    } else if err.is_connect() {
+        format!(
+            "could not connect to {url}: is the server running? ({})",
+            causes.last().map_or("", String::as_str)
+        )
+    } else if [
+        "closed before message completed",
+        "connection reset",
+        "connection was not ready",
+        "canceled",
+    ]
+    .iter()
+    .any(|sign| chain.contains(sign))
+    {
+        "the server closed the connection without answering".to_owned()
+    } else if chain.contains("invalid HTTP")
+        || chain.contains("invalid status")
+        || chain.contains("parse")
+    {
+        format!(
+            "the server's answer is not HTTP ({})",
+            causes.last().map_or("", String::as_str)
+        )
+    } else {
+        format!("the request failed: {chain}")
+    };
+    Failure::new(message)
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced).
+    pub text: String,
+    exchange: Exchange,
+}
+
+impl Reply {
+    /// A failure that shows this exchange.
+    pub fn fail(&self, message: impl Into<String>) -> Failure {
+        Failure::new(message).with_exchange(&self.exchange)
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, or a failure saying it is not.
+    pub fn json(&self) -> Result<Value, Failure> {
+        serde_json::from_str(&self.text).map_err(|err| {
+            self.fail("the body is not JSON")
+                .expected("a JSON body")
+                .got(format!("{} ({err})", shorten(&self.text)))
+        })
+    }
+
+    /// Fails unless the status is `status`.
+    pub fn expect_status(&self, status: u16) -> Result<&Self, Failure> {
+        ensure(self.status == status, || {
+            self.fail(format!("expected status {status}, got {}", self.status))
+                .expected(status.to_string())
+                .got(format!("{} {}", self.status, shorten(&self.text)))
+        })?;
+        Ok(self)
+    }
+
+    /// Fails unless header `name` is present and its value contains `part`
+    /// (case-insensitive).
+    pub fn expect_header(&self, name: &str, part: &str) -> Result<&Self, Failure> {
+        match self.header(name) {
+            Some(value)
+                if value
+                    .to_ascii_lowercase()
+                    .contains(&part.to_ascii_lowercase()) =>
+            {
+                Ok(self)
+            }
+            Some(value) => Err(self
+                .fail(format!(
+                    "header {name} is {value:?}, expected it to contain {part:?}"
+                ))
+                .expected(format!("{name}: …{part}…"))
+                .got(format!("{name}: {value}"))),
+            None => Err(self
+                .fail(format!("header {name} is missing"))
+                .expected(format!("{name}: …{part}…"))
+                .got(format!("no {name} header"))),
+        }
+    }
+
+    /// Fails unless the body is JSON equal to `expected` (members in any order).
+    pub fn expect_json(&self, expected: &Value) -> Result<&Self, Failure> {
+        self.expect_header("content-type", "json")?;
+        let body = self.json()?;
+        ensure(&body == expected, || {
+            self.fail("the JSON body differs from the contract")
+                .expected(expected.to_string())
+                .got(body.to_string())
+        })?;
+        Ok(self)
+    }
+
+    /// Fails unless the answer is `status` with body `{"detail": message}`.
+    pub fn expect_detail(&self, status: u16, message: &str) -> Result<&Self, Failure> {
+        self.expect_status(status)?
+            .expect_json(&serde_json::json!({ "detail": message }))
+    }
+}

@@ -1,0 +1,37 @@
+//! The grader: black-box HTTP checks of each chapter's contract.
+//!
+//! It grades any server, in any language: the workbook's reference chapters, a learner's Rust
+//! server, or a FastAPI one. A run starts (or is given) the server, runs the chapter's checks
+//! one by one, each with time limits, and reports what passed and, for what failed, the
+//! request to repeat, what was expected, what came back, a hint and the book section.
+//!
+//! - [`chapters`]: the checks, one file per chapter — the place to read or extend them;
+//! - [`check`]: what a check is, and the requests and assertions checks use;
+//! - [`runner`], [`target`]: running checks against a server;
+//! - [`report`]: text, JSON and JUnit reports;
+//! - [`fixtures`]: deliberately broken servers.
+
+pub mod chapters;
+pub mod check;
+pub mod fixtures;
+pub mod report;
+pub mod rng;
+pub mod runner;
+pub mod target;
+
+pub use report::Report;
+pub use runner::{Options, grade};
+pub use target::Target;
+
+/// Grades `program` as chapter `chapter` with default options: what a chapter's own tests
+/// call to check that the chapter keeps to its contract.
+pub async fn grade_program(chapter: &str, program: &str) -> Report {
+    let chapter =
+        chapters::find(chapter).unwrap_or_else(|| panic!("no checks for chapter {chapter}"));
+    grade(
+        chapter,
+        &Target::Program(program.into()),
+        &Options::default(),
+    )
+    .await
+}

@@ -1,0 +1,173 @@
+//! `grader`: checks a server against a chapter's contract.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use grader::chapters::{self, CHAPTERS, Chapter};
+use grader::report::{self, Style};
+use grader::{Options, Report, Target};
+
+/// Checks a server against a chapter's contract, and says what to fix.
+///
+/// With neither --url nor --bin, the workbook's reference chapter is built and graded.
+#[derive(Debug, Parser)]
+#[command(name = "grader", version, after_help = EXAMPLES)]
+struct Cli {
+    /// Chapters to grade: 01, 1 or ch01; `all` for every chapter.
+    #[arg(required = true)]
+    chapters: Vec<String>,
+    /// Grade a server that is already running at this URL (any language).
+    #[arg(long, conflicts_with = "bin")]
+    url: Option<String>,
+    /// Start this program with `--host 127.0.0.1 --port 0` and grade it.
+    #[arg(long)]
+    bin: Option<PathBuf>,
+    /// Seed of the data checks invent; a report names its seed, so a run can be repeated.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Longest wait for one response, in seconds.
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+    /// Where the book is served, for the links in reports (`scripts/book` serves it here).
+    #[arg(long, env = "BOOK_URL", default_value = "http://localhost:3000")]
+    book_url: String,
+    /// List the checks instead of running them.
+    #[arg(long)]
+    list: bool,
+}
+
+const EXAMPLES: &str = "Examples:
+  grader 01                                 grade the reference chapter 01
+  grader 09 --url http://127.0.0.1:8000     grade a running server (Rust, FastAPI, ...)
+  grader 09 --bin target/debug/my-server    start a program and grade it
+  grader all --format junit --output grades.xml
+
+Exit status: 0 when every check passed, 1 when one failed, 2 when grading could not run.";
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("grader: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<bool, String> {
+    let selected = select(&cli.chapters)?;
+    if cli.list {
+        print!("{}", list(&selected));
+        return Ok(true);
+    }
+    if selected.len() > 1 && (cli.url.is_some() || cli.bin.is_some()) {
+        return Err("--url and --bin grade one server, so give one chapter".to_owned());
+    }
+    if !(cli.timeout > 0.0 && cli.timeout < 3600.0) {
+        return Err("--timeout must be between 0 and 3600 seconds".to_owned());
+    }
+    let options = Options {
+        seed: cli.seed.unwrap_or_else(grader::runner::seed_from_clock),
+        request_timeout: Duration::from_secs_f64(cli.timeout),
+        ..Options::default()
+    };
+    let mut reports: Vec<Report> = Vec::new();
+    for chapter in selected {
+        let target = match (&cli.url, &cli.bin) {
+            (Some(url), _) => Target::Url(check_url(url)?),
+            (None, Some(bin)) => Target::Program(bin.clone()),
+            (None, None) => {
+                Target::Program(grader::target::build_reference(chapter.package).await?)
+            }
+        };
+        eprintln!(
+            "grading chapter {} on {}…",
+            chapter.number,
+            target.describe()
+        );
+        reports.push(grader::grade(chapter, &target, &options).await);
+    }
+    let style = Style {
+        color: cli.output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendered = match cli.format {
+        Format::Text => report::text(&reports, &cli.book_url, style),
+        Format::Json => report::json(&reports, &cli.book_url),
+        Format::Junit => report::junit(&reports, &cli.book_url),
+    };
+    match &cli.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?,
+        None => print!("{rendered}"),
+    }
+    Ok(reports.iter().all(Report::passed))
+}
+
+fn select(names: &[String]) -> Result<Vec<&'static Chapter>, String> {
+    if names.iter().any(|name| name == "all") {
+        return Ok(CHAPTERS.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            chapters::find(name).ok_or_else(|| {
+                let known: Vec<&str> = CHAPTERS.iter().map(|c| c.number).collect();
+                format!(
+                    "no checks for chapter {name:?}; chapters with checks: {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+fn check_url(url: &str) -> Result<String, String> {
+    let ok = url.starts_with("http://") || url.starts_with("https://");
+    if ok {
+        Ok(url.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!(
+            "--url must start with http:// or https:// (got {url:?})"
+        ))
+    }
+}
+
+fn list(chapters: &[&Chapter]) -> String {
+    let mut out = String::new();
+    for chapter in chapters {
+        out.push_str(&format!("chapter {} · {}\n", chapter.number, chapter.title));
+        for check in (chapter.checks)() {
+            let kind = if check.exercise {
+                "exercise"
+            } else {
+                "contract"
+            };
+            out.push_str(&format!(
+                "  {:<24} {:>2} pt  {kind:<8}  {}\n",
+                check.id, check.points, check.title
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! Runs a chapter's checks against a target, one after the other, each within a time limit.
+
+use std::time::{Duration, Instant};
+
+use crate::chapters::Chapter;
+use crate::check::{Check, Ctx, Failure};
+use crate::report::{CheckResult, Report, Status};
+use crate::rng::Rng;
+use crate::target::{Server, Target};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The seed of the data checks invent; the report prints it.
+    pub seed: u64,
+    /// Longest wait for one response.
+    pub request_timeout: Duration,
+    /// Longest time one check may take in all.
+    pub check_timeout: Duration,
+    /// Longest wait for a started program's `listening on` line.
+    pub startup_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            seed: seed_from_clock(),
+            request_timeout: Duration::from_secs(5),
+            check_timeout: Duration::from_secs(30),
+            startup_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A seed that differs from run to run.
+pub fn seed_from_clock() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    // Short enough to type after --seed.
+    (nanos % 1_000_000_000) as u64
+}
+
+/// Grades `chapter` on `target`.
+pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Report {
+    let started = Instant::now();
+    let checks = (chapter.checks)();
+    let mut main_server: Option<Result<Server, String>> = None;
+    let mut results = Vec::with_capacity(checks.len());
+    for check in &checks {
+        let mut rng = Rng::for_check(options.seed, check.id);
+        let check_started = Instant::now();
+        let outcome = match check.env(&mut rng) {
+            Some(_) if !target.can_restart() => Outcome::Skipped(
+                "needs a server started with other settings; grade with --bin or the reference to run it".to_owned(),
+            ),
+            Some(env) => match target.start(&env, options.startup_timeout).await {
+                Ok(server) => {
+                    let outcome = run_check(check, &server.url, rng, &env, options).await;
+                    server.stop().await;
+                    outcome
+                }
+                Err(err) => Outcome::Failed(Failure::new(format!("the server did not start: {err}"))),
+            },
+            None => {
+                let server = match &mut main_server {
+                    Some(server) => server,
+                    None => main_server.insert(target.start(&[], options.startup_timeout).await),
+                };
+                match server {
+                    Ok(server) => run_check(check, &server.url, rng, &[], options).await,
+                    Err(err) => {
+                        let failure = Failure::new(format!("the server did not start: {err}"));
+                        // Said once in full; the checks after it point back to it.
+                        *err = "see the first failed check".to_owned();
+                        Outcome::Failed(failure)
+                    }
+                }
+            }
+        };
+        results.push(CheckResult::new(
+            check,
+            outcome.into_status(),
+            check_started.elapsed(),
+        ));
+    }
+    if let Some(Ok(server)) = main_server {
+        server.stop().await;
+    }
+    Report {
+        chapter: chapter.number.to_owned(),
+        title: chapter.title.to_owned(),
+        target: target.describe(),
+        seed: options.seed,
+        results,
+        duration: started.elapsed(),
+    }
+}
+
+enum Outcome {
+    Passed,
+    Failed(Failure),
+    Skipped(String),
+}
+
+impl Outcome {
+    fn into_status(self) -> Status {
+        match self {
+            Outcome::Passed => Status::Passed,
+            Outcome::Failed(failure) => Status::Failed(failure),
+            Outcome::Skipped(reason) => Status::Skipped(reason),
+        }
+    }
+}
+
+async fn run_check(
+    check: &Check,
+    url: &str,
+    rng: Rng,
+    env: &[(String, String)],
+    options: &Options,
+) -> Outcome {
+    let cx = match Ctx::new(url, options.request_timeout, rng, env) {
+        Ok(cx) => cx,
+        Err(failure) => return Outcome::Failed(failure),
+    };
+    // Each check runs as its own task: a panic in a check's code fails that check only.
+    let mut task = tokio::spawn(check.start(cx.clone()));
+    let finished = tokio::time::timeout(options.check_timeout, &mut task).await;
+    if finished.is_err() {
+        task.abort();
+    }
+    match finished {
+        Ok(Ok(Ok(()))) => Outcome::Passed,
+        Ok(Ok(Err(failure))) => match (&failure.exchange, cx.last_exchange()) {
+            // A failure a check made itself is about the last thing it asked.
+            (None, Some(last)) => Outcome::Failed(failure.with_exchange(&last)),
+            _ => Outcome::Failed(failure),
+        },
+        Ok(Err(join_error)) => Outcome::Failed(Failure::new(format!(
+            "the check itself crashed: {join_error}"
+        ))),
+        Err(_) => Outcome::Failed(Failure::new(format!(
+            "the check took longer than {} s in all",
+            options.check_timeout.as_secs()
+        ))),
+    }
+}
