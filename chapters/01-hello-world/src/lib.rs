@@ -92,7 +92,7 @@ const TITLE: &str = "Hello World";
 const VERSION: &str = "1.0.0";
 
 const DESCRIPTION: &str = "\
-The first service of the **Poem API Workbook**. 🚀
+The first service of the **Poem API Workbook**.
 
 It says hello, and shows what every later chapter has:
 
