@@ -228,11 +228,6 @@ fn body_limit(req: &Request) -> usize {
 /// The rest of the body is never read.
 fn limit_body(req: &mut Request, limit: usize) -> Arc<AtomicBool> {
     let over_limit = Arc::new(AtomicBool::new(false));
-    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
-        || req.headers().contains_key(header::TRANSFER_ENCODING);
-    if !has_body {
-        return over_limit;
-    }
     let flag = over_limit.clone();
     let mut seen = 0usize;
     let stream = req.take_body().into_bytes_stream().map(move |chunk| {

@@ -12,7 +12,8 @@ use poem::http::{HeaderMap, Method, StatusCode, Uri, header};
 use poem::{Endpoint, EndpointExt, Request, Response};
 use poem_openapi::OpenApi;
 use poem_openapi::registry::{
-    MetaApi, MetaMediaType, MetaOperation, MetaParamIn, MetaSchemaRef, Registry,
+    MetaApi, MetaMediaType, MetaOperation, MetaParamIn, MetaResponse, MetaSchema, MetaSchemaRef,
+    Registry,
 };
 use serde_json::{Value, json};
 
@@ -21,19 +22,56 @@ use crate::validation::{Checker, Loc, Problem};
 
 /// An API whose operations answer bad input with FastAPI's 422 body.
 ///
-/// ```ignore
-/// let service = OpenApiService::new(FastapiErrors(Api), "My API", "1.0.0");
+/// ```
+/// use poem_openapi::{OpenApi, OpenApiService, payload::PlainText};
+///
+/// struct Api;
+///
+/// #[OpenApi]
+/// impl Api {
+///     /// Says hi
+///     #[oai(path = "/", method = "get")]
+///     async fn index(&self) -> PlainText<&'static str> {
+///         PlainText("hi")
+///     }
+/// }
+///
+/// let service = OpenApiService::new(kit::FastapiErrors(Api), "My API", "1.0.0");
 /// ```
 #[derive(Debug, Clone)]
 pub struct FastapiErrors<A>(pub A);
 
 impl<A: OpenApi> OpenApi for FastapiErrors<A> {
+    /// The operations as `A` describes them, plus FastAPI's `422 Validation Error` response
+    /// on every operation that takes input.
     fn meta() -> Vec<MetaApi> {
-        A::meta()
+        let mut apis = A::meta();
+        let operations = apis
+            .iter_mut()
+            .flat_map(|api| api.paths.iter_mut())
+            .flat_map(|path| path.operations.iter_mut());
+        for op in operations {
+            let takes_input = !op.params.is_empty() || op.request.is_some();
+            let has_422 = op.responses.responses.iter().any(|r| r.status == Some(422));
+            if takes_input && !has_422 {
+                op.responses.responses.push(MetaResponse {
+                    description: "Validation Error",
+                    status: Some(422),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json",
+                        schema: MetaSchemaRef::Reference(VALIDATION_ERROR_BODY.to_owned()),
+                    }],
+                    headers: Vec::new(),
+                });
+            }
+        }
+        apis
     }
 
     fn register(registry: &mut Registry) {
         A::register(registry);
+        register_validation_schemas(registry);
     }
 
     fn add_routes(
@@ -75,6 +113,48 @@ impl<A: OpenApi> OpenApi for FastapiErrors<A> {
     }
 }
 
+const VALIDATION_ERROR_BODY: &str = "HTTPValidationError";
+
+/// The schemas of the 422 body, named as FastAPI names them.
+fn register_validation_schemas(registry: &mut Registry) {
+    let string = || MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")));
+    let mut loc_item = MetaSchema::ANY;
+    loc_item.any_of = vec![
+        string(),
+        MetaSchemaRef::Inline(Box::new(MetaSchema::new("integer"))),
+    ];
+    let mut loc = MetaSchema::new("array");
+    loc.items = Some(Box::new(MetaSchemaRef::Inline(Box::new(loc_item))));
+    let mut problem = MetaSchema::new("object");
+    problem.title = Some("ValidationError".to_owned());
+    problem.description = Some("One problem with the input: where, what kind, and what was sent.");
+    problem.required = vec!["type", "loc", "msg", "input"];
+    problem.properties = vec![
+        ("type", string()),
+        ("loc", MetaSchemaRef::Inline(Box::new(loc))),
+        ("msg", string()),
+        ("input", MetaSchemaRef::Inline(Box::new(MetaSchema::ANY))),
+        (
+            "ctx",
+            MetaSchemaRef::Inline(Box::new(MetaSchema::new("object"))),
+        ),
+    ];
+    registry
+        .schemas
+        .insert("ValidationError".to_owned(), problem);
+    let mut list = MetaSchema::new("array");
+    list.items = Some(Box::new(MetaSchemaRef::Reference(
+        "ValidationError".to_owned(),
+    )));
+    let mut body = MetaSchema::new("object");
+    body.title = Some(VALIDATION_ERROR_BODY.to_owned());
+    body.required = vec!["detail"];
+    body.properties = vec![("detail", MetaSchemaRef::Inline(Box::new(list)))];
+    registry
+        .schemas
+        .insert(VALIDATION_ERROR_BODY.to_owned(), body);
+}
+
 /// `/items/{item_id}` (the document's form) and `/items/:param0` (the router's form) name the
 /// same route when their fixed segments agree.
 fn same_route(template: &str, route: &str) -> bool {
@@ -95,6 +175,7 @@ fn checked(
         .around(move |inner, mut req| {
             let spec = spec.clone();
             async move {
+                spec.keep_last_query_values(&mut req);
                 let seen = Seen {
                     uri: req.uri().clone(),
                     headers: req.headers().clone(),
@@ -119,6 +200,8 @@ struct Seen {
 /// One input parameter of an operation.
 struct Param {
     name: String,
+    /// The name in `loc`: a header's in lower case, as FastAPI gives it.
+    loc_name: String,
     source: &'static str,
     schema: MetaSchemaRef,
     required: bool,
@@ -152,6 +235,10 @@ impl OperationSpec {
             .iter()
             .map(|p| Param {
                 name: p.name.clone(),
+                loc_name: match p.in_type {
+                    MetaParamIn::Header => p.name.to_ascii_lowercase(),
+                    _ => p.name.clone(),
+                },
                 source: source_name(&p.in_type),
                 schema: p.schema.clone(),
                 required: p.required,
@@ -194,16 +281,66 @@ impl OperationSpec {
         }
     }
 
+    /// Where a query parameter takes one value and several are sent, the last one counts
+    /// (poem-openapi would take the first).
+    fn keep_last_query_values(&self, req: &mut Request) {
+        let single: Vec<&str> = self
+            .params
+            .iter()
+            .filter(|p| p.source == "query" && !is_list(&p.schema, &self.registry))
+            .map(|p| p.name.as_str())
+            .collect();
+        if single.is_empty() {
+            return;
+        }
+        // poem-openapi reads query values from this extension, filled before routing.
+        if let Some(query) = req
+            .extensions_mut()
+            .get_mut::<poem_openapi::__private::UrlQuery>()
+        {
+            let pairs = std::mem::take(&mut query.0);
+            query.0 = keep_last(pairs, |name| single.contains(&name), false);
+        }
+    }
+
     /// Reads a JSON or form body into memory (the body limit bounds it) so that it can be
     /// checked again if the operation refuses it; other bodies stream through untouched.
+    ///
+    /// A form body is also put in FastAPI's terms first: of a repeated field the last value
+    /// counts, and an empty field counts as missing.
     async fn keep_body(&self, req: &mut Request) -> poem::Result<Option<bytes::Bytes>> {
         let content_type = req.content_type().unwrap_or_default();
-        if !(is_json(content_type) || is_form(content_type)) || self.body.is_empty() {
+        let form = is_form(content_type);
+        if !(is_json(content_type) || form) || self.body.is_empty() {
             return Ok(None);
         }
-        let bytes = req.take_body().into_bytes().await?;
+        let mut bytes = req.take_body().into_bytes().await?;
+        if form {
+            bytes = self.normalize_form(&bytes);
+        }
         req.set_body(bytes.clone());
         Ok(Some(bytes))
+    }
+
+    fn normalize_form(&self, bytes: &[u8]) -> bytes::Bytes {
+        let Some((_, schema)) = self.body.iter().find(|(declared, _)| is_form(declared)) else {
+            return bytes::Bytes::copy_from_slice(bytes);
+        };
+        let Some(schema) = resolve(schema, &self.registry) else {
+            return bytes::Bytes::copy_from_slice(bytes);
+        };
+        let single = |name: &str| {
+            schema
+                .properties
+                .iter()
+                .any(|(p, s)| *p == name && !is_list(s, &self.registry))
+        };
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
+        let kept = keep_last(pairs, single, true);
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish()
+            .into()
     }
 
     /// The answer to a request that the operation refused with `err`.
@@ -221,7 +358,7 @@ impl OperationSpec {
         if !is_input_error(&err) {
             return error_response(err);
         }
-        let mut problems = self.problems(seen);
+        let mut problems = self.problems(seen, &err);
         if problems.is_empty() {
             problems.push(self.fallback(&err, seen));
         }
@@ -229,19 +366,17 @@ impl OperationSpec {
     }
 
     /// Every problem with the request's inputs, in FastAPI's order.
-    fn problems(&self, seen: &Seen) -> Vec<Problem> {
+    fn problems(&self, seen: &Seen, err: &poem::Error) -> Vec<Problem> {
         let mut checker = Checker::new(&self.registry);
         for param in &self.params {
-            let loc = vec![Loc::from(param.source), Loc::Name(param.name.clone())];
+            let loc = vec![Loc::from(param.source), Loc::Name(param.loc_name.clone())];
             let values = self.values(param, seen);
-            let is_list = matches!(&param.schema, MetaSchemaRef::Inline(s) if s.ty == "array");
-            match (values.as_slice(), is_list) {
+            let list = resolve(&param.schema, &self.registry).filter(|s| s.ty == "array");
+            match (values.as_slice(), list) {
                 ([], _) if param.required => checker.report(Problem::missing(loc, Value::Null)),
                 ([], _) => {}
-                (values, true) => {
-                    if let MetaSchemaRef::Inline(list) = &param.schema
-                        && let Some(item) = &list.items
-                    {
+                (values, Some(list)) => {
+                    if let Some(item) = &list.items {
                         for (i, value) in values.iter().enumerate() {
                             let mut item_loc = loc.clone();
                             item_loc.push(Loc::Index(i));
@@ -249,11 +384,14 @@ impl OperationSpec {
                         }
                     }
                 }
-                ([.., last], false) => checker.check_text(loc, last, &param.schema),
+                ([.., last], None) => checker.check_text(loc, last, &param.schema),
             }
         }
         let mut problems = checker.into_problems();
-        problems.extend(self.body_problems(seen));
+        match err.downcast_ref::<poem_openapi::error::ParseMultipartError>() {
+            Some(multipart) => problems.push(multipart_problem(&multipart.reason)),
+            None => problems.extend(self.body_problems(seen)),
+        }
         problems
     }
 
@@ -372,7 +510,7 @@ impl OperationSpec {
                     .map_or(Value::Null, Value::String);
                 Problem::new(
                     "value_error",
-                    vec![Loc::from(param.source), Loc::Name(param.name.clone())],
+                    vec![Loc::from(param.source), Loc::Name(param.loc_name.clone())],
                     reason(err),
                     input,
                 )
@@ -385,6 +523,75 @@ impl OperationSpec {
             ),
         }
     }
+}
+
+/// Keeps the last value of each name for which `single` holds, in place of the earlier ones,
+/// and drops empty values of those names when `drop_empty` is set.
+fn keep_last(
+    pairs: Vec<(String, String)>,
+    single: impl Fn(&str) -> bool,
+    drop_empty: bool,
+) -> Vec<(String, String)> {
+    let mut kept = Vec::with_capacity(pairs.len());
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if single(name) {
+            let repeated_later = pairs[i + 1..].iter().any(|(later, _)| later == name);
+            if repeated_later || (drop_empty && value.is_empty()) {
+                continue;
+            }
+        }
+        kept.push((name.clone(), value.clone()));
+    }
+    kept
+}
+
+fn resolve<'a>(
+    schema: &'a MetaSchemaRef,
+    registry: &'a Registry,
+) -> Option<&'a poem_openapi::registry::MetaSchema> {
+    match schema {
+        MetaSchemaRef::Inline(schema) => Some(schema),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name),
+    }
+}
+
+fn is_list(schema: &MetaSchemaRef, registry: &Registry) -> bool {
+    resolve(schema, registry).is_some_and(|s| s.ty == "array")
+}
+
+/// A multipart body is not kept, so its problem is read from poem-openapi's message, whose
+/// forms are fixed by its `Multipart` derive: "field `f` is required", "failed to parse field
+/// `f`: …", "unknown field `f`"; anything else (a truncated body, say) is about the body.
+fn multipart_problem(reason: &str) -> Problem {
+    let field = |prefix: &str| {
+        let rest = reason.strip_prefix(prefix)?;
+        let (name, rest) = rest.split_once('`')?;
+        Some((vec![Loc::from("body"), Loc::from(name)], rest))
+    };
+    if let Some((loc, "")) = field("field `")
+        .filter(|(_, rest)| *rest == " is required")
+        .map(|(loc, _)| (loc, ""))
+    {
+        return Problem::missing(loc, Value::Null);
+    }
+    if let Some((loc, rest)) = field("failed to parse field `") {
+        let message = rest.trim_start_matches(':').trim();
+        return Problem::new("value_error", loc, message.to_owned(), Value::Null);
+    }
+    if let Some((loc, _)) = field("unknown field `") {
+        return Problem::new(
+            "extra_forbidden",
+            loc,
+            "Extra inputs are not permitted",
+            Value::Null,
+        );
+    }
+    Problem::new(
+        "value_error",
+        vec![Loc::from("body")],
+        format!("There was an error parsing the body: {reason}"),
+        Value::Null,
+    )
 }
 
 fn source_name(source: &MetaParamIn) -> &'static str {
@@ -443,7 +650,12 @@ fn is_form(content_type: &str) -> bool {
 
 /// FastAPI's answer to a body that is not JSON: where the parser gave up, and why.
 fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Problem {
-    let offset = byte_offset(bytes, err.line(), err.column());
+    // At the end of the input, Python points after the last byte and serde_json at it.
+    let offset = if err.is_eof() {
+        bytes.len()
+    } else {
+        byte_offset(bytes, err.line(), err.column())
+    };
     let message = err.to_string();
     let reason = message
         .split(" at line ")
@@ -476,11 +688,9 @@ fn check_form<'a>(
     schema: &'a MetaSchemaRef,
     registry: &'a Registry,
 ) {
-    let schema = match schema {
-        MetaSchemaRef::Inline(schema) => Some(&**schema),
-        MetaSchemaRef::Reference(name) => registry.schemas.get(name),
+    let Some(schema) = resolve(schema, registry) else {
+        return;
     };
-    let Some(schema) = schema else { return };
     let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
     let as_object: serde_json::Map<String, Value> = pairs
         .iter()

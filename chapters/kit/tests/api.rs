@@ -1,0 +1,471 @@
+//! The house conventions, checked on a small API that takes input from every source.
+
+use poem::Endpoint;
+use poem::http::StatusCode;
+use poem::test::TestClient;
+use poem_openapi::param::{Cookie as CookieParam, Header, Path, Query};
+use poem_openapi::payload::{Form, Json, PlainText};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{Enum, Multipart, Object, OpenApi, OpenApiService};
+use serde_json::{Value, json};
+
+#[derive(Debug, Enum)]
+#[oai(rename_all = "snake_case")]
+enum Kind {
+    Service,
+    NewFeature,
+}
+
+#[derive(Debug, Object, serde::Deserialize)]
+struct Item {
+    name: String,
+    description: Option<String>,
+    price: f64,
+    #[oai(validator(minimum(value = "0")))]
+    quantity: i64,
+}
+
+#[derive(Debug, Object, serde::Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+#[derive(Debug, Multipart)]
+struct UploadForm {
+    file: Upload,
+}
+
+struct Api;
+
+#[OpenApi]
+impl Api {
+    /// Path
+    #[oai(path = "/items/:item_id", method = "get")]
+    async fn path(&self, item_id: Path<i64>) -> PlainText<String> {
+        PlainText(item_id.0.to_string())
+    }
+
+    /// Text path
+    #[oai(path = "/names/:name", method = "get")]
+    async fn name(&self, name: Path<String>) -> PlainText<String> {
+        PlainText(name.0)
+    }
+
+    /// Enum path
+    #[oai(path = "/kinds/:kind", method = "get")]
+    async fn kind(&self, kind: Path<Kind>) -> PlainText<String> {
+        PlainText(format!("{:?}", kind.0))
+    }
+
+    /// Query
+    #[oai(path = "/search", method = "get")]
+    async fn search(
+        &self,
+        #[oai(validator(min_length = 3, max_length = 5))] q: Query<String>,
+        #[oai(default)] page: Query<i64>,
+        #[oai(default)] tag: Query<Vec<String>>,
+    ) -> Json<Value> {
+        Json(json!({"q": q.0, "page": page.0, "tags": tag.0}))
+    }
+
+    /// Header and cookie
+    #[oai(path = "/secret", method = "get")]
+    async fn secret(
+        &self,
+        #[oai(name = "X-Token")] token: Header<String>,
+        #[oai(name = "session")] session: CookieParam<i64>,
+    ) -> PlainText<String> {
+        PlainText(format!("{} {}", token.0, session.0))
+    }
+
+    /// JSON body
+    #[oai(path = "/items", method = "post")]
+    async fn create(
+        &self,
+        #[oai(validator(maximum(value = "100")))] limit: Query<Option<i64>>,
+        item: Json<Item>,
+    ) -> Json<Value> {
+        Json(json!({"name": item.0.name, "price": item.0.price, "limit": limit.0}))
+    }
+
+    /// Form body
+    #[oai(path = "/login", method = "post")]
+    async fn login(&self, form: Form<Login>) -> Json<Value> {
+        Json(json!({"username": form.0.username, "password": form.0.password}))
+    }
+
+    /// Multipart body
+    #[oai(path = "/upload", method = "post")]
+    async fn upload(&self, form: UploadForm) -> Json<Value> {
+        Json(json!({"size": form.file.size()}))
+    }
+
+    /// Panics
+    #[oai(path = "/boom", method = "get")]
+    async fn boom(&self) -> PlainText<String> {
+        panic!("boom")
+    }
+}
+
+fn client() -> TestClient<impl Endpoint> {
+    let service = OpenApiService::new(kit::FastapiErrors(Api), "Test", "1");
+    TestClient::new(kit::mount(service, &kit::Docs::default()))
+}
+
+async fn body(resp: poem::test::TestResponse) -> (StatusCode, Value) {
+    let status = resp.0.status();
+    (status, kit::testing::json(resp).await)
+}
+
+#[tokio::test]
+async fn a_bad_path_integer_names_the_path_parameter() {
+    let (status, body) = body(client().get("/items/ce6e56").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{"type": "int_parsing", "loc": ["path", "item_id"], "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "ce6e56"}]})
+    );
+}
+
+#[tokio::test]
+async fn a_path_integer_out_of_i64_is_422() {
+    let (status, body) = body(client().get("/items/99999999999999999999").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["type"], "less_than_equal");
+}
+
+#[tokio::test]
+async fn an_encoded_slash_stays_in_its_segment() {
+    let resp = client().get("/names/a%2Fb").send().await;
+    resp.assert_status_is_ok();
+    resp.assert_text("a/b").await;
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_a_path_is_a_client_error() {
+    let (status, _) = body(client().get("/names/%FF%FE").send().await).await;
+    assert!(status.is_client_error(), "{status}");
+}
+
+#[tokio::test]
+async fn an_unknown_enum_value_lists_the_allowed_ones() {
+    let (status, body) = body(client().get("/kinds/other").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"][0]["msg"],
+        "Input should be 'service' or 'new_feature'"
+    );
+    assert_eq!(body["detail"][0]["loc"], json!(["path", "kind"]));
+}
+
+#[tokio::test]
+async fn every_bad_query_value_is_listed() {
+    let (status, body) = body(client().get("/search?page=x").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kinds: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["type"].clone(), p["loc"].clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (json!("missing"), json!(["query", "q"])),
+            (json!("int_parsing"), json!(["query", "page"]))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_last_of_repeated_query_values_wins() {
+    let resp = client()
+        .get("/search?q=abc&q=abcd&page=1&page=2&tag=a&tag=b")
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"q": "abcd", "page": 2, "tags": ["a", "b"]}))
+        .await;
+}
+
+#[tokio::test]
+async fn a_plus_in_a_query_is_a_space() {
+    let (status, body) = body(client().get("/search?q=abc&page=+5").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["input"], " 5");
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_a_query_is_replaced_as_python_does() {
+    let resp = client().get("/search?q=%FF%FE%FD").send().await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"q": "\u{FFFD}\u{FFFD}\u{FFFD}", "page": 0, "tags": []}))
+        .await;
+}
+
+#[tokio::test]
+async fn string_lengths_count_characters() {
+    client()
+        .get("/search?q=%C3%A9%C3%A9%C3%A9")
+        .send()
+        .await
+        .assert_status_is_ok();
+    let (_, body) = body(client().get("/search?q=abcdef").send().await).await;
+    assert_eq!(body["detail"][0]["type"], "string_too_long");
+    assert_eq!(body["detail"][0]["ctx"], json!({"max_length": 5}));
+}
+
+#[tokio::test]
+async fn headers_and_cookies_are_named_in_lower_case() {
+    let (status, body) = body(
+        client()
+            .get("/secret")
+            .header("cookie", "session=abc")
+            .send()
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        vec![json!(["header", "x-token"]), json!(["cookie", "session"])]
+    );
+    let resp = client()
+        .get("/secret")
+        .header("X-Token", "t")
+        .header("cookie", "session=7")
+        .send()
+        .await;
+    resp.assert_text("t 7").await;
+}
+
+#[tokio::test]
+async fn every_problem_in_a_json_body_is_listed_with_its_path() {
+    let resp = client()
+        .post("/items?limit=1000")
+        .body_json(&json!({"price": "abc", "quantity": -1, "extra": 1}))
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["type"].clone(), p["loc"].clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        vec![
+            (json!("less_than_equal"), json!(["query", "limit"])),
+            (json!("missing"), json!(["body", "name"])),
+            (json!("float_type"), json!(["body", "price"])),
+            (json!("greater_than_equal"), json!(["body", "quantity"])),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_json_integer_must_be_a_whole_json_number() {
+    for quantity in [json!(5.0), json!("5"), json!(true)] {
+        let resp = client()
+            .post("/items")
+            .body_json(&json!({"name": "x", "price": 1, "quantity": quantity}))
+            .send()
+            .await;
+        let (status, body) = body(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{quantity}");
+        assert_eq!(body["detail"][0]["loc"], json!(["body", "quantity"]));
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_says_where_it_broke() {
+    let resp = client()
+        .post("/items")
+        .content_type("application/json")
+        .body("{\"name\": ")
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["type"], "json_invalid");
+    assert_eq!(body["detail"][0]["loc"], json!(["body", 9]));
+}
+
+#[tokio::test]
+async fn json_without_its_content_type_is_refused_at_the_body() {
+    let resp = client()
+        .post("/items")
+        .content_type("text/plain")
+        .body(r#"{"name": "x", "price": 1, "quantity": 1}"#)
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body"]));
+    let resp = client()
+        .post("/items")
+        .body(r#"{"name": "x", "price": 1, "quantity": 1}"#)
+        .send()
+        .await;
+    assert_eq!(resp.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_json_type_with_a_suffix_is_json() {
+    let resp = client()
+        .post("/items")
+        .content_type("application/merge-patch+json")
+        .body(r#"{"name": "x", "price": 1, "quantity": 1}"#)
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+}
+
+#[tokio::test]
+async fn a_missing_body_is_missing() {
+    let (status, body) = body(
+        client()
+            .post("/items")
+            .content_type("application/json")
+            .send()
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"],
+        json!([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": null}])
+    );
+}
+
+#[tokio::test]
+async fn a_form_field_that_is_empty_or_absent_is_missing() {
+    let resp = client()
+        .post("/login")
+        .content_type("application/x-www-form-urlencoded")
+        .body("username=a&password=")
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "password"]));
+    assert_eq!(body["detail"][0]["type"], "missing");
+}
+
+#[tokio::test]
+async fn the_last_of_repeated_form_fields_wins() {
+    let resp = client()
+        .post("/login")
+        .content_type("application/x-www-form-urlencoded")
+        .body("username=a&username=b&password=p")
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"username": "b", "password": "p"}))
+        .await;
+}
+
+#[tokio::test]
+async fn a_multipart_without_its_file_names_the_field() {
+    let body_text = "--X\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nhi\r\n--X--\r\n";
+    let resp = client()
+        .post("/upload")
+        .content_type("multipart/form-data; boundary=X")
+        .body(body_text)
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "file"]));
+    assert_eq!(body["detail"][0]["type"], "missing");
+}
+
+#[tokio::test]
+async fn a_truncated_multipart_is_a_client_error() {
+    let body_text =
+        "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhalf a fi";
+    let resp = client()
+        .post("/upload")
+        .content_type("multipart/form-data; boundary=X")
+        .body(body_text)
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "file"]), "{body}");
+    assert_eq!(body["detail"][0]["type"], "value_error");
+}
+
+#[tokio::test]
+async fn a_multipart_file_is_read_and_measured() {
+    let body_text = "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--X--\r\n";
+    let resp = client()
+        .post("/upload")
+        .content_type("multipart/form-data; boundary=X")
+        .body(body_text)
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"size": 5})).await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_before_it_is_read() {
+    let big = vec![b'x'; kit::errors::BODY_LIMIT + 1];
+    let resp = client()
+        .post("/items")
+        .content_type("application/json")
+        .body(big)
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body, json!({"detail": "Content Too Large"}));
+}
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_413_too() {
+    // No Content-Length: the limit is found while reading, and reading stops there.
+    let chunks = futures_util::stream::iter(
+        (0..20).map(|_| Ok::<_, std::io::Error>(vec![b' '; 100 * 1024])),
+    );
+    let resp = client()
+        .post("/items")
+        .content_type("application/json")
+        .body(poem::Body::from_bytes_stream(chunks))
+        .send()
+        .await;
+    assert_eq!(resp.0.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_panic_is_a_plain_500_and_the_app_keeps_serving() {
+    let cli = client();
+    let (status, body) = body(cli.get("/boom").send().await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, json!({"detail": "Internal Server Error"}));
+    cli.get("/items/1").send().await.assert_status_is_ok();
+}
+
+#[tokio::test]
+async fn operations_with_input_document_their_422() {
+    let document: Value =
+        serde_json::from_str(&OpenApiService::new(kit::FastapiErrors(Api), "Test", "1").spec())
+            .unwrap();
+    let response = &document["paths"]["/items/{item_id}"]["get"]["responses"]["422"];
+    assert_eq!(response["description"], "Validation Error");
+    assert_eq!(
+        document["components"]["schemas"]["HTTPValidationError"]["properties"]["detail"]["type"],
+        "array"
+    );
+    assert!(document["paths"]["/boom"]["get"]["responses"]["422"].is_null());
+}
