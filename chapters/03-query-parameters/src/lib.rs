@@ -18,5 +18,8 @@ impl Api {
 
 /// The whole app.
 pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
-    kit::mount(OpenApiService::new(kit::FastapiErrors(Api), "Chapter 03", "0.1.0"), docs)
+    kit::mount(
+        OpenApiService::new(kit::FastapiErrors(Api), "Chapter 03", "0.1.0"),
+        docs,
+    )
 }

@@ -4,9 +4,9 @@
 //! app move or remove each one. The same three settings are read here from `OPENAPI_URL`,
 //! `DOCS_URL` and `REDOC_URL`; an empty value switches the page off.
 
-use poem::endpoint::make_sync;
+use poem::endpoint::{BoxEndpoint, make_sync};
 use poem::web::Html;
-use poem::{Endpoint, Route, get};
+use poem::{Endpoint, IntoEndpoint, Request, Response, Route, get};
 use poem_openapi::{OpenApi, OpenApiService};
 
 use crate::env::{ConfigError, Env};
@@ -85,12 +85,21 @@ impl Docs {
         Ok(())
     }
 
-    /// Adds the document and its pages to `route`.
-    pub(crate) fn routes<T: OpenApi>(
-        &self,
-        service: &OpenApiService<T, ()>,
-        mut route: Route,
-    ) -> Route {
+    /// The API with its document and pages beside it: a request for one of the pages' paths
+    /// goes to the page, anything else to the API.
+    ///
+    /// (A `Route` that nests the API at `/` would do the same, but it refuses a path whose
+    /// segments are not UTF-8 before the API sees it; the API answers those with a 422.)
+    pub(crate) fn beside<T: OpenApi + 'static>(&self, service: OpenApiService<T, ()>) -> Beside {
+        Beside {
+            pages: self.routes(&service, Route::new()),
+            paths: self.paths().map(str::to_owned).collect(),
+            api: service.into_endpoint(),
+        }
+    }
+
+    /// The document and its pages, each at its path.
+    fn routes<T: OpenApi>(&self, service: &OpenApiService<T, ()>, mut route: Route) -> Route {
         let Some(openapi) = &self.openapi else {
             return route;
         };
@@ -110,6 +119,30 @@ impl Docs {
             .into_iter()
             .flatten()
             .map(String::as_str)
+    }
+}
+
+/// The endpoint made by [`Docs::beside`].
+pub(crate) struct Beside {
+    pages: Route,
+    paths: Vec<String>,
+    api: BoxEndpoint<'static>,
+}
+
+impl Endpoint for Beside {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let path = req.uri().path();
+        let is_page = self.paths.iter().any(|page| {
+            path.strip_prefix(page.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
+        if is_page {
+            self.pages.call(req).await
+        } else {
+            self.api.call(req).await
+        }
     }
 }
 

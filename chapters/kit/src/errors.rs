@@ -22,6 +22,23 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest accepted `multipart/form-data` request, all files included.
 pub const MULTIPART_LIMIT: usize = 10 * 1024 * 1024;
 
+/// The body of an error a handler raises, for declaring it in an operation's responses:
+/// `{"detail": "Item not found"}`.
+#[derive(Debug, Clone, PartialEq, Eq, poem_openapi::Object)]
+pub struct Detail {
+    /// What went wrong, for a person.
+    pub detail: String,
+}
+
+impl Detail {
+    /// `{"detail": message}`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            detail: message.into(),
+        }
+    }
+}
+
 /// `{"detail": message}` with `status`: the answer to an error a handler raises.
 pub fn detail(status: StatusCode, message: impl Into<String>) -> Response {
     let body = json!({ "detail": message.into() });

@@ -371,6 +371,20 @@ impl OperationSpec {
         for param in &self.params {
             let loc = vec![Loc::from(param.source), Loc::Name(param.loc_name.clone())];
             let values = self.values(param, seen);
+            if param.source == "path"
+                && self
+                    .raw_path_value(param, seen)
+                    .is_some_and(|raw| raw.decode_utf8().is_err())
+            {
+                let input = Value::String(values.concat());
+                checker.report(Problem::new(
+                    "string_unicode",
+                    loc,
+                    "Input should be a valid string, unable to parse raw data as a unicode string",
+                    input,
+                ));
+                continue;
+            }
             let list = resolve(&param.schema, &self.registry).filter(|s| s.ty == "array");
             match (values.as_slice(), list) {
                 ([], _) if param.required => checker.report(Problem::missing(loc, Value::Null)),
@@ -395,23 +409,31 @@ impl OperationSpec {
         problems
     }
 
+    /// The path segment a path parameter received, still percent-encoded.
+    fn raw_path_value<'s>(
+        &self,
+        param: &Param,
+        seen: &'s Seen,
+    ) -> Option<percent_encoding::PercentDecode<'s>> {
+        let wanted = format!("{{{}}}", param.name);
+        let position = self.segments.iter().position(|s| *s == wanted)?;
+        let segment = seen
+            .uri
+            .path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .nth(position)?;
+        Some(percent_encoding::percent_decode_str(segment))
+    }
+
     /// The raw values a parameter received, in order.
     fn values(&self, param: &Param, seen: &Seen) -> Vec<String> {
         match param.source {
-            "path" => {
-                let wanted = format!("{{{}}}", param.name);
-                let position = self.segments.iter().position(|s| *s == wanted);
-                let segment = position
-                    .and_then(|i| seen.uri.path().split('/').filter(|s| !s.is_empty()).nth(i));
-                segment
-                    .map(|s| {
-                        percent_encoding::percent_decode_str(s)
-                            .decode_utf8_lossy()
-                            .into_owned()
-                    })
-                    .into_iter()
-                    .collect()
-            }
+            "path" => self
+                .raw_path_value(param, seen)
+                .map(|raw| raw.decode_utf8_lossy().into_owned())
+                .into_iter()
+                .collect(),
             "query" => form_urlencoded::parse(seen.uri.query().unwrap_or_default().as_bytes())
                 .filter(|(name, _)| *name == param.name)
                 .map(|(_, value)| value.into_owned())
@@ -608,6 +630,7 @@ fn is_input_error(err: &poem::Error) -> bool {
     use poem_openapi::error as oai;
     err.is::<oai::ParseParamError>()
         || err.is::<oai::ParsePathError>()
+        || err.is::<poem::error::ParsePathError>()
         || err.is::<oai::ParseRequestPayloadError>()
         || err.is::<oai::ParseMultipartError>()
         || err.is::<oai::ContentTypeError>()

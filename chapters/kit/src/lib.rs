@@ -19,14 +19,14 @@ pub mod validation;
 
 pub use docs::Docs;
 pub use env::{ConfigError, Env};
-pub use errors::{detail, validation_error};
+pub use errors::{Detail, detail, validation_error};
 pub use inputs::FastapiErrors;
 pub use serve::{Listen, StartError, run, serve};
 
+use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::middleware::{CatchPanic, NormalizePath, TrailingSlash};
-use poem::{EndpointExt, Route};
 use poem_openapi::{OpenApi, OpenApiService};
 
 // ANCHOR: mount
@@ -55,8 +55,7 @@ pub fn mount<T: OpenApi + 'static>(
             .map(|path| (path.to_owned(), vec![Method::GET])),
     );
 
-    docs.routes(&service, Route::new())
-        .nest("/", service)
+    docs.beside(service)
         .with(CatchPanic::new().with_handler(errors::panic_response))
         .with(NormalizePath::new(TrailingSlash::Trim))
         .with(errors::Conventions::new(paths))

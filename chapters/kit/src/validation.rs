@@ -403,6 +403,16 @@ impl<'a> Checker<'a> {
                     .with_ctx(json!({"max_length": max})),
             );
         }
+        if schema.format == Some("email")
+            && let Err(err) = text.parse::<email_address::EmailAddress>()
+        {
+            self.report(Problem::new(
+                "value_error",
+                loc.to_vec(),
+                format!("value is not a valid email address: {err}"),
+                input.clone(),
+            ));
+        }
         if let Some(pattern) = &schema.pattern
             && let Ok(regex) = regex::Regex::new(pattern)
             && !regex.is_match(text)
@@ -646,6 +656,19 @@ mod tests {
         assert_eq!(text_problems("ééééé", schema.clone()), vec![]);
         let problems = text_problems("aaa", schema);
         assert_eq!(problems[0].msg, "String should have at least 5 characters");
+    }
+
+    #[test]
+    fn emails_are_checked_as_poem_openapi_checks_them() {
+        let schema = poem_openapi::types::Email::schema_ref();
+        assert_eq!(text_problems("john@example.com", schema.clone()), vec![]);
+        let problems = text_problems("john.example.com", schema);
+        assert_eq!(problems[0].kind, "value_error");
+        assert!(
+            problems[0]
+                .msg
+                .starts_with("value is not a valid email address: ")
+        );
     }
 
     #[test]

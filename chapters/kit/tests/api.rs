@@ -143,9 +143,11 @@ async fn an_encoded_slash_stays_in_its_segment() {
 }
 
 #[tokio::test]
-async fn invalid_utf8_in_a_path_is_a_client_error() {
-    let (status, _) = body(client().get("/names/%FF%FE").send().await).await;
-    assert!(status.is_client_error(), "{status}");
+async fn invalid_utf8_in_a_path_is_a_422_naming_the_parameter() {
+    let (status, body) = body(client().get("/names/%FF%FE").send().await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["type"], "string_unicode");
+    assert_eq!(body["detail"][0]["loc"], json!(["path", "name"]));
 }
 
 #[tokio::test]
