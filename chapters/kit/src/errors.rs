@@ -39,6 +39,73 @@ impl Detail {
     }
 }
 
+/// FastAPI's `HTTPException`: an error with a status, a `detail` and optional headers, which a
+/// handler or a guard returns to stop the request.
+///
+/// ```
+/// use poem::http::StatusCode;
+///
+/// let err: poem::Error = kit::HttpException::new(StatusCode::UNAUTHORIZED, "Not authenticated")
+///     .header("WWW-Authenticate", "Bearer")
+///     .into();
+/// assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
+/// ```
+#[derive(Debug, Clone)]
+pub struct HttpException {
+    status: StatusCode,
+    detail: String,
+    headers: Vec<(header::HeaderName, header::HeaderValue)>,
+}
+
+impl HttpException {
+    /// An error answered with `status` and `{"detail": detail}`.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header to the answer (`WWW-Authenticate`, say). A name or value that is not
+    /// valid in HTTP is a programming error and panics at once, where it is written.
+    pub fn header(mut self, name: &'static str, value: impl AsRef<str>) -> Self {
+        let name = header::HeaderName::from_bytes(name.as_bytes())
+            .unwrap_or_else(|_| panic!("not a valid header name: {name:?}"));
+        let value = header::HeaderValue::from_str(value.as_ref()).unwrap_or_else(|_| {
+            panic!("not a valid value for header {name}: {:?}", value.as_ref())
+        });
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The status of the answer.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `detail` of the answer.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl poem::IntoResponse for HttpException {
+    fn into_response(self) -> Response {
+        let mut response = detail(self.status, self.detail);
+        for (name, value) in self.headers {
+            response.headers_mut().append(name, value);
+        }
+        response
+    }
+}
+
+impl From<HttpException> for poem::Error {
+    fn from(exception: HttpException) -> Self {
+        poem::Error::from_response(exception.into_response())
+    }
+}
+
 /// `{"detail": message}` with `status`: the answer to an error a handler raises.
 pub fn detail(status: StatusCode, message: impl Into<String>) -> Response {
     let body = json!({ "detail": message.into() });

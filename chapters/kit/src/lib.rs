@@ -19,7 +19,7 @@ pub mod validation;
 
 pub use docs::Docs;
 pub use env::{ConfigError, Env};
-pub use errors::{Detail, detail, validation_error};
+pub use errors::{Detail, HttpException, detail, validation_error};
 pub use inputs::FastapiErrors;
 pub use serve::{Listen, StartError, run, serve};
 

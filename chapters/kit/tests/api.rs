@@ -101,6 +101,27 @@ impl Api {
         Json(json!({"size": form.file.size()}))
     }
 
+    /// Raises
+    #[oai(path = "/raise/:what", method = "get")]
+    async fn raise(&self, what: Path<String>) -> poem::Result<PlainText<String>> {
+        match what.0.as_str() {
+            "exception" => Err(kit::HttpException::new(
+                StatusCode::UNAUTHORIZED,
+                "Not authenticated",
+            )
+            .header("WWW-Authenticate", "Bearer")
+            .into()),
+            "message" => Err(poem::Error::from_string(
+                "Item not found",
+                StatusCode::NOT_FOUND,
+            )),
+            _ => Err(poem::Error::from_string(
+                "database password is hunter2",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )),
+        }
+    }
+
     /// Panics
     #[oai(path = "/boom", method = "get")]
     async fn boom(&self) -> PlainText<String> {
@@ -447,6 +468,29 @@ async fn a_streamed_body_over_the_limit_is_413_too() {
         .send()
         .await;
     assert_eq!(resp.0.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn an_http_exception_keeps_its_status_detail_and_headers() {
+    let resp = client().get("/raise/exception").send().await;
+    resp.assert_header("www-authenticate", "Bearer");
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Not authenticated"}));
+}
+
+#[tokio::test]
+async fn a_handler_error_message_becomes_its_detail() {
+    let (status, body) = body(client().get("/raise/message").send().await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"detail": "Item not found"}));
+}
+
+#[tokio::test]
+async fn an_internal_error_says_nothing_of_its_cause() {
+    let (status, body) = body(client().get("/raise/internal").send().await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, json!({"detail": "Internal Server Error"}));
 }
 
 #[tokio::test]
