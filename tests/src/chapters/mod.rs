@@ -7,6 +7,11 @@ mod ch02;
 mod ch03;
 mod ch04;
 mod ch05;
+mod ch06;
+mod ch07;
+mod ch08;
+mod ch09;
+mod ch10;
 
 pub use ch01::external_assets;
 
@@ -54,6 +59,36 @@ pub const CHAPTERS: &[Chapter] = &[
         package: "ch05-response-models",
         title: "response models",
         checks: ch05::checks,
+    },
+    Chapter {
+        number: "06",
+        package: "ch06-dependencies",
+        title: "dependencies",
+        checks: ch06::checks,
+    },
+    Chapter {
+        number: "07",
+        package: "ch07-security-first-steps",
+        title: "security first steps",
+        checks: ch07::checks,
+    },
+    Chapter {
+        number: "08",
+        package: "ch08-oauth2-password",
+        title: "OAuth2 password flow",
+        checks: ch08::checks,
+    },
+    Chapter {
+        number: "09",
+        package: "ch09-jwt",
+        title: "JWT",
+        checks: ch09::checks,
+    },
+    Chapter {
+        number: "10",
+        package: "ch10-scopes",
+        title: "scopes",
+        checks: ch10::checks,
     },
 ];
 
