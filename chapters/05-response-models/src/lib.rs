@@ -1,25 +1,62 @@
-//! Chapter 05: being written.
+//! Chapter 05: what an operation answers.
+//!
+//! A response model that is not the request model (the password goes in, never out), a status
+//! other than 200, an error declared in the document, and answers that are not JSON: HTML,
+//! plain text, a redirect and a file to download.
 
 use poem::Endpoint;
-use poem_openapi::{OpenApi, OpenApiService, payload::PlainText};
+use poem_openapi::{OpenApiService, Tags};
 
-struct Api;
+mod exercises;
+mod formats;
+mod items;
+mod users;
 
-#[OpenApi]
-impl Api {
-    /// Placeholder
-    ///
-    /// Replaced by the chapter's operations.
-    #[oai(path = "/", method = "get")]
-    async fn root(&self) -> PlainText<&'static str> {
-        PlainText("being written")
-    }
+pub use exercises::{CarItem, ItemName, PlaneItem, SparseItem, Vehicle};
+pub use formats::{Download, Redirect};
+pub use items::{Item, Lookup};
+pub use users::{CreateUserResponse, UserIn, UserOut};
+
+// ANCHOR: tags
+/// Groups of operations; each becomes a section of `/docs`.
+#[derive(Tags)]
+enum Tag {
+    /// Users: what comes in is not what goes out.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/response-model/")]
+    Users,
+    /// The shop's items, and a declared 404 for the ones it does not have.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/handling-errors/")]
+    Items,
+    /// Answers that are not JSON: HTML, plain text, a redirect, a file.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/advanced/custom-response/")]
+    Formats,
+    /// One answer, two possible shapes (exercise 3).
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/extra-models/")]
+    Vehicles,
 }
+// ANCHOR_END: tags
 
-/// The whole app.
+// ANCHOR: app
+const DESCRIPTION: &str = "\
+Chapter 05 of the **Poem API Workbook**: response models.
+
+* `POST /user/` takes a password and never gives it back: the answer is another type.
+* `GET /items/{item_id}` declares its 404 next to its 200.
+* `/html`, `/plain`, `/redirect` and `/download` answer something other than JSON.";
+
+/// The whole app: the API, its docs pages where `docs` says, and the house conventions.
 pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
-    kit::mount(
-        OpenApiService::new(kit::FastapiErrors(Api), "Chapter 05", "0.1.0"),
-        docs,
-    )
+    // The chapter's operations, then the exercises' solutions.
+    let operations = (
+        users::UsersApi,
+        items::ItemsApi,
+        formats::FormatsApi,
+        exercises::SparseApi,
+        exercises::NameApi,
+        exercises::VehiclesApi,
+    );
+    let service = OpenApiService::new(kit::FastapiErrors(operations), "Response models", "1.0.0")
+        .description(DESCRIPTION);
+    kit::mount(service, docs)
 }
+// ANCHOR_END: app
