@@ -264,6 +264,7 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
             return Ok(error_response(BodyTooLarge.into()));
         }
         let over_limit = limit_body(&mut req, limit);
+        decode_unreserved(&mut req);
         let path = req.uri().path().to_owned();
 
         let result = self.inner.call(req).await;
@@ -292,6 +293,46 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
             response.headers_mut().insert(header::ALLOW, value);
         }
         Ok(response)
+    }
+}
+
+/// `%63urrent` is `current` (RFC 3986, 6.2.2.2): letters, digits and `-._~` that arrive
+/// percent-encoded are decoded before routing, so that an encoding cannot dodge a fixed route.
+/// Other escapes, `%2F` among them, stay as they are.
+fn decode_unreserved(req: &mut Request) {
+    let path = req.uri().path();
+    if !path.contains('%') {
+        return;
+    }
+    let bytes = path.as_bytes();
+    let mut decoded = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
+            .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b));
+        match escaped {
+            Some(byte) => {
+                decoded.push(char::from(byte));
+                i += 3;
+            }
+            None => {
+                decoded.push(char::from(bytes[i]));
+                i += 1;
+            }
+        }
+    }
+    if decoded == path {
+        return;
+    }
+    let uri = match req.uri().query() {
+        Some(query) => format!("{decoded}?{query}"),
+        None => decoded,
+    };
+    if let Ok(uri) = uri.parse() {
+        *req.uri_mut() = uri;
     }
 }
 

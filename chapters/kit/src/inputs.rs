@@ -181,6 +181,9 @@ fn checked(
                     headers: req.headers().clone(),
                     body: spec.keep_body(&mut req).await?,
                 };
+                if let Some(problems) = spec.strict_json_problems(&seen) {
+                    return Ok(crate::errors::validation_error(problems));
+                }
                 match inner.call(req).await {
                     Ok(response) => Ok(response),
                     Err(err) => Ok(spec.explain(err, &seen)),
@@ -358,7 +361,7 @@ impl OperationSpec {
         if !is_input_error(&err) {
             return error_response(err);
         }
-        let mut problems = self.problems(seen, &err);
+        let mut problems = self.problems(seen, Some(&err));
         if problems.is_empty() {
             problems.push(self.fallback(&err, seen));
         }
@@ -366,7 +369,27 @@ impl OperationSpec {
     }
 
     /// Every problem with the request's inputs, in FastAPI's order.
-    fn problems(&self, seen: &Seen, err: &poem::Error) -> Vec<Problem> {
+    /// poem-openapi reads a JSON number or boolean into a `String` field; the workbook (as
+    /// FastAPI) wants every JSON value to have its JSON type. So a JSON body is checked against
+    /// its schema before the operation sees it, and any problem is answered at once (with the
+    /// problems of the other inputs, as FastAPI lists them all).
+    fn strict_json_problems(&self, seen: &Seen) -> Option<Vec<Problem>> {
+        let content_type = seen
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let declares_json = self.body.iter().any(|(declared, _)| is_json(declared));
+        if seen.body.is_none() || !is_json(content_type) || !declares_json {
+            return None;
+        }
+        if self.body_problems(seen).is_empty() {
+            return None;
+        }
+        Some(self.problems(seen, None))
+    }
+
+    fn problems(&self, seen: &Seen, err: Option<&poem::Error>) -> Vec<Problem> {
         let mut checker = Checker::new(&self.registry);
         for param in &self.params {
             let loc = vec![Loc::from(param.source), Loc::Name(param.loc_name.clone())];
@@ -402,7 +425,7 @@ impl OperationSpec {
             }
         }
         let mut problems = checker.into_problems();
-        match err.downcast_ref::<poem_openapi::error::ParseMultipartError>() {
+        match err.and_then(|err| err.downcast_ref::<poem_openapi::error::ParseMultipartError>()) {
             Some(multipart) => problems.push(multipart_problem(&multipart.reason)),
             None => problems.extend(self.body_problems(seen)),
         }
@@ -521,9 +544,24 @@ impl OperationSpec {
     /// One entry built from poem-openapi's own message, for a refusal the schemas do not
     /// explain (a custom parser or validator, say).
     fn fallback(&self, err: &poem::Error, seen: &Seen) -> Problem {
-        let param = err
+        let by_name = err
             .downcast_ref::<poem_openapi::error::ParseParamError>()
             .and_then(|e| self.params.iter().find(|p| p.name == e.name));
+        // A path value that does not parse is named by position: `param1` is the second
+        // `{name}` of the path.
+        let by_position = || {
+            let e = err.downcast_ref::<poem_openapi::error::ParsePathError>()?;
+            let position: usize = e.name.strip_prefix("param")?.parse().ok()?;
+            let name = self
+                .segments
+                .iter()
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .nth(position)?;
+            self.params
+                .iter()
+                .find(|p| p.source == "path" && p.name == name)
+        };
+        let param = by_name.or_else(by_position);
         match param {
             Some(param) => {
                 let input = self
@@ -642,6 +680,9 @@ fn is_input_error(err: &poem::Error) -> bool {
 fn reason(err: &poem::Error) -> String {
     use poem_openapi::error as oai;
     if let Some(e) = err.downcast_ref::<oai::ParseParamError>() {
+        return e.reason.clone();
+    }
+    if let Some(e) = err.downcast_ref::<oai::ParsePathError>() {
         return e.reason.clone();
     }
     if let Some(e) = err.downcast_ref::<oai::ParseRequestPayloadError>() {

@@ -164,6 +164,52 @@ async fn an_encoded_slash_stays_in_its_segment() {
 }
 
 #[tokio::test]
+async fn encoded_letters_are_decoded_before_routing_but_an_encoded_slash_is_not() {
+    let resp = client().get("/%6Eames/%61b%2Fc").send().await;
+    resp.assert_status_is_ok();
+    resp.assert_text("ab/c").await;
+}
+
+#[tokio::test]
+async fn a_json_string_field_refuses_a_number_or_a_boolean() {
+    for name in [
+        json!(5),
+        json!(true),
+        json!(99999999999999999999u128 as f64),
+    ] {
+        let resp = client()
+            .post("/items")
+            .body_json(&json!({"name": name, "price": 1, "quantity": 1}))
+            .send()
+            .await;
+        let (status, body) = body(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(body["detail"][0]["type"], "string_type");
+        assert_eq!(body["detail"][0]["loc"], json!(["body", "name"]));
+    }
+}
+
+#[tokio::test]
+async fn a_bad_json_body_is_listed_with_the_other_inputs_problems() {
+    let resp = client()
+        .post("/items?limit=x")
+        .body_json(&json!({"name": 5, "price": 1, "quantity": 1}))
+        .send()
+        .await;
+    let (_, body) = body(resp).await;
+    let locs: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        vec![json!(["query", "limit"]), json!(["body", "name"])]
+    );
+}
+
+#[tokio::test]
 async fn invalid_utf8_in_a_path_is_a_422_naming_the_parameter() {
     let (status, body) = body(client().get("/names/%FF%FE").send().await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
