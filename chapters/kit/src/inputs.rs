@@ -309,19 +309,23 @@ impl OperationSpec {
     /// Reads a JSON or form body into memory (the body limit bounds it) so that it can be
     /// checked again if the operation refuses it; other bodies stream through untouched.
     ///
-    /// A form body is also put in FastAPI's terms first: of a repeated field the last value
-    /// counts, and an empty field counts as missing.
+    /// A form body is also put in FastAPI's terms for the operation: of a repeated field the
+    /// last value counts, and an empty field counts as missing.
     async fn keep_body(&self, req: &mut Request) -> poem::Result<Option<bytes::Bytes>> {
         let content_type = req.content_type().unwrap_or_default();
         let form = is_form(content_type);
         if !(is_json(content_type) || form) || self.body.is_empty() {
             return Ok(None);
         }
-        let mut bytes = req.take_body().into_bytes().await?;
-        if form {
-            bytes = self.normalize_form(&bytes);
-        }
-        req.set_body(bytes.clone());
+        let bytes = req.take_body().into_bytes().await?;
+        // The operation reads the form in FastAPI's terms; a refusal is explained from the
+        // form as it was sent.
+        let given = if form {
+            self.normalize_form(&bytes)
+        } else {
+            bytes.clone()
+        };
+        req.set_body(given);
         Ok(Some(bytes))
     }
 
@@ -425,8 +429,17 @@ impl OperationSpec {
             }
         }
         let mut problems = checker.into_problems();
-        match err.and_then(|err| err.downcast_ref::<poem_openapi::error::ParseMultipartError>()) {
-            Some(multipart) => problems.push(multipart_problem(&multipart.reason)),
+        let multipart = err.and_then(|err| {
+            let reason = match err.downcast_ref::<poem_openapi::error::ParseMultipartError>() {
+                Some(e) => e.reason.clone(),
+                None => err
+                    .downcast_ref::<poem::error::ParseMultipartError>()?
+                    .to_string(),
+            };
+            Some(reason)
+        });
+        match multipart {
+            Some(reason) => problems.push(multipart_problem(&reason)),
             None => problems.extend(self.body_problems(seen)),
         }
         problems
@@ -621,24 +634,25 @@ fn is_list(schema: &MetaSchemaRef, registry: &Registry) -> bool {
 
 /// A multipart body is not kept, so its problem is read from poem-openapi's message, whose
 /// forms are fixed by its `Multipart` derive: "field `f` is required", "failed to parse field
-/// `f`: …", "unknown field `f`"; anything else (a truncated body, say) is about the body.
+/// `f`: …", "field `f` verification failed. …", "unknown field `f`". Anything else (a body cut
+/// short before any field, say) is about the body as a whole.
 fn multipart_problem(reason: &str) -> Problem {
-    let field = |prefix: &str| {
+    let named = |prefix: &str| {
         let rest = reason.strip_prefix(prefix)?;
         let (name, rest) = rest.split_once('`')?;
-        Some((vec![Loc::from("body"), Loc::from(name)], rest))
+        Some((
+            vec![Loc::from("body"), Loc::from(name)],
+            rest.trim_start_matches(':').trim(),
+        ))
     };
-    if let Some((loc, "")) = field("field `")
-        .filter(|(_, rest)| *rest == " is required")
-        .map(|(loc, _)| (loc, ""))
-    {
-        return Problem::missing(loc, Value::Null);
+    match named("field `").or_else(|| named("failed to parse field `")) {
+        Some((loc, "is required")) => return Problem::missing(loc, Value::Null),
+        Some((loc, message)) => {
+            return Problem::new("value_error", loc, message.to_owned(), Value::Null);
+        }
+        None => {}
     }
-    if let Some((loc, rest)) = field("failed to parse field `") {
-        let message = rest.trim_start_matches(':').trim();
-        return Problem::new("value_error", loc, message.to_owned(), Value::Null);
-    }
-    if let Some((loc, _)) = field("unknown field `") {
+    if let Some((loc, _)) = named("unknown field `") {
         return Problem::new(
             "extra_forbidden",
             loc,
@@ -673,6 +687,7 @@ fn is_input_error(err: &poem::Error) -> bool {
         || err.is::<oai::ParseMultipartError>()
         || err.is::<oai::ContentTypeError>()
         || err.is::<poem::error::ParseJsonError>()
+        || err.is::<poem::error::ParseMultipartError>()
         || err.is::<poem::error::ParseFormError>()
 }
 

@@ -306,6 +306,17 @@ impl<'a> Checker<'a> {
             return self.report(out_of_range(loc, value.clone(), Bound::Max(hi)));
         }
         match n.as_f64() {
+            // serde_json reads a whole number beyond 64 bits as a float.
+            Some(f) if f.fract() == 0.0 && f.abs() >= 9.2e18 => {
+                let (lo, hi) = integer_range(schema.format)
+                    .unwrap_or((i128::from(i64::MIN), i128::from(i64::MAX)));
+                let bound = if f < 0.0 {
+                    Bound::Min(lo)
+                } else {
+                    Bound::Max(hi)
+                };
+                self.report(out_of_range(loc, value.clone(), bound));
+            }
             Some(f) if f.fract() != 0.0 => self.report(Problem::new(
                 "int_from_float",
                 loc,

@@ -431,6 +431,43 @@ async fn a_form_field_that_is_empty_or_absent_is_missing() {
 }
 
 #[tokio::test]
+async fn every_empty_form_field_is_listed() {
+    let resp = client()
+        .post("/login")
+        .content_type("application/x-www-form-urlencoded")
+        .body("username=&password=")
+        .send()
+        .await;
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        vec![json!(["body", "username"]), json!(["body", "password"])]
+    );
+}
+
+#[tokio::test]
+async fn a_multipart_body_cut_before_any_field_is_422_at_the_body() {
+    for text in ["--X\r\nContent-Disp", "garbage"] {
+        let resp = client()
+            .post("/upload")
+            .content_type("multipart/form-data; boundary=X")
+            .body(text)
+            .send()
+            .await;
+        let (status, body) = body(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text:?}");
+        assert_eq!(body["detail"][0]["loc"], json!(["body"]), "{text:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_last_of_repeated_form_fields_wins() {
     let resp = client()
         .post("/login")
