@@ -1,8 +1,640 @@
-//! Chapter 04 — request bodies.
+//! Chapter 04 — request bodies: the raw request, forms, files, JSON models, nested bodies.
+//!
+//! Multipart bodies are written out by hand below (a boundary, a `Content-Disposition` line per
+//! part), so that an instructor sees exactly what is sent. Names, prices, file contents and
+//! sizes come from the seed.
 
-use crate::check::Check;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::check::{Check, Ctx, Failure, Reply, ensure};
+
+const MIB: usize = 1024 * 1024;
 
 /// The checks of chapter 04, contract first, then exercises.
 pub(super) fn checks() -> Vec<Check> {
-    Vec::new()
+    vec![
+        // The raw request.
+        Check::new("04.echo", "POST / echoes its headers, cookies and body")
+            .points(3)
+            .hint("Take the request itself (req: &poem::Request) and the body as bytes; answer {\"headers\", \"cookies\", \"body\"}.")
+            .book("04-request-body.html#the-raw-request")
+            .run(|cx| async move {
+                let header = format!("x-{}", cx.word());
+                let value = cx.word();
+                let cookie = cx.word();
+                let flavour = cx.word();
+                let body = format!("{}={}&{}={}", cx.word(), cx.word(), cx.word(), cx.word());
+                let reply = cx
+                    .post("/")
+                    .header(&header, &value)
+                    .header("cookie", &format!("{cookie}={flavour}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(&body)
+                    .send()
+                    .await?;
+                let echo = reply.expect_status(200)?.json()?;
+                expect_member(&reply, &echo, &["headers", &header], &json!(value))?;
+                expect_member(&reply, &echo, &["headers", "content-length"], &json!(body.len().to_string()))?;
+                ensure(echo["headers"]["host"].is_string(), || {
+                    reply.fail("the echo leaves out the host header").expected("headers.host").got(echo["headers"].to_string())
+                })?;
+                expect_member(&reply, &echo, &["cookies", &cookie], &json!(flavour))?;
+                expect_member(&reply, &echo, &["body"], &json!(body))
+            }),
+        Check::new("04.echo.repeated_header", "a repeated header shows its last value")
+            .hint("Of two headers with one name, keep the value of the second.")
+            .book("04-request-body.html#the-raw-request")
+            .run(|cx| async move {
+                let header = format!("x-{}", cx.word());
+                let (first, last) = (cx.word(), format!("{}-last", cx.word()));
+                let reply = cx.post("/").header(&header, &first).header(&header, &last).send().await?;
+                let echo = reply.expect_status(200)?.json()?;
+                expect_member(&reply, &echo, &["headers", &header], &json!(last))
+            }),
+        Check::new("04.echo.raw_bytes", "any body, in any content type or none, is echoed; bytes that are not UTF-8 become U+FFFD")
+            .points(2)
+            .hint("Read the body as bytes, whatever the Content-Type (or none), and turn it into text with String::from_utf8_lossy. Header names come in lower case.")
+            .book("04-request-body.html#the-raw-request")
+            .run(|cx| async move {
+                let word = cx.word();
+                let header = format!("X-{}-Mixed", capitalized(&cx.word()));
+                let mut body = word.clone().into_bytes();
+                body.extend_from_slice(&[0xFF, 0xFE]);
+                let curl = format!(
+                    "printf '{word}\\377\\376' | curl -i -H 'Content-Type:' -H '{header}: yes' --data-binary @- {}/",
+                    cx.base()
+                );
+                let (status, echo) = raw_post(&cx, "/", &[(&header, "yes")], body, &curl).await?;
+                let text = format!("{word}\u{FFFD}\u{FFFD}");
+                let got = || format!("{status} {echo}");
+                ensure(status == 200 && echo["body"] == json!(text), || {
+                    Failure::new(format!("a body with bytes that are not UTF-8, and no Content-Type, is not echoed with U+FFFD (try: {curl})"))
+                        .expected(format!("200 {{\"body\": {}, ...}}", json!(text)))
+                        .got(got())
+                })?;
+                ensure(echo["headers"][header.to_ascii_lowercase()] == json!("yes"), || {
+                    Failure::new(format!("header {header} is not in the echo under its lower-case name (try: {curl})"))
+                        .expected(format!("headers.{}: \"yes\"", header.to_ascii_lowercase()))
+                        .got(got())
+                })
+            }),
+        // Forms.
+        Check::new("04.form", "POST /form answers the username and password form fields")
+            .points(2)
+            .hint("Read an application/x-www-form-urlencoded body with Form<T> (T derives Object and serde::Deserialize).")
+            .book("04-request-body.html#forms")
+            .run(|cx| async move {
+                let (username, password) = (cx.word(), format!("{} {}!", cx.word(), cx.word()));
+                let body = format!("username={username}&password={}", password.replace(' ', "+").replace('!', "%21"));
+                cx.post("/form").header("content-type", "application/x-www-form-urlencoded").body(&body).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"username": username, "password": password}))?;
+                Ok(())
+            }),
+        Check::new("04.form.missing", "a missing or empty form field is 422 at [\"body\", \"password\"]")
+            .hint("Both fields are required; an empty field counts as missing, as in FastAPI.")
+            .book("04-request-body.html#forms")
+            .run(|cx| async move {
+                let username = cx.word();
+                for body in [format!("username={username}"), format!("username={username}&password=")] {
+                    let reply = cx.post("/form").header("content-type", "application/x-www-form-urlencoded").body(&body).send().await?;
+                    expect_problem(&reply, &json!(["body", "password"]), Some("missing"))?;
+                }
+                Ok(())
+            }),
+        Check::new("04.form.repeated", "of a repeated form field, the last value counts")
+            .hint("Where one value is expected and several are sent, keep the last.")
+            .book("04-request-body.html#forms")
+            .run(|cx| async move {
+                let (first, last, password) = (cx.word(), cx.word(), cx.word());
+                let body = format!("username={first}&password={password}&username={last}");
+                cx.post("/form").header("content-type", "application/x-www-form-urlencoded").body(&body).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"username": last, "password": password}))?;
+                Ok(())
+            }),
+        // Files.
+        Check::new("04.files", "POST /files/ answers the size of the uploaded file")
+            .points(2)
+            .hint("Take a #[derive(Multipart)] struct with a field file: Upload, and answer {\"file_size\": file.size()}.")
+            .book("04-request-body.html#files")
+            .run(|cx| async move {
+                let size = cx.rng(|r| r.between(1, 5000)) as usize;
+                let content = text_of_size(&cx.word(), size);
+                let name = format!("{}.txt", cx.word());
+                let reply = send_multipart(&cx, "/files/", &[file_part("file", &name, "text/plain", &content)]).await?;
+                reply.expect_status(200)?.expect_json(&json!({"file_size": size}))?;
+                Ok(())
+            }),
+        Check::new("04.uploadfile", "POST /uploadfile/ answers the file's name, content type and size")
+            .points(2)
+            .hint("Upload keeps what the client said: file_name() and content_type(), and the size().")
+            .book("04-request-body.html#files")
+            .run(|cx| async move {
+                let size = cx.rng(|r| r.between(1, 5000)) as usize;
+                let content = text_of_size(&cx.word(), size);
+                let filename = format!("{}.{}", cx.word(), cx.rng(|r| *r.pick(&["txt", "csv", "md"])));
+                let content_type = cx.rng(|r| *r.pick(&["text/plain", "text/csv", "application/octet-stream"]));
+                let reply = send_multipart(&cx, "/uploadfile/", &[file_part("file", &filename, content_type, &content)]).await?;
+                reply.expect_status(200)?
+                    .expect_json(&json!({"filename": filename, "content_type": content_type, "size": size}))?;
+                Ok(())
+            }),
+        Check::new("04.files.missing", "an upload without its file field is 422 at [\"body\", \"file\"]")
+            .hint("The file field is required: a form with other fields only names it as missing.")
+            .book("04-request-body.html#files")
+            .run(|cx| async move {
+                let other = cx.word();
+                for path in ["/files/", "/uploadfile/"] {
+                    let reply = send_multipart(&cx, path, &[text_part(&other, "hello")]).await?;
+                    expect_problem(&reply, &json!(["body", "file"]), Some("missing"))?;
+                }
+                Ok(())
+            }),
+        Check::new("04.files.truncated", "an upload cut off in the middle of the file is a 422, not a 500")
+            .hint("A multipart body that ends too soon is bad input: answer 422 with loc starting at \"body\".")
+            .book("04-request-body.html#files")
+            .run(|cx| async move {
+                let boundary = boundary(&cx);
+                let content = text_of_size(&cx.word(), 200);
+                let whole = format!("{}--{boundary}--\r\n", file_part("file", "cut.txt", "text/plain", &content));
+                let cut = format!("--{boundary}\r\n{}", &whole[..whole.len() / 2]);
+                let reply = cx.post("/files/")
+                    .header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+                    .body(&cut)
+                    .send()
+                    .await?;
+                reply.expect_status(422)?;
+                let detail = reply.json()?["detail"].clone();
+                ensure(detail[0]["loc"][0] == json!("body"), || {
+                    reply.fail("the 422 does not point at the body").expected("detail[0].loc: [\"body\", ...]").got(detail.to_string())
+                })
+            }),
+        // Size limits.
+        Check::new("04.echo.too_large", "a 2 MiB body is refused with 413 {\"detail\": \"Content Too Large\"}")
+            .hint("Bodies are limited to 1 MiB; kit::mount refuses a larger one before reading it.")
+            .book("04-request-body.html#size-limits")
+            .run(|cx| async move {
+                let body = text_of_size(&cx.word(), 2 * MIB);
+                let curl = format!(
+                    "head -c {} /dev/zero | tr '\\0' a | curl -i -H 'Content-Type: text/plain' --data-binary @- {}/",
+                    body.len(),
+                    cx.base()
+                );
+                let (status, answer) = raw_post(&cx, "/", &[("Content-Type", "text/plain")], body.into_bytes(), &curl).await?;
+                expect_too_large(status, &answer, &curl)
+            }),
+        Check::new("04.files.big", "a 5 MiB upload is accepted: uploads may be up to 10 MiB")
+            .hint("A multipart/form-data request has a limit of its own, 10 MiB, above the 1 MiB of other bodies.")
+            .book("04-request-body.html#size-limits")
+            .run(|cx| async move {
+                let size = 5 * MIB + cx.rng(|r| r.between(0, 1000)) as usize;
+                let content = text_of_size(&cx.word(), size);
+                let reply = send_multipart(&cx, "/files/", &[file_part("file", "big.txt", "text/plain", &content)]).await?;
+                reply.expect_status(200)?.expect_json(&json!({"file_size": size}))?;
+                Ok(())
+            }),
+        Check::new("04.files.too_large", "an 11 MiB upload is refused with 413 {\"detail\": \"Content Too Large\"}")
+            .hint("A whole multipart request is limited to 10 MiB.")
+            .book("04-request-body.html#size-limits")
+            .run(|cx| async move {
+                let content = text_of_size(&cx.word(), 11 * MIB);
+                let boundary = boundary(&cx);
+                let body = format!("--{boundary}\r\n{}--{boundary}--\r\n", file_part("file", "huge.txt", "text/plain", &content));
+                let curl = format!(
+                    "head -c {} /dev/zero > huge.txt && curl -i -F 'file=@huge.txt' {}/files/",
+                    content.len(),
+                    cx.base()
+                );
+                let content_type = format!("multipart/form-data; boundary={boundary}");
+                let (status, answer) = raw_post(&cx, "/files/", &[("Content-Type", &content_type)], body.into_bytes(), &curl).await?;
+                expect_too_large(status, &answer, &curl)
+            }),
+        // JSON models.
+        Check::new("04.items.create", "POST /items/ answers the item with all four fields; unknown fields are ignored")
+            .points(3)
+            .hint("Take Json<Item> where Item derives Object; answer {\"item\": item}.")
+            .book("04-request-body.html#json-models")
+            .run(|cx| async move {
+                let item = random_item(&cx, true);
+                let mut sent = item.clone();
+                sent[format!("{}_note", cx.word())] = json!(cx.word());
+                cx.post("/items/").json(&sent).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"item": item}))?;
+                Ok(())
+            }),
+        Check::new("04.items.nulls", "optional fields left out come back as null")
+            .hint("description and tax are Option<...>: None is written as null, not left out.")
+            .book("04-request-body.html#json-models")
+            .run(|cx| async move {
+                let item = random_item(&cx, false);
+                cx.post("/items/").json(&json!({"name": item["name"], "price": item["price"]})).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"item": item}))?;
+                Ok(())
+            }),
+        Check::new("04.items.missing_name", "an item without a name is 422 at [\"body\", \"name\"]")
+            .hint("name has no default: a body without it is refused, with type \"missing\".")
+            .book("04-request-body.html#when-the-json-is-wrong")
+            .run(|cx| async move {
+                let price = random_price(&cx);
+                let reply = cx.post("/items/").json(&json!({"price": price})).send().await?;
+                expect_problem(&reply, &json!(["body", "name"]), Some("missing"))
+            }),
+        Check::new("04.items.bad_price", "a price that is a string is 422 at [\"body\", \"price\"]")
+            .hint("price is a number: \"abc\" (or any string) is refused.")
+            .book("04-request-body.html#when-the-json-is-wrong")
+            .run(|cx| async move {
+                let reply = cx.post("/items/").json(&json!({"name": cx.word(), "price": cx.word()})).send().await?;
+                expect_problem(&reply, &json!(["body", "price"]), None)
+            }),
+        Check::new("04.items.every_problem", "a missing name and a bad price are both listed in one 422")
+            .hint("FastAPI reports every problem at once, not only the first one.")
+            .book("04-request-body.html#when-the-json-is-wrong")
+            .run(|cx| async move {
+                let reply = cx.post("/items/").json(&json!({"price": cx.word()})).send().await?;
+                expect_problem(&reply, &json!(["body", "name"]), Some("missing"))?;
+                expect_problem(&reply, &json!(["body", "price"]), None)
+            }),
+        Check::new("04.items.not_json", "a body that is not JSON is 422 with type json_invalid")
+            .hint("Malformed JSON is bad input: 422, type json_invalid, loc starting at \"body\".")
+            .book("04-request-body.html#when-the-json-is-wrong")
+            .run(|cx| async move {
+                let body = format!("{{\"name\": \"{}\", \"price\": ", cx.word());
+                let reply = cx.post("/items/").header("content-type", "application/json").body(&body).send().await?;
+                reply.expect_status(422)?;
+                let first = reply.json()?["detail"][0].clone();
+                ensure(first["type"] == json!("json_invalid") && first["loc"][0] == json!("body"), || {
+                    reply.fail("the 422 does not say the JSON is invalid")
+                        .expected("detail[0]: {\"type\": \"json_invalid\", \"loc\": [\"body\", ...]}")
+                        .got(first.to_string())
+                })
+            }),
+        Check::new("04.items.content_type", "JSON sent as text/plain is 422 at [\"body\"]")
+            .hint("A JSON body needs Content-Type: application/json; anything else is refused at the body.")
+            .book("04-request-body.html#when-the-json-is-wrong")
+            .run(|cx| async move {
+                let item = random_item(&cx, true);
+                let reply = cx.post("/items/").header("content-type", "text/plain").body(&item.to_string()).send().await?;
+                expect_problem(&reply, &json!(["body"]), None)
+            }),
+        Check::new("04.items.no_content_type", "JSON sent without a Content-Type is 422 at [\"body\"]")
+            .hint("The workbook asks for Content-Type: application/json (FastAPI would try JSON without one).")
+            .book("04-request-body.html#where-it-differs-from-fastapi")
+            .run(|cx| async move {
+                let item = random_item(&cx, true);
+                let reply = cx.post("/items/").body(&item.to_string()).send().await?;
+                expect_problem(&reply, &json!(["body"]), None)
+            }),
+        // Several values in one body.
+        Check::new("04.update", "PUT /items/{item_id} answers the id, item, user and importance")
+            .points(3)
+            .hint("One Json<T> whose T has the members item, user and importance; the id comes from the path.")
+            .book("04-request-body.html#several-values-in-one-body")
+            .run(|cx| async move {
+                let item_id = cx.rng(|r| r.between(1, 1_000_000));
+                let item = random_item(&cx, true);
+                let user = json!({"username": cx.word(), "full_name": format!("{} {}", capitalized(&cx.word()), capitalized(&cx.word()))});
+                let importance = cx.rng(|r| r.between(-5, 10));
+                let body = json!({"item": item, "user": user, "importance": importance});
+                cx.put(&format!("/items/{item_id}")).json(&body).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"item_id": item_id, "item": item, "user": user, "importance": importance}))?;
+                let anonymous = json!({"item": item, "user": {"username": user["username"]}, "importance": importance});
+                cx.put(&format!("/items/{item_id}")).json(&anonymous).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"item_id": item_id, "item": item, "user": {"username": user["username"], "full_name": null}, "importance": importance}))?;
+                Ok(())
+            }),
+        Check::new("04.update.nested_errors", "a problem inside item or user is 422 at its whole path")
+            .points(2)
+            .hint("loc names every step: [\"body\", \"item\", \"price\"], [\"body\", \"user\", \"username\"].")
+            .book("04-request-body.html#several-values-in-one-body")
+            .run(|cx| async move {
+                let body = json!({"item": {"name": cx.word(), "price": cx.word()}, "user": {"full_name": cx.word()}});
+                let reply = cx.put("/items/7").json(&body).send().await?;
+                expect_problem(&reply, &json!(["body", "item", "price"]), None)?;
+                expect_problem(&reply, &json!(["body", "user", "username"]), Some("missing"))?;
+                expect_problem(&reply, &json!(["body", "importance"]), Some("missing"))
+            }),
+        Check::new("04.update.numbers", "bad ids and importances are 422; negative ones are fine")
+            .hint("item_id and importance are i64: not \"abc\", not 99999999999999999999, not 5.0 in JSON; -3 is fine.")
+            .book("04-request-body.html#several-values-in-one-body")
+            .run(|cx| async move {
+                let item = random_item(&cx, true);
+                let user = json!({"username": cx.word(), "full_name": null});
+                let body = |importance: Value| json!({"item": item, "user": user, "importance": importance});
+                for path in ["/items/abc", "/items/99999999999999999999", "/items/%FF"] {
+                    let reply = cx.put(path).json(&body(json!(1))).send().await?;
+                    expect_problem(&reply, &json!(["path", "item_id"]), None)?;
+                }
+                let reply = cx.put("/items/1").json(&body(json!(5.0))).send().await?;
+                expect_problem(&reply, &json!(["body", "importance"]), None)?;
+                let negative = cx.rng(|r| r.between(-1000, -1));
+                cx.put(&format!("/items/{negative}")).json(&body(json!(negative))).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!({"item_id": negative, "item": item, "user": user, "importance": negative}))?;
+                Ok(())
+            }),
+        // Exercises.
+        Check::new("04.ex.images", "POST /images/multiple/ answers the list of images it was sent")
+            .points(2)
+            .exercise()
+            .hint("Take Json<Vec<Image>> and answer it back.")
+            .book("04-request-body.html#exercise-1-a-list-of-images")
+            .run(|cx| async move {
+                let count = cx.rng(|r| r.between(1, 4));
+                let images: Vec<Value> = (0..count).map(|_| random_image(&cx)).collect();
+                cx.post("/images/multiple/").json(&json!(images)).send().await?
+                    .expect_status(200)?
+                    .expect_json(&json!(images))?;
+                Ok(())
+            }),
+        Check::new("04.ex.images.bad_url", "an image whose url is not http(s) is 422 at [\"body\", <index>, \"url\"]")
+            .exercise()
+            .hint("Check url's shape (a pattern validator, or a URL type) so that a problem names the image's position.")
+            .book("04-request-body.html#exercise-1-a-list-of-images")
+            .run(|cx| async move {
+                let count = cx.rng(|r| r.between(2, 4));
+                let bad_at = cx.rng(|r| r.between(0, count - 1));
+                let bad_url = cx.rng(|r| *r.pick(&["ftp://example.com/a.png", "not a url", "example.com/a.png"]));
+                let images: Vec<Value> = (0..count)
+                    .map(|i| {
+                        let mut image = random_image(&cx);
+                        if i == bad_at {
+                            image["url"] = json!(bad_url);
+                        }
+                        image
+                    })
+                    .collect();
+                let reply = cx.post("/images/multiple/").json(&json!(images)).send().await?;
+                expect_problem(&reply, &json!(["body", bad_at, "url"]), None)
+            }),
+        Check::new("04.ex.images.not_a_list", "one image that is not in a list is 422 at [\"body\"]")
+            .exercise()
+            .hint("The body is a list: an object on its own is refused.")
+            .book("04-request-body.html#exercise-1-a-list-of-images")
+            .run(|cx| async move {
+                let reply = cx.post("/images/multiple/").json(&random_image(&cx)).send().await?;
+                expect_problem(&reply, &json!(["body"]), None)
+            }),
+        Check::new("04.ex.note", "POST /files/with-note/ answers the file's size and the note")
+            .points(2)
+            .exercise()
+            .hint("A #[derive(Multipart)] struct with file: Upload and note: String.")
+            .book("04-request-body.html#exercise-2-a-file-with-a-note")
+            .run(|cx| async move {
+                let size = cx.rng(|r| r.between(1, 5000)) as usize;
+                let content = text_of_size(&cx.word(), size);
+                let note = format!("{} {} {}", capitalized(&cx.word()), cx.word(), cx.word());
+                let parts = [text_part("note", &note), file_part("file", "report.txt", "text/plain", &content)];
+                let reply = send_multipart(&cx, "/files/with-note/", &parts).await?;
+                reply.expect_status(200)?.expect_json(&json!({"file_size": size, "note": note}))?;
+                Ok(())
+            }),
+        Check::new("04.ex.note.missing", "an upload without its note, or with an empty one, is 422")
+            .exercise()
+            .hint("note is required and may not be empty; a missing one is named at [\"body\", \"note\"].")
+            .book("04-request-body.html#exercise-2-a-file-with-a-note")
+            .run(|cx| async move {
+                let content = text_of_size(&cx.word(), 100);
+                let file = file_part("file", "report.txt", "text/plain", &content);
+                let reply = send_multipart(&cx, "/files/with-note/", std::slice::from_ref(&file)).await?;
+                expect_problem(&reply, &json!(["body", "note"]), Some("missing"))?;
+                let reply = send_multipart(&cx, "/files/with-note/", &[text_part("note", ""), file]).await?;
+                reply.expect_status(422)?;
+                Ok(())
+            }),
+    ]
+}
+
+/// An item with a seeded name and price, and a description and tax when `full`, else `null`s.
+fn random_item(cx: &Ctx, full: bool) -> Value {
+    let name = format!("{} {}", capitalized(&cx.word()), cx.word());
+    let (description, tax) = if full {
+        (
+            json!(format!("{} {}", cx.word(), cx.word())),
+            json!(random_price(cx)),
+        )
+    } else {
+        (Value::Null, Value::Null)
+    };
+    json!({"name": name, "description": description, "price": random_price(cx), "tax": tax})
+}
+
+/// A price with cents, as a JSON float: `123.45`.
+fn random_price(cx: &Ctx) -> f64 {
+    cx.rng(|r| r.between(100, 99_999)) as f64 / 100.0
+}
+
+fn random_image(cx: &Ctx) -> Value {
+    let scheme = cx.rng(|r| *r.pick(&["http", "https"]));
+    json!({
+        "url": format!("{scheme}://{}.example.com/{}.png", cx.word(), cx.word()),
+        "name": format!("{} {}", capitalized(&cx.word()), cx.word()),
+    })
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// `size` bytes of text made of `word` and spaces.
+fn text_of_size(word: &str, size: usize) -> String {
+    let unit = format!("{word} ");
+    let mut text = unit.repeat(size / unit.len() + 1);
+    text.truncate(size);
+    text
+}
+
+/// A boundary that the seeded text (letters and spaces) cannot contain.
+fn boundary(cx: &Ctx) -> String {
+    format!("grader{}", cx.rng(|r| r.next_u64()))
+}
+
+/// A part that carries a file: its field name, file name, content type and content.
+fn file_part(name: &str, filename: &str, content_type: &str, content: &str) -> String {
+    format!(
+        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n{content}\r\n"
+    )
+}
+
+/// A part that carries a plain form field.
+fn text_part(name: &str, value: &str) -> String {
+    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+}
+
+/// Sends `parts` as a `multipart/form-data` body: each part after a `--boundary` line, and
+/// `--boundary--` at the end.
+async fn send_multipart(cx: &Ctx, path: &str, parts: &[String]) -> Result<Reply, Failure> {
+    let boundary = boundary(cx);
+    let mut body = String::new();
+    for part in parts {
+        body.push_str(&format!("--{boundary}\r\n{part}"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    cx.post(path)
+        .header(
+            "content-type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(&body)
+        .send()
+        .await
+}
+
+/// Fails unless `value` at `path` (keys from the top) is `expected`.
+fn expect_member(
+    reply: &Reply,
+    value: &Value,
+    path: &[&str],
+    expected: &Value,
+) -> Result<(), Failure> {
+    let found = path.iter().fold(value, |v, key| &v[*key]);
+    ensure(found == expected, || {
+        reply
+            .fail(format!("{} differs from what was sent", path.join(".")))
+            .expected(format!("{}: {expected}", path.join(".")))
+            .got(format!("{}: {found}", path.join(".")))
+    })
+}
+
+/// Fails unless the answer is a 422 that lists a problem at `loc` (of type `kind`, if given).
+fn expect_problem(reply: &Reply, loc: &Value, kind: Option<&str>) -> Result<(), Failure> {
+    reply.expect_status(422)?;
+    let body = reply.json()?;
+    let problems = body["detail"].as_array().cloned().unwrap_or_default();
+    let found = problems.iter().find(|p| &p["loc"] == loc);
+    let expected = match kind {
+        Some(kind) => format!("a problem {{\"type\": \"{kind}\", \"loc\": {loc}, ...}}"),
+        None => format!("a problem {{\"loc\": {loc}, ...}}"),
+    };
+    let locs: Vec<String> = problems.iter().map(|p| p["loc"].to_string()).collect();
+    match found {
+        None => Err(reply
+            .fail(format!("the 422 lists no problem at {loc}"))
+            .expected(expected)
+            .got(format!("locs: [{}]", locs.join(", ")))),
+        Some(problem) if kind.is_some_and(|kind| problem["type"] != json!(kind)) => Err(reply
+            .fail(format!("the problem at {loc} has another type"))
+            .expected(expected)
+            .got(problem.to_string())),
+        Some(_) => Ok(()),
+    }
+}
+
+/// POSTs `body` over a plain TCP connection, for what an HTTP client library does not do:
+/// send bytes that are not UTF-8, header names in mixed case, or keep listening when the
+/// server answers before the whole body is sent (an early 413). `curl` is the command a
+/// failure suggests to repeat the request.
+async fn raw_post(
+    cx: &Ctx,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    curl: &str,
+) -> Result<(u16, Value), Failure> {
+    let Some(authority) = cx.base().strip_prefix("http://") else {
+        return Err(Failure::new(
+            "this check speaks plain HTTP; give the server as http://host:port",
+        ));
+    };
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(&body);
+
+    let stream = match tokio::net::TcpStream::connect(authority).await {
+        Ok(stream) => stream,
+        Err(err) => {
+            return Err(Failure::new(format!(
+                "could not connect to {authority}: {err}"
+            )));
+        }
+    };
+    let (mut reader, mut writer) = stream.into_split();
+    // The body is written while the answer is read: a server may answer (413) and close
+    // before it has all been sent, and that answer is what the check wants to see.
+    let sending = tokio::spawn(async move {
+        let _ = writer.write_all(&bytes).await;
+        writer
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)).await;
+    sending.abort();
+    if read.is_err() {
+        return Err(Failure::new(format!(
+            "no response within 10 s (try: {curl})"
+        )));
+    }
+    // A connection reset after the answer arrived still leaves the answer in `answer`.
+    let text = String::from_utf8_lossy(&answer);
+    let Some((head, content)) = text.split_once("\r\n\r\n") else {
+        return Err(Failure::new(format!(
+            "the server closed the connection without answering (try: {curl})"
+        )));
+    };
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let content = if chunked {
+        dechunk(content)
+    } else {
+        content.to_owned()
+    };
+    let json = serde_json::from_str(&content).map_err(|_| {
+        Failure::new(format!("the answer is not JSON (try: {curl})"))
+            .expected("a JSON body")
+            .got(text.chars().take(500).collect::<String>())
+    })?;
+    Ok((status, json))
+}
+
+/// Fails unless a raw exchange was answered 413 `{"detail": "Content Too Large"}`.
+fn expect_too_large(status: u16, body: &Value, curl: &str) -> Result<(), Failure> {
+    let expected = json!({"detail": "Content Too Large"});
+    ensure(status == 413 && body == &expected, || {
+        Failure::new(format!(
+            "a body over the limit is not refused (try: {curl})"
+        ))
+        .expected(format!("413 {expected}"))
+        .got(format!("{status} {body}"))
+    })
+}
+
+/// The content of a `Transfer-Encoding: chunked` body.
+fn dechunk(mut rest: &str) -> String {
+    let mut content = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        let (Some(chunk), Some(next)) = (after.get(..size), after.get(size..)) else {
+            break;
+        };
+        if size == 0 {
+            break;
+        }
+        content.push_str(chunk);
+        rest = next.trim_start_matches("\r\n");
+    }
+    content
 }
