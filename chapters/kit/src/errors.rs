@@ -111,16 +111,19 @@ pub fn detail(status: StatusCode, message: impl Into<String>) -> Response {
     let body = json!({ "detail": message.into() });
     Response::builder()
         .status(status)
-        .content_type("application/json")
+        .content_type(JSON)
         .body(body.to_string())
 }
+
+/// The content type of every JSON error body.
+const JSON: &str = "application/json; charset=utf-8";
 
 /// FastAPI's answer to bad input: 422 and one entry per problem.
 pub fn validation_error(problems: Vec<Problem>) -> Response {
     let body = json!({ "detail": problems });
     Response::builder()
         .status(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type("application/json")
+        .content_type(JSON)
         .body(body.to_string())
 }
 
@@ -153,10 +156,9 @@ pub fn error_response(err: poem::Error) -> Response {
         return response;
     }
     response.set_body(json!({ "detail": message }).to_string());
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(JSON));
     response
 }
 
@@ -180,6 +182,7 @@ impl poem::error::ResponseError for BodyTooLarge {
 #[derive(Debug, Clone, Default)]
 pub struct Conventions {
     routes: Arc<Vec<RouteMethods>>,
+    pages: Arc<Vec<String>>,
 }
 
 /// The methods declared for one path template, for the `Allow` header of a 405.
@@ -205,7 +208,33 @@ impl Conventions {
             .collect();
         Self {
             routes: Arc::new(routes),
+            pages: Arc::default(),
         }
+    }
+
+    /// The docs pages, whose address must not end with a slash: Swagger UI resolves the
+    /// OAuth2 `tokenUrl` `token` against it, and `/docs/` would make it `/docs/token`. So
+    /// `/docs/` is redirected to `/docs`, as FastAPI does.
+    pub fn pages<'p>(mut self, pages: impl IntoIterator<Item = &'p str>) -> Self {
+        self.pages = Arc::new(pages.into_iter().map(str::to_owned).collect());
+        self
+    }
+
+    fn page_redirect(&self, req: &Request) -> Option<Response> {
+        let path = req.uri().path();
+        let page = path
+            .strip_suffix('/')
+            .filter(|p| self.pages.iter().any(|page| page == p))?;
+        let location = match req.uri().query() {
+            Some(query) => format!("{page}?{query}"),
+            None => page.to_owned(),
+        };
+        Some(
+            Response::builder()
+                .status(StatusCode::TEMPORARY_REDIRECT)
+                .header(header::LOCATION, location)
+                .finish(),
+        )
     }
 
     /// `GET, HEAD` for a path whose best matching template declares `GET`.
@@ -263,8 +292,12 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
         if declared.is_some_and(|length| length > limit as u64) {
             return Ok(error_response(BodyTooLarge.into()));
         }
+        if let Some(redirect) = self.conventions.page_redirect(&req) {
+            return Ok(redirect);
+        }
         let over_limit = limit_body(&mut req, limit);
         decode_unreserved(&mut req);
+        trim_authorization(&mut req);
         let path = req.uri().path().to_owned();
 
         let result = self.inner.call(req).await;
@@ -279,10 +312,8 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
         if (status.is_client_error() || status.is_server_error()) && !is_json_response(&response) {
             let mut json = detail(status, standard_message(status));
             std::mem::swap(json.headers_mut(), response.headers_mut());
-            json.headers_mut().insert(
-                header::CONTENT_TYPE,
-                header::HeaderValue::from_static("application/json"),
-            );
+            json.headers_mut()
+                .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(JSON));
             json.headers_mut().remove(header::CONTENT_LENGTH);
             response = json;
         }
@@ -293,6 +324,29 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
             response.headers_mut().insert(header::ALLOW, value);
         }
         Ok(response)
+    }
+}
+
+/// HTTP/1.1 strips the spaces around a header value, HTTP/2 may not: `Bearer   ` must be
+/// "not authenticated" over both, so the spaces go before any scheme reads the header.
+fn trim_authorization(req: &mut Request) {
+    let headers = req.headers_mut();
+    let values: Vec<header::HeaderValue> = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .cloned()
+        .collect();
+    if values
+        .iter()
+        .all(|v| v.as_bytes().trim_ascii() == v.as_bytes())
+    {
+        return;
+    }
+    headers.remove(header::AUTHORIZATION);
+    for value in values {
+        if let Ok(trimmed) = header::HeaderValue::from_bytes(value.as_bytes().trim_ascii()) {
+            headers.append(header::AUTHORIZATION, trimmed);
+        }
     }
 }
 

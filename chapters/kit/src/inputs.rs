@@ -216,7 +216,8 @@ struct OperationSpec {
     params: Vec<Param>,
     body: Vec<(&'static str, MetaSchemaRef)>,
     body_required: bool,
-    challenge: Option<&'static str>,
+    /// One `WWW-Authenticate` challenge per security scheme of the operation.
+    challenges: Vec<&'static str>,
     registry: Arc<Registry>,
 }
 
@@ -264,22 +265,29 @@ impl OperationSpec {
             ),
             None => (Vec::new(), false),
         };
-        let challenge = op
+        let mut challenges = Vec::new();
+        let schemes = op
             .security
             .iter()
             .flat_map(|requirement| requirement.keys())
-            .find_map(|name| registry.security_schemes.get(name))
-            .and_then(|scheme| match (scheme.ty, scheme.scheme) {
-                ("oauth2", _) | ("http", Some("bearer")) => Some("Bearer"),
-                ("http", Some("basic")) => Some("Basic"),
-                _ => None,
-            });
+            .filter_map(|name| registry.security_schemes.get(name));
+        for scheme in schemes {
+            let challenge = match (scheme.ty, scheme.scheme) {
+                ("oauth2", _) | ("http", Some("bearer")) => "Bearer",
+                ("http", Some("basic")) => "Basic",
+                ("apiKey", _) => "APIKey",
+                _ => continue,
+            };
+            if !challenges.contains(&challenge) {
+                challenges.push(challenge);
+            }
+        }
         Self {
             segments,
             params,
             body,
             body_required,
-            challenge,
+            challenges,
             registry,
         }
     }
@@ -354,8 +362,8 @@ impl OperationSpec {
     fn explain(&self, err: poem::Error, seen: &Seen) -> Response {
         if err.is::<poem_openapi::error::AuthorizationError>() {
             let mut response = detail(StatusCode::UNAUTHORIZED, "Not authenticated");
-            if let Some(challenge) = self.challenge {
-                response.headers_mut().insert(
+            for challenge in &self.challenges {
+                response.headers_mut().append(
                     header::WWW_AUTHENTICATE,
                     header::HeaderValue::from_static(challenge),
                 );
@@ -513,6 +521,18 @@ impl OperationSpec {
         };
         let mut checker = Checker::new(&self.registry);
         let body_loc = || vec![Loc::from("body")];
+        let form_only = self.body.iter().all(|(declared, _)| is_form(declared));
+        if bytes.is_empty()
+            && self.body_required
+            && (content_type.is_empty() || is_form(content_type))
+            && form_only
+        {
+            // An empty form is a form whose every field is missing, as FastAPI lists it.
+            if let Some(schema) = accepts(is_form) {
+                check_form(&mut checker, &bytes, schema, &self.registry);
+                return checker.into_problems();
+            }
+        }
         if bytes.is_empty()
             && self.body_required
             && (content_type.is_empty() || is_json(content_type) || is_form(content_type))
@@ -771,10 +791,8 @@ fn check_form<'a>(
         return;
     };
     let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
-    let as_object: serde_json::Map<String, Value> = pairs
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+    // FastAPI reads form fields one by one, so a missing one has no input (and the form's
+    // other fields, a password among them, are not sent back).
     for (name, property) in &schema.properties {
         let loc = vec![Loc::from("body"), Loc::from(*name)];
         let last = pairs
@@ -784,7 +802,7 @@ fn check_form<'a>(
             .map(|(_, v)| v.as_str());
         match last {
             None | Some("") if schema.required.contains(name) => {
-                checker.report(Problem::missing(loc, Value::Object(as_object.clone())));
+                checker.report(Problem::missing(loc, Value::Null));
             }
             None | Some("") => {}
             Some(value) => checker.check_text(loc, value, property),

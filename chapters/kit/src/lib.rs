@@ -58,7 +58,7 @@ pub fn mount<T: OpenApi + 'static>(
     docs.beside(service)
         .with(CatchPanic::new().with_handler(errors::panic_response))
         .with(NormalizePath::new(TrailingSlash::Trim))
-        .with(errors::Conventions::new(paths))
+        .with(errors::Conventions::new(paths).pages(docs.paths()))
         .boxed()
 }
 // ANCHOR_END: mount

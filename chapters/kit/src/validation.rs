@@ -103,6 +103,12 @@ impl<'a> Checker<'a> {
     /// Checks a value that arrived as text: a path, query, header or cookie parameter, or a
     /// form field.
     pub fn check_text(&mut self, loc: Vec<Loc>, text: &str, schema: &'a MetaSchemaRef) {
+        let found = self.problems.len();
+        self.check_text_value(loc, text, schema);
+        self.mask_secret(found, schema);
+    }
+
+    fn check_text_value(&mut self, loc: Vec<Loc>, text: &str, schema: &'a MetaSchemaRef) {
         let Some(schema) = self.resolve(schema) else {
             return;
         };
@@ -147,6 +153,37 @@ impl<'a> Checker<'a> {
 
     /// Checks a JSON value, and everything inside it.
     pub fn check_json(&mut self, loc: Vec<Loc>, value: &Value, schema: &'a MetaSchemaRef) {
+        let found = self.problems.len();
+        self.check_json_value(loc, value, schema);
+        self.mask_secret(found, schema);
+    }
+
+    /// A password sent back in a 422 would be a secret in a response: the problems found
+    /// since `found` show a mask in its place, as pydantic's `SecretStr` does.
+    fn mask_secret(&mut self, found: usize, schema: &'a MetaSchemaRef) {
+        if self.resolve(schema).is_some_and(is_secret) {
+            for problem in &mut self.problems[found..] {
+                problem.input = Value::String(MASK.to_owned());
+            }
+        }
+    }
+
+    /// `object` with the values of its secret members masked.
+    fn masked(&self, object: &Value, schema: &'a MetaSchema) -> Value {
+        let mut object = object.clone();
+        if let Value::Object(fields) = &mut object {
+            for (name, property) in &schema.properties {
+                if self.resolve(property).is_some_and(is_secret)
+                    && let Some(value) = fields.get_mut(*name)
+                {
+                    *value = Value::String(MASK.to_owned());
+                }
+            }
+        }
+        object
+    }
+
+    fn check_json_value(&mut self, loc: Vec<Loc>, value: &Value, schema: &'a MetaSchemaRef) {
         let Some(schema) = self.resolve(schema) else {
             return;
         };
@@ -227,7 +264,10 @@ impl<'a> Checker<'a> {
             let required = schema.required.contains(name);
             let field_loc = child(&loc, Loc::from(*name));
             match fields.get(*name) {
-                None if required => self.report(Problem::missing(field_loc, object.clone())),
+                None if required => {
+                    let input = self.masked(object, schema);
+                    self.report(Problem::missing(field_loc, input));
+                }
                 Some(Value::Null) | None if !required => {}
                 None => {}
                 Some(value) => self.check_json(field_loc, value, property),
@@ -483,6 +523,14 @@ impl std::fmt::Debug for Checker<'_> {
     }
 }
 
+/// What a secret value is shown as.
+const MASK: &str = "**********";
+
+/// A value that must never be sent back: a password (poem-openapi's `Password` type).
+fn is_secret(schema: &MetaSchema) -> bool {
+    schema.format == Some("password")
+}
+
 fn child(loc: &[Loc], step: Loc) -> Vec<Loc> {
     let mut loc = loc.to_vec();
     loc.push(step);
@@ -680,6 +728,33 @@ mod tests {
                 .msg
                 .starts_with("value is not a valid email address: ")
         );
+    }
+
+    #[test]
+    fn passwords_are_masked_in_problems() {
+        let mut registry = Registry::new();
+        let mut login = MetaSchema::new("object");
+        login.required = vec!["username", "password"];
+        login.properties = vec![
+            ("username", String::schema_ref()),
+            ("password", poem_openapi::types::Password::schema_ref()),
+        ];
+        registry.schemas.insert("Login".to_owned(), login);
+        let mut checker = Checker::new(&registry);
+        let schema = MetaSchemaRef::Reference("Login".to_owned());
+        checker.check_json(
+            vec!["body".into()],
+            &json!({"password": "hunter2"}),
+            &schema,
+        );
+        checker.check_json(
+            vec!["body".into()],
+            &json!({"username": "a", "password": 5}),
+            &schema,
+        );
+        let problems = checker.into_problems();
+        assert_eq!(problems[0].input, json!({"password": "**********"}));
+        assert_eq!(problems[1].input, json!("**********"));
     }
 
     #[test]

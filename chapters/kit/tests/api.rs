@@ -36,10 +36,42 @@ struct UploadForm {
     file: Upload,
 }
 
+#[derive(poem_openapi::SecurityScheme)]
+#[oai(ty = "oauth2", flows(password(token_url = "token")))]
+struct TokenAuth(poem_openapi::auth::Bearer);
+
+#[derive(poem_openapi::SecurityScheme)]
+#[oai(ty = "api_key", key_name = "X-API-Key", key_in = "header")]
+struct KeyAuth(poem_openapi::auth::ApiKey);
+
+#[derive(Debug, Object)]
+struct SignUp {
+    username: String,
+    password: poem_openapi::types::Password,
+}
+
 struct Api;
 
 #[OpenApi]
 impl Api {
+    /// Bearer
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: TokenAuth) -> PlainText<String> {
+        PlainText(auth.0.token)
+    }
+
+    /// Key
+    #[oai(path = "/keyed", method = "get")]
+    async fn keyed(&self, auth: KeyAuth) -> PlainText<String> {
+        PlainText(auth.0.key)
+    }
+
+    /// Sign up
+    #[oai(path = "/signup", method = "post")]
+    async fn signup(&self, body: Json<SignUp>) -> PlainText<String> {
+        PlainText(body.0.username)
+    }
+
     /// Path
     #[oai(path = "/items/:item_id", method = "get")]
     async fn path(&self, item_id: Path<i64>) -> PlainText<String> {
@@ -551,6 +583,86 @@ async fn a_streamed_body_over_the_limit_is_413_too() {
         .send()
         .await;
     assert_eq!(resp.0.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_bearer_credential_of_spaces_only_is_not_authenticated() {
+    let cli = client();
+    let resp = cli
+        .get("/me")
+        .header("authorization", "Bearer   ")
+        .send()
+        .await;
+    resp.assert_header("www-authenticate", "Bearer");
+    let (status, body) = body(resp).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Not authenticated"}));
+    let resp = cli
+        .get("/me")
+        .header("authorization", "  bearer   abc  ")
+        .send()
+        .await;
+    resp.assert_text("abc").await;
+}
+
+#[tokio::test]
+async fn a_missing_api_key_is_401_with_an_api_key_challenge() {
+    let resp = client().get("/keyed").send().await;
+    resp.assert_status(StatusCode::UNAUTHORIZED);
+    resp.assert_header("www-authenticate", "APIKey");
+}
+
+#[tokio::test]
+async fn a_password_never_comes_back_in_a_422() {
+    let resp = client()
+        .post("/signup")
+        .body_json(&json!({"password": "hunter2"}))
+        .send()
+        .await;
+    let (status, answer) = body(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!answer.to_string().contains("hunter2"), "{answer}");
+    let resp = client()
+        .post("/login")
+        .content_type("application/x-www-form-urlencoded")
+        .body("password=hunter2")
+        .send()
+        .await;
+    let (_, body) = body(resp).await;
+    assert_eq!(body["detail"][0]["input"], Value::Null);
+    assert!(!body.to_string().contains("hunter2"), "{body}");
+}
+
+#[tokio::test]
+async fn an_empty_form_lists_each_missing_field() {
+    let resp = client()
+        .post("/login")
+        .content_type("application/x-www-form-urlencoded")
+        .send()
+        .await;
+    let (_, body) = body(resp).await;
+    let locs: Vec<_> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["loc"].clone())
+        .collect();
+    assert_eq!(
+        locs,
+        vec![json!(["body", "username"]), json!(["body", "password"])]
+    );
+}
+
+#[tokio::test]
+async fn the_docs_page_with_a_slash_redirects_to_the_page() {
+    let resp = client().get("/docs/").send().await;
+    resp.assert_status(StatusCode::TEMPORARY_REDIRECT);
+    resp.assert_header("location", "/docs");
+    client()
+        .get("/docs/oauth-receiver.html")
+        .send()
+        .await
+        .assert_status_is_ok();
 }
 
 #[tokio::test]
