@@ -250,11 +250,14 @@ mod forms {
     }
 
     #[tokio::test]
-    async fn an_empty_request_is_422_at_the_body() {
+    async fn an_empty_request_lists_each_missing_field() {
         let (status, body) = answer(client().post("/form").send().await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["detail"][0]["type"], "missing");
-        assert_eq!(locs(&body), vec![json!(["body"])]);
+        assert_eq!(
+            locs(&body),
+            vec![json!(["body", "username"]), json!(["body", "password"])]
+        );
     }
 }
 
