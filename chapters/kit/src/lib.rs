@@ -9,6 +9,8 @@
 //! - [`Env`]: settings from the environment, or from a map in tests.
 //! - [`testing`]: helpers for the chapters' tests.
 
+#[cfg(feature = "db")]
+pub mod db;
 pub mod docs;
 pub mod env;
 pub mod errors;

@@ -710,3 +710,24 @@ async fn operations_with_input_document_their_422() {
     );
     assert!(document["paths"]["/boom"]["get"]["responses"]["422"].is_null());
 }
+
+/// The per-test databases of the SQL chapters.
+#[cfg(feature = "db")]
+mod databases {
+    use kit::db::TestDb;
+    use sqlx::Connection;
+
+    kit::db_tests! {
+        async fn a_test_database_is_fresh_and_dropped_after(db: TestDb) {
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("the test database answers");
+            sqlx::raw_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)").execute(&mut conn).await.expect("it is empty and writable");
+            conn.close().await.expect("it closes");
+            // Without mode=rwc, SQLite opens the file only if it exists.
+            let url = db.url.replace("?mode=rwc", "");
+            drop(db);
+            let gone = sqlx::AnyConnection::connect(&url).await.is_err();
+            assert!(gone, "{url} is still there");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Databases for the SQL chapters: which backend a URL names, how to show a URL without its
+//! password, and a fresh database per test on every backend that is here.
+//!
+//! Every database test runs on SQLite, and on PostgreSQL and MySQL/MariaDB when they answer
+//! (`TEST_POSTGRES_URL`, `TEST_MYSQL_URL`, by default the local servers with trust or empty
+//! password). A test on an absent server says that it skipped and why; with
+//! `REQUIRE_DATABASES=1` (as CI sets) an absent server fails it instead. Each test gets a
+//! database of its own, created for it and dropped after it, so tests run in parallel and
+//! leave nothing behind.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::Connection;
+
+/// The database servers the workbook runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, a file next to the program: nothing to install.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl Backend {
+    /// The backend a URL names, by its scheme.
+    pub fn of_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            "mysql" | "mariadb" => Some(Self::MySql),
+            _ => None,
+        }
+    }
+
+    /// `sqlite`, `postgres` or `mysql`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::MySql => "mysql",
+        }
+    }
+}
+
+/// `url` with its password replaced by `***`, fit for a log line or an error message.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A database created for one test, dropped when this is dropped.
+#[derive(Debug)]
+pub struct TestDb {
+    /// Its backend.
+    pub backend: Backend,
+    /// The URL to give the app (`DATABASE_URL`).
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    File(std::path::PathBuf),
+    Drop { server: String, name: String },
+}
+
+/// Where the servers are, unless `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` say otherwise.
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+const MYSQL: &str = "mysql://root@127.0.0.1:3306/test";
+
+fn unique_name(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let clean: String = test
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(24)
+        .collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("wb_{clean}_{}_{nanos:x}{n}", std::process::id())
+}
+
+/// The URL of database `name` on the server of `server` (same user, host and options).
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server, String::new()),
+    };
+    let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}/{name}{query}")
+}
+
+impl TestDb {
+    /// A fresh database on `backend` for the test named `test`, or `None` (after saying why)
+    /// when that server is not here.
+    pub async fn create(backend: Backend, test: &str) -> Option<Self> {
+        let name = unique_name(test);
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                Some(Self {
+                    backend,
+                    url,
+                    cleanup: Cleanup::File(path),
+                })
+            }
+            Backend::Postgres | Backend::MySql => {
+                let (variable, default) = match backend {
+                    Backend::Postgres => ("TEST_POSTGRES_URL", POSTGRES),
+                    _ => ("TEST_MYSQL_URL", MYSQL),
+                };
+                let server = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+                let create = format!("CREATE DATABASE {name}");
+                if let Err(err) = execute(&server, &create).await {
+                    skip_or_fail(test, backend, variable, &server, &err);
+                    return None;
+                }
+                Some(Self {
+                    backend,
+                    url: with_database(&server, &name),
+                    cleanup: Cleanup::Drop { server, name },
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    // Runs even when the test failed; a thread of its own, since Drop cannot await.
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Drop { server, name } => {
+                let drop = match self.backend {
+                    Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    _ => format!("DROP DATABASE IF EXISTS {name}"),
+                };
+                let server = server.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(runtime) = runtime {
+                        let _ = runtime.block_on(execute(&server, &drop));
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Runs one statement on a server, within a few seconds.
+async fn execute(server: &str, statement: &str) -> Result<(), String> {
+    sqlx::any::install_default_drivers();
+    let work = async {
+        let mut conn = sqlx::AnyConnection::connect(server).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await
+    };
+    match tokio::time::timeout(Duration::from_secs(10), work).await {
+        Ok(result) => result.map_err(|err| err.to_string()),
+        Err(_) => Err("no answer within 10 s".to_owned()),
+    }
+}
+
+fn skip_or_fail(test: &str, backend: Backend, variable: &str, server: &str, err: &str) {
+    let message = format!(
+        "{test}: skipped on {}: cannot use {} ({err}); set {variable} to run it",
+        backend.name(),
+        mask_password(server)
+    );
+    if std::env::var("REQUIRE_DATABASES").is_ok_and(|v| v == "1") {
+        panic!("{message} (REQUIRE_DATABASES=1)");
+    }
+    eprintln!("{message}");
+}
+
+/// Writes each test once and runs it on every backend: `sqlite::name`, `postgres::name` and
+/// `mysql::name`, so that the test run shows each backend's results.
+///
+/// ```ignore
+/// kit::db_tests! {
+///     async fn a_user_is_stored(db: kit::db::TestDb) {
+///         let app = app_for(&db.url).await;
+///         // …
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! db_tests {
+    ($(async fn $name:ident($db:ident: $ty:ty) $body:block)*) => {
+        $(
+            async fn $name($db: $ty) $body
+        )*
+        $crate::db_tests!(@backend sqlite, Sqlite, $($name)*);
+        $crate::db_tests!(@backend postgres, Postgres, $($name)*);
+        $crate::db_tests!(@backend mysql, MySql, $($name)*);
+    };
+    (@backend $module:ident, $backend:ident, $($name:ident)*) => {
+        mod $module {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let backend = $crate::db::Backend::$backend;
+                    if let Some(db) = $crate::db::TestDb::create(backend, stringify!($name)).await {
+                        super::$name(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend() {
+        assert_eq!(
+            Backend::of_url("sqlite://sql_app.db"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://x@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://root@h/db"), Some(Backend::MySql));
+        assert_eq!(Backend::of_url("redis://h"), None);
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://app:s3cr3t@db:5432/app?sslmode=disable"),
+            "postgres://app:***@db:5432/app?sslmode=disable"
+        );
+        assert_eq!(
+            mask_password("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert_eq!(mask_password("sqlite://sql_app.db"), "sqlite://sql_app.db");
+        assert_eq!(
+            mask_password("postgres://u:p@ss@h/db"),
+            "postgres://u:***@h/db"
+        );
+    }
+
+    #[test]
+    fn a_test_database_keeps_the_server_and_its_options() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "wb_x"),
+            "postgres://postgres@127.0.0.1:5432/wb_x"
+        );
+        assert_eq!(
+            with_database("mysql://root@h/test?ssl-mode=disabled", "wb_x"),
+            "mysql://root@h/wb_x?ssl-mode=disabled"
+        );
+    }
+}
