@@ -19,6 +19,9 @@ pub struct Options {
     pub check_timeout: Duration,
     /// Longest wait for a started program's `listening on` line.
     pub startup_timeout: Duration,
+    /// Environment for every program the grader starts (a `DATABASE_URL`, say); a check's
+    /// own settings come on top.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -28,6 +31,7 @@ impl Default for Options {
             request_timeout: Duration::from_secs(5),
             check_timeout: Duration::from_secs(30),
             startup_timeout: Duration::from_secs(60),
+            env: Vec::new(),
         }
     }
 }
@@ -55,7 +59,7 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
             Some(_) if !target.can_restart() => Outcome::Skipped(
                 "needs a server started with other settings; grade with --bin or the reference to run it".to_owned(),
             ),
-            Some(env) => match target.start(&env, options.startup_timeout).await {
+            Some(env) => match target.start(&[options.env.clone(), env.clone()].concat(), options.startup_timeout).await {
                 Ok(server) => {
                     let outcome = run_check(check, &server.url, rng, &env, options).await;
                     server.stop().await;
@@ -66,7 +70,7 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
             None => {
                 let server = match &mut main_server {
                     Some(server) => server,
-                    None => main_server.insert(target.start(&[], options.startup_timeout).await),
+                    None => main_server.insert(target.start(&options.env, options.startup_timeout).await),
                 };
                 match server {
                     Ok(server) => run_check(check, &server.url, rng, &[], options).await,

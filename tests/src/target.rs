@@ -45,18 +45,21 @@ impl Target {
             Target::Url(url) => Ok(Server {
                 url: url.trim_end_matches('/').to_owned(),
                 process: None,
+                workdir: None,
             }),
             Target::Program(path) => start_program(path, env, startup).await,
         }
     }
 }
 
-/// A server to grade; a process started for it is killed when this is dropped.
+/// A server to grade; a process started for it is killed when this is dropped, and the
+/// folder it ran in is removed.
 #[derive(Debug)]
 pub struct Server {
     /// The base URL, without a trailing slash.
     pub url: String,
     process: Option<Child>,
+    workdir: Option<PathBuf>,
 }
 
 impl Server {
@@ -66,6 +69,27 @@ impl Server {
             let _ = child.kill().await;
         }
     }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.start_kill();
+        }
+        if let Some(dir) = self.workdir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A new empty folder for one started program, so that the files it makes (a SQLite
+/// database, a log) land there and not where the grader runs.
+fn workdir() -> Result<PathBuf, String> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("grader-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|err| format!("cannot make {}: {err}", dir.display()))?;
+    Ok(dir)
 }
 
 /// The last lines a program wrote, to show when it fails to start.
@@ -98,7 +122,11 @@ async fn start_program(
     env: &[(String, String)],
     startup: Duration,
 ) -> Result<Server, String> {
-    let mut child = Command::new(path)
+    // The program runs in a folder of its own, so a relative path must be made absolute.
+    let program = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let dir = workdir()?;
+    let mut child = Command::new(&program)
+        .current_dir(&dir)
         .args(["--host", "127.0.0.1", "--port", "0"])
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -154,6 +182,7 @@ async fn start_program(
     Ok(Server {
         url: url.trim_end_matches('/').to_owned(),
         process: Some(child),
+        workdir: Some(dir),
     })
 }
 

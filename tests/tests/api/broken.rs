@@ -13,6 +13,7 @@ fn quick() -> Options {
         request_timeout: Duration::from_millis(500),
         check_timeout: Duration::from_secs(5),
         startup_timeout: Duration::from_secs(5),
+        env: Vec::new(),
     }
 }
 
