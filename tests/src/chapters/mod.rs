@@ -12,6 +12,9 @@ mod ch07;
 mod ch08;
 mod ch09;
 mod ch10;
+mod ch11;
+mod ch12;
+mod ch13;
 
 pub use ch01::external_assets;
 
@@ -89,6 +92,24 @@ pub const CHAPTERS: &[Chapter] = &[
         package: "ch10-scopes",
         title: "scopes",
         checks: ch10::checks,
+    },
+    Chapter {
+        number: "11",
+        package: "ch11-middleware",
+        title: "middleware",
+        checks: ch11::checks,
+    },
+    Chapter {
+        number: "12",
+        package: "ch12-sql-database",
+        title: "SQL databases",
+        checks: ch12::checks,
+    },
+    Chapter {
+        number: "13",
+        package: "ch13-migrations",
+        title: "migrations",
+        checks: ch13::checks,
     },
 ];
 
