@@ -15,6 +15,7 @@ mod ch10;
 mod ch11;
 mod ch12;
 mod ch13;
+mod ch14;
 
 pub use ch01::external_assets;
 
@@ -110,6 +111,12 @@ pub const CHAPTERS: &[Chapter] = &[
         package: "ch13-migrations",
         title: "migrations",
         checks: ch13::checks,
+    },
+    Chapter {
+        number: "14",
+        package: "ch14-bigger-application",
+        title: "a bigger application",
+        checks: ch14::checks,
     },
 ];
 
