@@ -16,6 +16,7 @@ mod ch11;
 mod ch12;
 mod ch13;
 mod ch14;
+mod ch15;
 
 pub use ch01::external_assets;
 
@@ -117,6 +118,12 @@ pub const CHAPTERS: &[Chapter] = &[
         package: "ch14-bigger-application",
         title: "a bigger application",
         checks: ch14::checks,
+    },
+    Chapter {
+        number: "15",
+        package: "ch15-background-tasks",
+        title: "background tasks",
+        checks: ch15::checks,
     },
 ];
 
