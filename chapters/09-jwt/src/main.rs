@@ -4,7 +4,8 @@
 fn main() -> std::process::ExitCode {
     kit::run(async |env| {
         let docs = kit::Docs::from_env(&env)?;
-        Ok(ch09_jwt::app(&docs))
+        let config = ch09_jwt::Config::from_env(&env)?;
+        Ok(ch09_jwt::app(&docs, &config))
     })
 }
 // ANCHOR_END: main
