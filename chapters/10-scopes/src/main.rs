@@ -4,7 +4,8 @@
 fn main() -> std::process::ExitCode {
     kit::run(async |env| {
         let docs = kit::Docs::from_env(&env)?;
-        Ok(ch10_scopes::app(&docs))
+        let config = ch10_scopes::Config::from_env(&env)?;
+        Ok(ch10_scopes::app(&docs, &config))
     })
 }
 // ANCHOR_END: main

@@ -1,0 +1,667 @@
+//! Chapter 10's contract, checked in-process with poem's test client, and the built program
+//! checked from outside by the grader.
+//!
+//! As in chapter 09, the app is built with a known key so that the tests can forge any token;
+//! logging in runs bcrypt for real, so only the login tests do it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ch10_scopes::{Config, app};
+use insta::assert_json_snapshot;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use kit::{Docs, Env};
+use poem::Endpoint;
+use poem::http::StatusCode;
+use poem::test::{TestClient, TestResponse};
+use serde_json::{Value, json};
+
+/// The key the tests' app signs with: 32 bytes or more.
+const KEY: &str = "the-tests-key-0123456789abcdefghijklmnop";
+
+fn client() -> TestClient<impl Endpoint> {
+    let config = Config::from_env(&Env::from_pairs([("JWT_SECRET", KEY)]))
+        .expect("the tests' settings are valid");
+    TestClient::new(app(&Docs::default(), &config))
+}
+
+fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+/// The claims of a token the server would issue to `sub` with `scopes`.
+fn claims(sub: &str, scopes: &[&str]) -> Value {
+    json!({"sub": sub, "scopes": scopes, "iat": now(), "exp": now() + 600})
+}
+
+fn sign(algorithm: Algorithm, claims: &Value, key: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(key),
+    )
+    .expect("the test token is signed")
+}
+
+/// A token signed with the server's own key: what the server would issue.
+fn forge(claims: &Value) -> String {
+    sign(Algorithm::HS256, claims, KEY.as_bytes())
+}
+
+fn bearer(sub: &str, scopes: &[&str]) -> String {
+    format!("Bearer {}", forge(&claims(sub, scopes)))
+}
+
+fn b64(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+/// The claims of a token, read without checking anything.
+fn payload(token: &str) -> Value {
+    let part = token.split('.').nth(1).expect("a JWT has three parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+}
+
+async fn login(
+    cli: &TestClient<impl Endpoint>,
+    username: &str,
+    password: &str,
+    scope: &str,
+) -> TestResponse {
+    cli.post("/token")
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("scope", scope),
+        ])
+        .send()
+        .await
+}
+
+/// Logs in and returns the whole answer.
+async fn token(
+    cli: &TestClient<impl Endpoint>,
+    username: &str,
+    password: &str,
+    scope: &str,
+) -> Value {
+    let resp = login(cli, username, password, scope).await;
+    resp.assert_status_is_ok();
+    kit::testing::json(resp).await
+}
+
+async fn get_with(
+    cli: &TestClient<impl Endpoint>,
+    path: &str,
+    authorization: &str,
+) -> TestResponse {
+    cli.get(path)
+        .header("authorization", authorization)
+        .send()
+        .await
+}
+
+async fn body_of(resp: TestResponse) -> (StatusCode, Value) {
+    let status = resp.0.status();
+    (status, kit::testing::json(resp).await)
+}
+
+/// Fails unless `resp` is a 401 with this detail and exactly this challenge.
+async fn assert_401(resp: TestResponse, detail: &str, challenge: &str, what: &str) {
+    let got = resp
+        .0
+        .headers()
+        .get("www-authenticate")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    assert_eq!(got.as_deref(), Some(challenge), "{what}: the challenge");
+    let (status, body) = body_of(resp).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+    assert_eq!(body, json!({"detail": detail}), "{what}");
+}
+
+mod login {
+    use super::*;
+
+    #[tokio::test]
+    async fn johndoe_asks_for_me_and_items_and_gets_both() {
+        let resp = login(&client(), "johndoe", "secret", "me items").await;
+        resp.assert_status_is_ok();
+        resp.assert_header("cache-control", "no-store");
+        let body = kit::testing::json(resp).await;
+        assert_eq!(body["token_type"], "bearer");
+        assert_eq!(body["scope"], "me items");
+        let claims = payload(body["access_token"].as_str().unwrap());
+        assert_eq!(claims["sub"], "johndoe");
+        assert_eq!(claims["scopes"], json!(["me", "items"]));
+        let (iat, exp) = (
+            claims["iat"].as_u64().unwrap(),
+            claims["exp"].as_u64().unwrap(),
+        );
+        assert!(iat <= now() && iat + 5 >= now());
+        assert_eq!(exp - iat, 30 * 60);
+    }
+
+    #[tokio::test]
+    async fn scopes_are_granted_in_the_order_asked_each_once_whatever_the_whitespace() {
+        let cli = client();
+        let body = token(&cli, "johndoe", "secret", "items\tme \n items  me").await;
+        assert_eq!(body["scope"], "items me");
+        assert_eq!(
+            payload(body["access_token"].as_str().unwrap())["scopes"],
+            json!(["items", "me"])
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_scopes_a_user_holds_are_granted() {
+        let cli = client();
+        let johndoe = token(&cli, "johndoe", "secret", "admin me root ME items").await;
+        assert_eq!(johndoe["scope"], "me items");
+        let alice = token(&cli, "alice", "secret2", "me items").await;
+        assert_eq!(alice["scope"], "me");
+        assert_eq!(
+            payload(alice["access_token"].as_str().unwrap())["scopes"],
+            json!(["me"])
+        );
+    }
+
+    #[tokio::test]
+    async fn asking_for_nothing_grants_nothing() {
+        let resp = client()
+            .post("/token")
+            .form(&[("username", "johndoe"), ("password", "secret")])
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+        let body = kit::testing::json(resp).await;
+        assert_eq!(body["scope"], "");
+        assert_eq!(
+            payload(body["access_token"].as_str().unwrap())["scopes"],
+            json!([])
+        );
+    }
+
+    #[tokio::test]
+    async fn odd_scope_values_are_left_out_never_a_500() {
+        let cli = client();
+        let many = "me ".repeat(20_000);
+        for (body, granted) in [
+            ("username=johndoe&password=secret&scope=%FF%FE+me", "me"),
+            ("username=johndoe&password=secret&scope=me%00items", ""),
+            (
+                "username=johndoe&password=secret&scope=items&scope=me",
+                "me",
+            ),
+        ] {
+            let resp = cli
+                .post("/token")
+                .content_type("application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await;
+            resp.assert_status_is_ok();
+            assert_eq!(kit::testing::json(resp).await["scope"], granted, "{body}");
+        }
+        let body = token(&cli, "johndoe", "secret", &many).await;
+        assert_eq!(body["scope"], "me");
+    }
+
+    #[tokio::test]
+    async fn bad_credentials_are_401_with_a_plain_bearer_challenge() {
+        let cli = client();
+        let long = format!("secret{}", "x".repeat(80));
+        for (username, password) in [
+            ("johndoe", "guess"),
+            ("nobody", "secret"),
+            ("johndoe", long.as_str()),
+        ] {
+            let resp = login(&cli, username, password, "me").await;
+            assert_401(resp, "Incorrect username or password", "Bearer", username).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_form_is_checked_as_in_chapter_09() {
+        let cli = client();
+        let resp = cli
+            .post("/token")
+            .form(&[
+                ("username", "johndoe"),
+                ("password", "secret"),
+                ("grant_type", "implicit"),
+            ])
+            .send()
+            .await;
+        let (status, body) = body_of(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["detail"][0]["loc"], json!(["body", "grant_type"]));
+        let resp = cli.post("/token").form(&[("scope", "me")]).send().await;
+        let (status, body) = body_of(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_json_snapshot!("login_missing_fields", body);
+    }
+}
+
+mod scopes {
+    use super::*;
+
+    #[tokio::test]
+    async fn tokens_with_the_scopes_read_the_user_and_the_items() {
+        let cli = client();
+        let body = token(&cli, "johndoe", "secret", "me items").await;
+        let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
+        let me = get_with(&cli, "/users/me/", &auth).await;
+        me.assert_status_is_ok();
+        me.assert_json(json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe", "disabled": false}))
+            .await;
+        let items = get_with(&cli, "/users/me/items/", &auth).await;
+        items.assert_status_is_ok();
+        items
+            .assert_json(json!([{"item_id": "Foo", "owner": "johndoe"}]))
+            .await;
+    }
+
+    #[tokio::test]
+    async fn each_operation_refuses_a_token_without_its_scopes() {
+        let cli = client();
+        let cases = [
+            ("/users/me/", vec![], r#"Bearer scope="me""#),
+            ("/users/me/", vec!["items"], r#"Bearer scope="me""#),
+            ("/users/me/items/", vec![], r#"Bearer scope="me items""#),
+            ("/users/me/items/", vec!["me"], r#"Bearer scope="me items""#),
+            (
+                "/users/me/items/",
+                vec!["items"],
+                r#"Bearer scope="me items""#,
+            ),
+            (
+                "/admin/users/",
+                vec!["me", "items"],
+                r#"Bearer scope="admin""#,
+            ),
+        ];
+        for (path, scopes, challenge) in cases {
+            let resp = get_with(&cli, path, &bearer("johndoe", &scopes)).await;
+            assert_401(
+                resp,
+                "Not enough permissions",
+                challenge,
+                &format!("{path} with {scopes:?}"),
+            )
+            .await;
+        }
+        let resp = cli
+            .post("/items/")
+            .header("authorization", bearer("johndoe", &["me", "items"]))
+            .body_json(&json!({"item_id": "Bar"}))
+            .send()
+            .await;
+        assert_401(
+            resp,
+            "Not enough permissions",
+            r#"Bearer scope="me items:write""#,
+            "POST /items/",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn every_challenge_names_the_scopes_the_document_declares() {
+        // The scopes are written twice, in the type (checked) and the attribute (documented):
+        // this test keeps the two in step for every operation.
+        let cli = client();
+        let doc = kit::testing::json(cli.get("/openapi.json").send().await).await;
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let Some(requirement) = op["security"][0]["OAuth2PasswordBearer"].as_array() else {
+                    continue;
+                };
+                let names: Vec<&str> = requirement.iter().map(|s| s.as_str().unwrap()).collect();
+                let path = format!("{path}/");
+                let request = match method.as_str() {
+                    "get" => cli.get(&path),
+                    "post" => cli.post(&path).body_json(&json!({"item_id": "Bar"})),
+                    other => panic!("no test for {other}"),
+                };
+                let resp = request
+                    .header(
+                        "authorization",
+                        format!("Bearer {}garbage", forge(&claims("johndoe", &[]))),
+                    )
+                    .send()
+                    .await;
+                let challenge = match names.as_slice() {
+                    [] => "Bearer".to_owned(),
+                    names => format!("Bearer scope=\"{}\"", names.join(" ")),
+                };
+                assert_401(
+                    resp,
+                    "Could not validate credentials",
+                    &challenge,
+                    &format!("{method} {path}"),
+                )
+                .await;
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5, "every protected operation was checked");
+    }
+
+    #[tokio::test]
+    async fn the_status_needs_a_valid_token_only() {
+        let cli = client();
+        for auth in [bearer("johndoe", &[]), bearer("alice", &[])] {
+            let resp = get_with(&cli, "/status/", &auth).await;
+            resp.assert_status_is_ok();
+            resp.assert_json(json!({"status": "ok"})).await;
+        }
+        let resp = get_with(&cli, "/status/", "Bearer garbage").await;
+        assert_401(
+            resp,
+            "Could not validate credentials",
+            "Bearer",
+            "a bad token",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn alice_is_inactive_where_her_scopes_suffice() {
+        let cli = client();
+        let body = token(&cli, "alice", "secret2", "me").await;
+        let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
+        let resp = get_with(&cli, "/users/me/", &auth).await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        resp.assert_json(json!({"detail": "Inactive user"})).await;
+    }
+
+    #[tokio::test]
+    async fn a_signed_token_claiming_scopes_the_user_never_held_is_refused() {
+        let cli = client();
+        let resp = get_with(&cli, "/users/me/items/", &bearer("alice", &["me", "items"])).await;
+        assert_401(
+            resp,
+            "Not enough permissions",
+            r#"Bearer scope="me items""#,
+            "alice with items",
+        )
+        .await;
+        let resp = get_with(&cli, "/admin/users/", &bearer("johndoe", &["admin"])).await;
+        assert_401(
+            resp,
+            "Not enough permissions",
+            r#"Bearer scope="admin""#,
+            "johndoe with admin",
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn scope_names_are_exact() {
+        let resp = get_with(&client(), "/users/me/", &bearer("johndoe", &["ME", "me "])).await;
+        assert_401(resp, "Not enough permissions", r#"Bearer scope="me""#, "ME").await;
+    }
+
+    #[tokio::test]
+    async fn no_authorization_is_not_authenticated_with_a_plain_challenge() {
+        let cli = client();
+        for path in [
+            "/users/me/",
+            "/users/me/items/",
+            "/status/",
+            "/admin/users/",
+        ] {
+            let resp = cli.get(path).send().await;
+            assert_401(resp, "Not authenticated", "Bearer", path).await;
+            let resp = get_with(&cli, path, "Basic am9obmRvZTpzZWNyZXQ=").await;
+            assert_401(resp, "Not authenticated", "Bearer", path).await;
+            let resp = get_with(&cli, path, "Bearer   ").await;
+            assert_401(resp, "Not authenticated", "Bearer", path).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lower_case_scheme_and_extra_spaces_are_accepted() {
+        let token = forge(&claims("johndoe", &["me"]));
+        let cli = client();
+        for value in [format!("bearer {token}"), format!("Bearer    {token}")] {
+            get_with(&cli, "/users/me/", &value)
+                .await
+                .assert_status_is_ok();
+        }
+    }
+}
+
+/// Chapter 09's attacks, against operations with scopes: each refusal names the scopes.
+mod attacks {
+    use super::*;
+
+    const ME: &str = r#"Bearer scope="me""#;
+
+    async fn try_token(token: &str, what: &str) {
+        let resp = get_with(&client(), "/users/me/", &format!("Bearer {token}")).await;
+        assert_401(resp, "Could not validate credentials", ME, what).await;
+    }
+
+    #[tokio::test]
+    async fn stale_tokens_are_refused() {
+        let mut expired = claims("johndoe", &["me"]);
+        expired["exp"] = json!(now() - 1);
+        try_token(&forge(&expired), "expired").await;
+        for claim in ["nbf", "iat"] {
+            let mut early = claims("johndoe", &["me"]);
+            early[claim] = json!(now() + 60);
+            try_token(&forge(&early), claim).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_without_a_claim_or_with_odd_ones_are_refused() {
+        for claim in ["exp", "sub", "iat"] {
+            let mut partial = claims("johndoe", &["me"]);
+            partial.as_object_mut().unwrap().remove(claim);
+            try_token(&forge(&partial), claim).await;
+        }
+        for scopes in [json!("me"), json!([1]), json!({"me": true})] {
+            let mut odd = claims("johndoe", &[]);
+            odd["scopes"] = scopes.clone();
+            try_token(&forge(&odd), &scopes.to_string()).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn forged_and_foreign_tokens_are_refused() {
+        let real = claims("johndoe", &["me"]);
+        try_token(
+            &sign(
+                Algorithm::HS256,
+                &real,
+                b"another key, as long as the real one",
+            ),
+            "key",
+        )
+        .await;
+        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
+            try_token(&sign(algorithm, &real, KEY.as_bytes()), "HS384/512").await;
+        }
+        for alg in ["none", "RS256"] {
+            let header = json!({"alg": alg, "typ": "JWT"});
+            try_token(&format!("{}.{}.", b64(&header), b64(&real)), alg).await;
+        }
+        try_token(&forge(&claims("nobody", &["me"])), "unknown user").await;
+        try_token("a.b.c", "garbage").await;
+    }
+
+    #[tokio::test]
+    async fn a_scope_added_to_a_real_token_breaks_its_signature() {
+        let real = forge(&claims("johndoe", &["me"]));
+        let parts: Vec<&str> = real.split('.').collect();
+        let mut more = payload(&real);
+        more["scopes"] = json!(["me", "items"]);
+        let tampered = format!("{}.{}.{}", parts[0], b64(&more), parts[2]);
+        let resp = get_with(&client(), "/users/me/items/", &format!("Bearer {tampered}")).await;
+        assert_401(
+            resp,
+            "Could not validate credentials",
+            r#"Bearer scope="me items""#,
+            "tampered",
+        )
+        .await;
+    }
+}
+
+mod document {
+    use super::*;
+
+    async fn document() -> Value {
+        kit::testing::json(client().get("/openapi.json").send().await).await
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_is_as_reviewed() {
+        assert_json_snapshot!("openapi", document().await);
+    }
+
+    #[tokio::test]
+    async fn the_scheme_lists_the_scopes_with_their_descriptions() {
+        let doc = document().await;
+        let flow =
+            &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];
+        assert_eq!(flow["tokenUrl"], "token");
+        assert_eq!(
+            flow["scopes"]["me"],
+            "Read information about the current user."
+        );
+        assert_eq!(flow["scopes"]["items"], "Read items.");
+    }
+
+    #[tokio::test]
+    async fn each_operation_declares_the_scopes_it_needs() {
+        let doc = document().await;
+        for (path, method, scopes) in [
+            ("/users/me", "get", json!(["me"])),
+            ("/users/me/items", "get", json!(["me", "items"])),
+            ("/status", "get", json!([])),
+            ("/items", "post", json!(["me", "items:write"])),
+            ("/admin/users", "get", json!(["admin"])),
+        ] {
+            assert_eq!(
+                doc["paths"][path][method]["security"],
+                json!([{"OAuth2PasswordBearer": scopes}]),
+                "{method} {path}"
+            );
+        }
+        assert!(doc["paths"]["/token"]["post"]["security"].is_null());
+    }
+
+    #[tokio::test]
+    async fn no_hash_appears_in_the_document() {
+        let text = document().await.to_string();
+        assert!(!text.contains("hashed_password") && !text.contains("$2b$"));
+    }
+}
+
+mod exercises {
+    use super::*;
+
+    #[tokio::test]
+    async fn items_write_lets_johndoe_create_an_item() {
+        let cli = client();
+        let body = token(&cli, "johndoe", "secret", "me items:write").await;
+        assert_eq!(body["scope"], "me items:write");
+        let resp = cli
+            .post("/items/")
+            .header(
+                "authorization",
+                format!("Bearer {}", body["access_token"].as_str().unwrap()),
+            )
+            .body_json(&json!({"item_id": "Bar"}))
+            .send()
+            .await;
+        resp.assert_status(StatusCode::CREATED);
+        resp.assert_json(json!({"item_id": "Bar", "owner": "johndoe"}))
+            .await;
+    }
+
+    #[tokio::test]
+    async fn a_new_item_id_has_1_to_50_characters() {
+        let cli = client();
+        for item_id in [String::new(), "x".repeat(51)] {
+            let resp = cli
+                .post("/items/")
+                .header("authorization", bearer("johndoe", &["me", "items:write"]))
+                .body_json(&json!({"item_id": item_id}))
+                .send()
+                .await;
+            let (status, body) = body_of(resp).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(body["detail"][0]["loc"], json!(["body", "item_id"]));
+        }
+    }
+
+    #[tokio::test]
+    async fn admin_is_never_granted_and_never_honoured() {
+        let cli = client();
+        let body = token(&cli, "johndoe", "secret", "admin").await;
+        assert_eq!(body["scope"], "");
+        let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
+        let resp = get_with(&cli, "/admin/users/", &auth).await;
+        assert_401(
+            resp,
+            "Not enough permissions",
+            r#"Bearer scope="admin""#,
+            "no admin",
+        )
+        .await;
+        let everything = ["me", "items", "items:write", "admin"];
+        for user in ["johndoe", "alice"] {
+            let resp = get_with(&cli, "/admin/users/", &bearer(user, &everything)).await;
+            assert_401(
+                resp,
+                "Not enough permissions",
+                r#"Bearer scope="admin""#,
+                user,
+            )
+            .await;
+        }
+    }
+}
+
+/// The program itself, started as a learner starts it.
+mod program {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use tokio::process::Command;
+
+    const PROGRAM: &str = env!("CARGO_BIN_EXE_ch10-scopes");
+
+    #[tokio::test]
+    async fn the_grader_passes_every_check() {
+        let report = grader::grade_program("10", PROGRAM).await;
+        assert!(report.passed(), "{}", report.to_text());
+    }
+
+    #[tokio::test]
+    async fn a_short_jwt_secret_stops_the_start_and_names_the_setting() {
+        let child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .env("JWT_SECRET", "hunter2")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .expect("it stops")
+            .expect("its output is readable");
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("error: JWT_SECRET: must be at least 32 bytes"),
+            "{stderr}"
+        );
+    }
+}
