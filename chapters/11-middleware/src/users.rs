@@ -1,0 +1,72 @@
+//! The users the service knows, with their password hashes: the tutorial's `fake_users_db`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+// ANCHOR: user_in_db
+/// A user as the service stores it: chapter 09's, less the email and full name, which this
+/// chapter never shows. It has no `Object` derive: it is never sent anywhere, so the hash
+/// cannot leak into a response or the OpenAPI document.
+#[derive(Debug, Clone)]
+pub(crate) struct UserInDb {
+    /// The name the user logs in with.
+    pub(crate) username: String,
+    /// A disabled user may log in, but is refused everywhere else.
+    pub(crate) disabled: bool,
+    /// The bcrypt hash of the password, never the password itself.
+    pub(crate) hashed_password: String,
+}
+// ANCHOR_END: user_in_db
+
+// ANCHOR: fake_users_db
+/// The hash of `secret`, made once with `cargo run -p ch09-jwt --example hash_password secret`
+/// (the same users as chapter 09).
+const JOHNDOE_HASH: &str = "$2b$12$jNuFDjVo1.Fexe95R9Znmuxc3feXTHHVVbMkBGBpI0cyQODjucANO";
+/// The hash of `secret2`.
+const ALICE_HASH: &str = "$2b$12$BAKtBpmDmm/qJsANnaI/geoKwlRpWzz8xa5Wic3.5FaulZ7d8pNTi";
+
+/// The users by name, shared by the login handler and the token gate of one app, as in
+/// chapter 09. A real service keeps them in a database (chapter 12).
+#[derive(Debug, Clone)]
+pub(crate) struct UsersDb(Arc<HashMap<String, UserInDb>>);
+
+impl UsersDb {
+    /// The two users of the tutorial: johndoe, active, and alice, disabled.
+    pub(crate) fn fake_users_db() -> Self {
+        let user = |username: &str, disabled: bool, hash: &str| UserInDb {
+            username: username.to_owned(),
+            disabled,
+            hashed_password: hash.to_owned(),
+        };
+        let users = [
+            user("johndoe", false, JOHNDOE_HASH),
+            user("alice", true, ALICE_HASH),
+        ];
+        let by_name = users.into_iter().map(|u| (u.username.clone(), u)).collect();
+        Self(Arc::new(by_name))
+    }
+
+    /// The user called `username`, if there is one.
+    pub(crate) fn get(&self, username: &str) -> Option<UserInDb> {
+        self.0.get(username).cloned()
+    }
+}
+// ANCHOR_END: fake_users_db
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passwords::COST;
+
+    #[test]
+    fn the_fixture_hashes_are_of_the_documented_passwords_and_cost() {
+        for (hash, password) in [(JOHNDOE_HASH, "secret"), (ALICE_HASH, "secret2")] {
+            assert!(hash.starts_with(&format!("$2b${COST}$")), "{hash}");
+            assert_eq!(
+                bcrypt::verify(password, hash).ok(),
+                Some(true),
+                "{password}"
+            );
+        }
+    }
+}
