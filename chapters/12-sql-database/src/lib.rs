@@ -1,22 +1,245 @@
-//! Chapter 12: being written.
+//! Chapter 12: a SQL database.
+//!
+//! Users and their items, stored with sqlx in SQLite, PostgreSQL or MySQL/MariaDB, whichever
+//! `DATABASE_URL` names: a pool shared by every request, a connection or a transaction per
+//! request, queries with bound parameters, bcrypt password hashes, and a 503 when the
+//! database goes away.
 
-use poem::Endpoint;
-use poem_openapi::{OpenApi, OpenApiService, payload::PlainText};
+use poem::{Endpoint, EndpointExt};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
 
-struct Api;
+mod config;
+mod crud;
+mod database;
+mod errors;
+mod exercises;
+mod passwords;
+mod schemas;
+
+pub use config::Config;
+pub use database::Database;
+pub use errors::ApiError;
+pub use passwords::MAX_PASSWORD_BYTES;
+pub use schemas::{Item, ItemCreate, ItemUpdate, User, UserCreate, UserUpdate};
+
+use database::{Session, Tx};
+use errors::{is_foreign_key_violation, is_unique_violation};
+
+// ANCHOR: tags
+/// Groups of operations; each becomes a section of `/docs`.
+#[derive(Tags)]
+enum Tag {
+    /// Users: registered with an email and a password, stored with a bcrypt hash.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/sql-databases/")]
+    Users,
+    /// Items, each owned by a user.
+    #[oai(external_docs = "https://docs.rs/sqlx/latest/sqlx/")]
+    Items,
+}
+// ANCHOR_END: tags
+
+/// `DELETE /users/{user_id}`'s answer: nothing.
+#[derive(Debug, ApiResponse)]
+enum Deleted {
+    /// The user and their items are gone.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+// ANCHOR: users_api
+/// The operations on users.
+struct UsersApi {
+    /// The cost of new password hashes (`BCRYPT_COST`).
+    bcrypt_cost: u32,
+}
+// ANCHOR_END: users_api
 
 #[OpenApi]
-impl Api {
-    /// Placeholder
+impl UsersApi {
+    // ANCHOR: create_user
+    /// Register a user
     ///
-    /// Replaced by the chapter's operations.
-    #[oai(path = "/", method = "get")]
-    async fn root(&self) -> PlainText<&'static str> {
-        PlainText("being written")
+    /// Stores a new user with a bcrypt hash of the password, and answers the user (never
+    /// the password or its hash). The email must be free: another user with it is a **400**,
+    /// even when both register at the same moment. A password over 72 bytes is a **422**:
+    /// bcrypt would silently ignore the rest.
+    #[oai(path = "/users/", method = "post", tag = "Tag::Users")]
+    async fn create_user(
+        &self,
+        user: Json<UserCreate>,
+        database: poem::web::Data<&Database>,
+    ) -> Result<Json<User>, ApiError> {
+        let UserCreate { email, password } = user.0;
+        passwords::check_password_length(&password)?;
+        let hashed_password = passwords::get_password_hash(password.0, self.bcrypt_cost).await?;
+        // The connection is taken only now: hashing takes a while, and needs no database.
+        let mut db = database.session().await?;
+        match crud::create_user(&mut db, email, hashed_password).await {
+            Ok(user) => Ok(Json(user)),
+            Err(err) if is_unique_violation(&err) => Err(ApiError::EmailAlreadyRegistered),
+            Err(err) => Err(err.into()),
+        }
     }
+    // ANCHOR_END: create_user
+
+    // ANCHOR: read_users
+    /// List users
+    ///
+    /// A page of users in id order, each with their items: `skip` users are passed over,
+    /// then at most `limit` are listed.
+    #[oai(path = "/users/", method = "get", tag = "Tag::Users")]
+    async fn read_users(
+        &self,
+        /// How many users to pass over.
+        #[oai(default, validator(minimum(value = "0")))]
+        skip: Query<i64>,
+        /// The most users to list.
+        #[oai(default = "default_limit", validator(minimum(value = "0")))]
+        limit: Query<i64>,
+        mut db: Session,
+    ) -> Result<Json<Vec<User>>, ApiError> {
+        Ok(Json(crud::get_users(&mut db, skip.0, limit.0).await?))
+    }
+
+    /// Read a user
+    ///
+    /// The user with this id, with their items; **404** if there is none.
+    #[oai(path = "/users/:user_id", method = "get", tag = "Tag::Users")]
+    async fn read_user(
+        &self,
+        /// The user's id.
+        user_id: Path<i64>,
+        mut db: Session,
+    ) -> Result<Json<User>, ApiError> {
+        let user = crud::get_user(&mut db, user_id.0).await?;
+        user.map(Json).ok_or(ApiError::UserNotFound)
+    }
+    // ANCHOR_END: read_users
+
+    // ANCHOR: update_user
+    /// Update a user
+    ///
+    /// Changes the email and/or whether the user is active; a member that is absent or
+    /// `null` stays as it is. An email that another user has is a **400**.
+    #[oai(path = "/users/:user_id", method = "put", tag = "Tag::Users")]
+    async fn update_user(
+        &self,
+        /// The user's id.
+        user_id: Path<i64>,
+        changes: Json<UserUpdate>,
+        mut tx: Tx,
+    ) -> Result<Json<User>, ApiError> {
+        let UserUpdate { email, is_active } = changes.0;
+        let email = email.map(|email| email.0);
+        let updated = match crud::update_user(&mut tx, user_id.0, email, is_active).await {
+            Ok(Some(user)) => Ok(Json(user)),
+            Ok(None) => Err(ApiError::UserNotFound),
+            Err(err) if is_unique_violation(&err) => Err(ApiError::EmailAlreadyRegistered),
+            Err(err) => Err(err.into()),
+        };
+        tx.finish(updated).await
+    }
+    // ANCHOR_END: update_user
+
+    // ANCHOR: delete_user
+    /// Delete a user
+    ///
+    /// Deletes the user and all their items, together: either both go, or neither.
+    /// **404** if there is no such user.
+    #[oai(path = "/users/:user_id", method = "delete", tag = "Tag::Users")]
+    async fn delete_user(
+        &self,
+        /// The user's id.
+        user_id: Path<i64>,
+        mut tx: Tx,
+    ) -> Result<Deleted, ApiError> {
+        let deleted = match crud::delete_user(&mut tx, user_id.0).await {
+            Ok(true) => Ok(Deleted::NoContent),
+            Ok(false) => Err(ApiError::UserNotFound),
+            Err(err) => Err(err.into()),
+        };
+        tx.finish(deleted).await
+    }
+    // ANCHOR_END: delete_user
+
+    // ANCHOR: create_item
+    /// Create an item for a user
+    ///
+    /// Stores a new item owned by the user `user_id`; **404** if there is no such user.
+    #[oai(path = "/users/:user_id/items/", method = "post", tag = "Tag::Items")]
+    async fn create_item_for_user(
+        &self,
+        /// The id of the user who will own the item.
+        user_id: Path<i64>,
+        item: Json<ItemCreate>,
+        mut db: Session,
+    ) -> Result<Json<Item>, ApiError> {
+        match crud::create_user_item(&mut db, item.0, user_id.0).await {
+            Ok(item) => Ok(Json(item)),
+            Err(err) if is_foreign_key_violation(&err) => Err(ApiError::UserNotFound),
+            Err(err) => Err(err.into()),
+        }
+    }
+    // ANCHOR_END: create_item
 }
 
-/// The whole app.
-pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
-    kit::mount(OpenApiService::new(kit::FastapiErrors(Api), "Chapter 12", "0.1.0"), docs)
+fn default_limit() -> i64 {
+    100
 }
+
+// ANCHOR: items_api
+/// The operations on items.
+struct ItemsApi;
+
+#[OpenApi]
+impl ItemsApi {
+    /// List items
+    ///
+    /// A page of items in id order, whoever owns them. With `q`, only the items whose title
+    /// contains it, ignoring case (on SQLite, the case of ASCII letters only).
+    #[oai(path = "/items/", method = "get", tag = "Tag::Items")]
+    async fn read_items(
+        &self,
+        /// How many items to pass over.
+        #[oai(default, validator(minimum(value = "0")))]
+        skip: Query<i64>,
+        /// The most items to list.
+        #[oai(default = "default_limit", validator(minimum(value = "0")))]
+        limit: Query<i64>,
+        /// Text to look for in the titles (exercise 3); `%` and `_` are plain characters.
+        q: Query<Option<String>>,
+        mut db: Session,
+    ) -> Result<Json<Vec<Item>>, ApiError> {
+        let items = crud::get_items(&mut db, skip.0, limit.0, q.0.as_deref()).await?;
+        Ok(Json(items))
+    }
+}
+// ANCHOR_END: items_api
+
+// ANCHOR: app
+const DESCRIPTION: &str = "\
+Chapter 12 of the **Poem API Workbook**: users and their items in a SQL database.
+
+* The same program runs on **SQLite** (the default, a file `sql_app.db`), **PostgreSQL**
+  and **MySQL/MariaDB**: `DATABASE_URL` chooses.
+* Passwords are stored as **bcrypt** hashes, never shown.
+* When the database does not answer, operations answer **503** `Database unavailable`, and
+  work again once it is back.";
+
+/// The whole app: the API on `database`, its docs pages where `docs` says, and the house
+/// conventions.
+pub fn app(docs: &kit::Docs, config: &Config, database: Database) -> impl Endpoint + use<> {
+    let operations = (
+        UsersApi {
+            bcrypt_cost: config.bcrypt_cost,
+        },
+        ItemsApi,
+        exercises::ExercisesApi,
+    );
+    let service = OpenApiService::new(kit::FastapiErrors(operations), "SQL databases", "1.0.0")
+        .description(DESCRIPTION);
+    kit::mount(service, docs).data(database)
+}
+// ANCHOR_END: app

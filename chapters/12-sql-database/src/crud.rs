@@ -1,0 +1,335 @@
+//! The queries: one function per question asked of the database, the tutorial's `crud.py`.
+//!
+//! Each function takes the connection to use (a request's session or transaction) and gives
+//! back the API's types. Every value travels as a bound parameter (`?`), never inside the SQL
+//! text, so no input can change what a query does.
+
+use poem_openapi::types::{Email, MaybeUndefined};
+use sqlx::AnyConnection;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use kit::db::Backend;
+
+use crate::database::{backend, sql};
+use crate::schemas::{Item, ItemCreate, User};
+
+// ANCHOR: helpers
+/// A query in the connection's dialect.
+fn query(conn: &AnyConnection, text: &'static str) -> Query<'static, Any, AnyArguments> {
+    sqlx::query(sql(backend(conn), text))
+}
+
+/// Inserts one row and gives its new id. PostgreSQL and SQLite answer it with `RETURNING id`;
+/// MySQL has no `RETURNING`, and tells the id after the insert (`LAST_INSERT_ID()`).
+async fn insert(
+    conn: &mut AnyConnection,
+    text: &'static str,
+    bind: impl FnOnce(Query<'static, Any, AnyArguments>) -> Query<'static, Any, AnyArguments>,
+) -> sqlx::Result<i64> {
+    match backend(conn) {
+        Backend::MySql => {
+            let done = bind(sqlx::query(text)).execute(&mut *conn).await?;
+            done.last_insert_id()
+                .ok_or_else(|| sqlx::Error::Decode("MySQL gave no id for the new row".into()))
+        }
+        other => {
+            let returning = sqlx::AssertSqlSafe(format!("{} RETURNING id", sql(other, text).0));
+            let row = bind(sqlx::query(returning)).fetch_one(&mut *conn).await?;
+            row.try_get("id")
+        }
+    }
+}
+
+/// A flag: PostgreSQL stores a `BOOLEAN`; SQLite and MySQL store 0 or 1, which the Any
+/// driver reads as an integer (see the migrations).
+fn flag(row: &AnyRow, column: &str, backend: Backend) -> sqlx::Result<bool> {
+    match backend {
+        Backend::Postgres => row.try_get(column),
+        Backend::Sqlite | Backend::MySql => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+fn user_from_row(row: &AnyRow, backend: Backend) -> sqlx::Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: Email(row.try_get("email")?),
+        is_active: flag(row, "is_active", backend)?,
+        items: Vec::new(),
+    })
+}
+
+fn item_from_row(row: &AnyRow) -> sqlx::Result<Item> {
+    Ok(Item {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        owner_id: row.try_get("owner_id")?,
+    })
+}
+// ANCHOR_END: helpers
+
+// ANCHOR: users
+/// The user with this id, with their items.
+pub(crate) async fn get_user(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Option<User>> {
+    let row = query(conn, "SELECT id, email, is_active FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut user = user_from_row(&row, backend(conn))?;
+    user.items = get_user_items(conn, user_id).await?;
+    Ok(Some(user))
+}
+
+/// A page of users in id order, each with their items: two queries, however many users.
+pub(crate) async fn get_users(
+    conn: &mut AnyConnection,
+    skip: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<User>> {
+    let dialect = backend(conn);
+    let rows = query(
+        conn,
+        "SELECT id, email, is_active FROM users ORDER BY id LIMIT ? OFFSET ?",
+    )
+    .bind(limit)
+    .bind(skip)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut users = rows
+        .iter()
+        .map(|row| user_from_row(row, dialect))
+        .collect::<sqlx::Result<Vec<User>>>()?;
+    let (Some(first), Some(last)) = (users.first(), users.last()) else {
+        return Ok(users);
+    };
+    // The page holds every user whose id lies between its first and its last: their items
+    // are the items whose owner lies there too.
+    let (first, last) = (first.id, last.id);
+    let items = query(
+        conn,
+        "SELECT id, title, description, owner_id FROM items \
+         WHERE owner_id BETWEEN ? AND ? ORDER BY id",
+    )
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &items {
+        let item = item_from_row(row)?;
+        if let Some(owner) = users.iter_mut().find(|user| user.id == item.owner_id) {
+            owner.items.push(item);
+        }
+    }
+    Ok(users)
+}
+
+/// Stores a new user and gives it back. A second user with the same email is refused by
+/// the table's unique constraint, which the caller sees as a unique violation.
+pub(crate) async fn create_user(
+    conn: &mut AnyConnection,
+    email: Email,
+    hashed_password: String,
+) -> sqlx::Result<User> {
+    let id = insert(
+        conn,
+        "INSERT INTO users (email, hashed_password) VALUES (?, ?)",
+        |query| query.bind(email.0.clone()).bind(hashed_password),
+    )
+    .await?;
+    // A new user is active (the column's default) and has no items yet.
+    Ok(User {
+        id,
+        email,
+        is_active: true,
+        items: Vec::new(),
+    })
+}
+
+/// Changes what is given (`None` keeps the stored value), and gives the user back; `None`
+/// when there is no such user.
+pub(crate) async fn update_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    email: Option<String>,
+    is_active: Option<bool>,
+) -> sqlx::Result<Option<User>> {
+    query(
+        conn,
+        "UPDATE users SET email = COALESCE(?, email), is_active = COALESCE(?, is_active) \
+         WHERE id = ?",
+    )
+    .bind(email)
+    .bind(is_active)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    get_user(conn, user_id).await
+}
+
+/// Deletes the user and their items; `false` when there is no such user. Run it in a
+/// transaction: either both go, or neither.
+pub(crate) async fn delete_user(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<bool> {
+    query(conn, "DELETE FROM items WHERE owner_id = ?")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    let deleted = query(conn, "DELETE FROM users WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
+}
+// ANCHOR_END: users
+
+// ANCHOR: items
+/// Stores a new item of the user `owner_id`. An owner that does not exist is refused by the
+/// table's foreign key, which the caller sees as a foreign key violation.
+pub(crate) async fn create_user_item(
+    conn: &mut AnyConnection,
+    item: ItemCreate,
+    owner_id: i64,
+) -> sqlx::Result<Item> {
+    let ItemCreate { title, description } = item;
+    let (bound_title, bound_description) = (title.clone(), description.clone());
+    let id = insert(
+        conn,
+        "INSERT INTO items (title, description, owner_id) VALUES (?, ?, ?)",
+        |query| {
+            query
+                .bind(bound_title)
+                .bind(bound_description)
+                .bind(owner_id)
+        },
+    )
+    .await?;
+    Ok(Item {
+        id,
+        title,
+        description,
+        owner_id,
+    })
+}
+
+/// A page of items in id order; with `q`, only those whose title contains it (exercise 3).
+pub(crate) async fn get_items(
+    conn: &mut AnyConnection,
+    skip: i64,
+    limit: i64,
+    q: Option<&str>,
+) -> sqlx::Result<Vec<Item>> {
+    let query = match q {
+        None => query(
+            conn,
+            "SELECT id, title, description, owner_id FROM items ORDER BY id LIMIT ? OFFSET ?",
+        ),
+        // ANCHOR: search
+        Some(q) => query(
+            conn,
+            "SELECT id, title, description, owner_id FROM items \
+             WHERE LOWER(title) LIKE LOWER(?) ESCAPE '!' ORDER BY id LIMIT ? OFFSET ?",
+        )
+        .bind(contains(q)),
+        // ANCHOR_END: search
+    };
+    let rows = query.bind(limit).bind(skip).fetch_all(&mut *conn).await?;
+    rows.iter().map(item_from_row).collect()
+}
+// ANCHOR_END: items
+
+// ANCHOR: contains
+/// A `LIKE` pattern that matches `text` anywhere. `%` and `_` are `LIKE`'s wildcards: written
+/// as they are, a search for `50%` would find "500 rupees". Each is escaped with `!` (and `!`
+/// itself), the character the query names in `ESCAPE '!'`: the same on every backend, where
+/// a backslash is not (MySQL reads it inside string literals).
+fn contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+// ANCHOR_END: contains
+
+// ANCHOR: exercises
+/// Exercise 1: the items of one user, in id order; `None` when there is no such user.
+pub(crate) async fn get_user_items_or_none(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> sqlx::Result<Option<Vec<Item>>> {
+    let exists = query(conn, "SELECT id FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match exists {
+        Some(_) => Ok(Some(get_user_items(conn, user_id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Exercise 2: changes what is given, and gives the item back; `None` when there is no such
+/// item. An absent description stays; a `null` one is removed.
+pub(crate) async fn update_item(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    title: Option<String>,
+    description: MaybeUndefined<String>,
+) -> sqlx::Result<Option<Item>> {
+    let (change_description, description) = match description {
+        MaybeUndefined::Undefined => (false, None),
+        MaybeUndefined::Null => (true, None),
+        MaybeUndefined::Value(text) => (true, Some(text)),
+    };
+    query(
+        conn,
+        "UPDATE items SET title = COALESCE(?, title), \
+         description = CASE WHEN ? THEN ? ELSE description END WHERE id = ?",
+    )
+    .bind(title)
+    .bind(change_description)
+    .bind(description)
+    .bind(item_id)
+    .execute(&mut *conn)
+    .await?;
+    let row = query(
+        conn,
+        "SELECT id, title, description, owner_id FROM items WHERE id = ?",
+    )
+    .bind(item_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(item_from_row).transpose()
+}
+// ANCHOR_END: exercises
+
+/// The items of one user, in id order.
+async fn get_user_items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<Item>> {
+    let rows = query(
+        conn,
+        "SELECT id, title, description, owner_id FROM items WHERE owner_id = ? ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(item_from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_a_search_are_escaped() {
+        assert_eq!(contains("50%_off!"), "%50!%!_off!!%");
+        assert_eq!(contains("plain"), "%plain%");
+    }
+}

@@ -1,0 +1,924 @@
+//! Chapter 12's contract, checked in-process with poem's test client on every backend (SQLite,
+//! PostgreSQL, MySQL/MariaDB: `sqlite::…`, `postgres::…`, `mysql::…`), and the built program
+//! checked from outside by the grader.
+
+// The bodies written in `kit::db_tests!` are plain functions to clippy, not `#[test]`s, so its
+// `allow-unwrap-in-tests` does not reach them: a failed unwrap there is a failed test as well.
+#![allow(clippy::unwrap_used)]
+
+use ch12_sql_database::{Config, Database, app};
+use kit::Docs;
+use kit::db::TestDb;
+use poem::Endpoint;
+use poem::http::StatusCode;
+use poem::test::{TestClient, TestResponse};
+use serde_json::{Value, json};
+
+/// The app on the test's own database, with the cheapest password hashes.
+async fn client(db: &TestDb) -> TestClient<impl Endpoint + use<>> {
+    client_at(&db.url).await
+}
+
+async fn client_at(url: &str) -> TestClient<impl Endpoint + use<>> {
+    let config = Config::for_tests(url);
+    let database = Database::connect(&config)
+        .await
+        .unwrap_or_else(|err| panic!("the test database is not ready: {err}"));
+    TestClient::new(app(&Docs::default(), &config, database))
+}
+
+async fn answer(response: TestResponse) -> (StatusCode, Value) {
+    let status = response.0.status();
+    (status, kit::testing::json(response).await)
+}
+
+async fn post<E: Endpoint>(cli: &TestClient<E>, path: &str, body: Value) -> (StatusCode, Value) {
+    answer(cli.post(path).body_json(&body).send().await).await
+}
+
+async fn put<E: Endpoint>(cli: &TestClient<E>, path: &str, body: Value) -> (StatusCode, Value) {
+    answer(cli.put(path).body_json(&body).send().await).await
+}
+
+async fn get<E: Endpoint>(cli: &TestClient<E>, path: &str) -> (StatusCode, Value) {
+    answer(cli.get(path).send().await).await
+}
+
+/// Registers `email` and gives the new user's id.
+async fn register<E: Endpoint>(cli: &TestClient<E>, email: &str) -> i64 {
+    let (status, user) = post(
+        cli,
+        "/users/",
+        json!({"email": email, "password": "secret"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    user["id"].as_i64().expect("an integer id")
+}
+
+/// Adds an item to user `owner` and gives it back.
+async fn add_item<E: Endpoint>(cli: &TestClient<E>, owner: i64, title: &str) -> Value {
+    let (status, item) = post(
+        cli,
+        &format!("/users/{owner}/items/"),
+        json!({"title": title}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    item
+}
+
+fn locs(body: &Value) -> Vec<Value> {
+    body["detail"]
+        .as_array()
+        .map(|problems| problems.iter().map(|p| p["loc"].clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Registering users: bodies, duplicates, passwords.
+mod registering {
+    use super::*;
+
+    kit::db_tests! {
+        async fn a_new_user_has_an_id_is_active_and_has_no_items(db: TestDb) {
+            let cli = client(&db).await;
+            let (status, user) = post(&cli, "/users/", json!({"email": "Rick.Sanchez@Example.com", "password": "wubba lubba"})).await;
+            assert_eq!(status, StatusCode::OK);
+            insta::assert_json_snapshot!("new_user", user);
+        }
+
+        async fn a_user_is_answered_without_password_or_hash(db: TestDb) {
+            let cli = client(&db).await;
+            let resp = cli.post("/users/").body_json(&json!({"email": "a@example.com", "password": "hunter2-secret"})).send().await;
+            let text = resp.0.into_body().into_string().await.unwrap();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(!text.contains("password") && !text.contains("$2b$"), "{text}");
+        }
+
+        async fn the_password_is_stored_as_a_salted_bcrypt_hash(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "a@example.com").await;
+            register(&cli, "b@example.com").await;
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+            let hashes: Vec<String> = sqlx::query_scalar("SELECT hashed_password FROM users ORDER BY id")
+                .fetch_all(&pool).await.unwrap();
+            assert_eq!(hashes.len(), 2);
+            assert_ne!(hashes[0], hashes[1], "the same password, hashed twice, must differ: a salt");
+            for hash in &hashes {
+                assert!(hash.starts_with("$2b$"), "{hash}");
+                assert!(bcrypt_verifies("secret", hash));
+            }
+            pool.close().await;
+        }
+
+        async fn a_second_user_with_the_same_email_is_400(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "rick@example.com").await;
+            let (status, body) = post(&cli, "/users/", json!({"email": "rick@example.com", "password": "other"})).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(body, json!({"detail": "Email already registered"}));
+        }
+
+        async fn emails_are_kept_as_typed_and_differ_by_case(db: TestDb) {
+            let cli = client(&db).await;
+            let (_, upper) = post(&cli, "/users/", json!({"email": "Rick@Example.COM", "password": "p"})).await;
+            assert_eq!(upper["email"], "Rick@Example.COM");
+            // Exact comparison on every backend (MySQL's default collation would say these match).
+            let (status, lower) = post(&cli, "/users/", json!({"email": "rick@example.com", "password": "p"})).await;
+            assert_eq!(status, StatusCode::OK, "{lower}");
+        }
+
+        async fn twenty_registrations_of_one_email_at_once_give_one_user(db: TestDb) {
+            let cli = std::sync::Arc::new(client(&db).await);
+            let tasks: Vec<_> = (0..20)
+                .map(|n| {
+                    let cli = cli.clone();
+                    tokio::spawn(async move {
+                        let body = json!({"email": "race@example.com", "password": format!("password {n}")});
+                        post(&cli, "/users/", body).await
+                    })
+                })
+                .collect();
+            let mut created = 0;
+            for task in tasks {
+                let (status, body) = task.await.unwrap();
+                match status {
+                    StatusCode::OK => created += 1,
+                    StatusCode::BAD_REQUEST => assert_eq!(body, json!({"detail": "Email already registered"})),
+                    other => panic!("unexpected {other}: {body}"),
+                }
+            }
+            assert_eq!(created, 1);
+            let (_, users) = get(&cli, "/users/").await;
+            assert_eq!(users.as_array().map(Vec::len), Some(1));
+        }
+
+        async fn a_password_over_72_bytes_is_422_even_under_72_characters(db: TestDb) {
+            let cli = client(&db).await;
+            // 40 characters, 80 bytes: bcrypt would read only the first 36 of them.
+            let password = "é".repeat(40);
+            let (status, body) = post(&cli, "/users/", json!({"email": "a@example.com", "password": password})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(!body.to_string().contains('é'), "the password is sent back: {body}");
+            insta::assert_json_snapshot!("password_over_72_bytes", body);
+            // 73 characters: the schema's maxLength says so first.
+            let (status, body) = post(&cli, "/users/", json!({"email": "a@example.com", "password": "p".repeat(73)})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(locs(&body), vec![json!(["body", "password"])]);
+            // Exactly 72 bytes is fine.
+            let (status, _) = post(&cli, "/users/", json!({"email": "a@example.com", "password": "é".repeat(36)})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+
+        async fn an_invalid_email_is_422_at_the_email(db: TestDb) {
+            let cli = client(&db).await;
+            for email in ["rick", "rick@", "@example.com", "rick @example.com", ""] {
+                let (status, body) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
+                assert_eq!(locs(&body), vec![json!(["body", "email"])], "{email:?}");
+            }
+            let (_, body) = post(&cli, "/users/", json!({"email": "rick", "password": "p"})).await;
+            insta::assert_json_snapshot!("invalid_email", body);
+        }
+
+        async fn an_email_over_254_characters_is_422(db: TestDb) {
+            let cli = client(&db).await;
+            let email = format!("{}@{}.example.com", "a".repeat(64), ["b".repeat(60), "c".repeat(60), "d".repeat(60)].join("."));
+            assert!(email.len() > 254);
+            let (status, body) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        }
+
+        async fn missing_members_are_listed(db: TestDb) {
+            let cli = client(&db).await;
+            let (status, body) = post(&cli, "/users/", json!({})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(locs(&body), vec![json!(["body", "email"]), json!(["body", "password"])]);
+        }
+    }
+
+    fn bcrypt_verifies(password: &str, hash: &str) -> bool {
+        bcrypt::verify(password, hash).unwrap_or(false)
+    }
+}
+
+/// Reading, changing and deleting users.
+mod users {
+    use super::*;
+
+    kit::db_tests! {
+        async fn a_user_is_read_with_their_items_in_order(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let first = add_item(&cli, id, "Portal gun").await;
+            let second = add_item(&cli, id, "Meeseeks box").await;
+            let (status, user) = get(&cli, &format!("/users/{id}")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(user, json!({"id": id, "email": "rick@example.com", "is_active": true, "items": [first, second]}));
+        }
+
+        async fn an_unknown_user_is_404_with_its_detail(db: TestDb) {
+            let cli = client(&db).await;
+            for id in [4242, 0, -1, i64::MAX, i64::MIN] {
+                let (status, body) = get(&cli, &format!("/users/{id}")).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+                assert_eq!(body, json!({"detail": "User not found"}));
+            }
+        }
+
+        async fn users_are_listed_in_id_order_with_their_items(db: TestDb) {
+            let cli = client(&db).await;
+            let a = register(&cli, "a@example.com").await;
+            let b = register(&cli, "b@example.com").await;
+            let c = register(&cli, "c@example.com").await;
+            add_item(&cli, c, "of c").await;
+            add_item(&cli, a, "of a").await;
+            let (status, users) = get(&cli, "/users/").await;
+            assert_eq!(status, StatusCode::OK);
+            let ids: Vec<_> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids, vec![a, b, c]);
+            assert_eq!(users[0]["items"][0]["title"], "of a");
+            assert_eq!(users[1]["items"], json!([]));
+            assert_eq!(users[2]["items"][0]["title"], "of c");
+            insta::assert_json_snapshot!("users", users);
+        }
+
+        async fn skip_and_limit_page_through_the_users(db: TestDb) {
+            let cli = client(&db).await;
+            let mut ids = Vec::new();
+            for n in 0..5 {
+                ids.push(register(&cli, &format!("user{n}@example.com")).await);
+            }
+            add_item(&cli, ids[2], "middle").await;
+            let (_, page) = get(&cli, "/users/?skip=1&limit=2").await;
+            let got: Vec<_> = page.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+            assert_eq!(got, vec![ids[1], ids[2]]);
+            assert_eq!(page[1]["items"][0]["title"], "middle");
+            let (_, none) = get(&cli, "/users/?limit=0").await;
+            assert_eq!(none, json!([]));
+            let (_, past) = get(&cli, "/users/?skip=99").await;
+            assert_eq!(past, json!([]));
+            // The largest numbers an i64 holds are fine too, on every backend.
+            let max = i64::MAX;
+            for path in [format!("/users/?skip={max}&limit={max}"), format!("/items/?skip={max}&limit={max}")] {
+                let (status, page) = get(&cli, &path).await;
+                assert_eq!((status, page), (StatusCode::OK, json!([])), "{path}");
+            }
+            let (_, all) = get(&cli, &format!("/users/?limit={max}")).await;
+            assert_eq!(all.as_array().map(Vec::len), Some(5));
+        }
+
+        async fn negative_or_non_integer_paging_is_422(db: TestDb) {
+            let cli = client(&db).await;
+            for (query, loc, kind) in [
+                ("skip=-1", "skip", "greater_than_equal"),
+                ("limit=-1", "limit", "greater_than_equal"),
+                ("limit=ten", "limit", "int_parsing"),
+                ("skip=99999999999999999999", "skip", "less_than_equal"),
+            ] {
+                for path in ["/users/", "/items/"] {
+                    let (status, body) = get(&cli, &format!("{path}?{query}")).await;
+                    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}?{query}");
+                    assert_eq!(body["detail"][0]["loc"], json!(["query", loc]));
+                    assert_eq!(body["detail"][0]["type"], kind);
+                }
+            }
+        }
+
+        async fn a_user_id_that_is_not_an_i64_is_422(db: TestDb) {
+            let cli = client(&db).await;
+            for path in ["/users/rick", "/users/99999999999999999999", "/users/%FF", "/users/1.0"] {
+                let (status, body) = get(&cli, path).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+                assert_eq!(body["detail"][0]["loc"], json!(["path", "user_id"]), "{path}");
+            }
+        }
+
+        async fn put_changes_what_is_given_and_keeps_the_rest(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let path = format!("/users/{id}");
+            let (status, user) = put(&cli, &path, json!({"email": "rick.c137@example.com"})).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(user["email"], "rick.c137@example.com");
+            assert_eq!(user["is_active"], true);
+            let (_, user) = put(&cli, &path, json!({"email": null, "is_active": false})).await;
+            assert_eq!((&user["email"], &user["is_active"]), (&json!("rick.c137@example.com"), &json!(false)));
+            let (_, user) = put(&cli, &path, json!({})).await;
+            assert_eq!(user["is_active"], false);
+            let (_, stored) = get(&cli, &path).await;
+            assert_eq!(stored, user);
+        }
+
+        async fn put_to_an_email_another_user_has_is_400_and_changes_nothing(db: TestDb) {
+            let cli = client(&db).await;
+            let rick = register(&cli, "rick@example.com").await;
+            register(&cli, "morty@example.com").await;
+            let path = format!("/users/{rick}");
+            let (status, body) = put(&cli, &path, json!({"email": "morty@example.com", "is_active": false})).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert_eq!(body, json!({"detail": "Email already registered"}));
+            let (_, user) = get(&cli, &path).await;
+            assert_eq!((&user["email"], &user["is_active"]), (&json!("rick@example.com"), &json!(true)));
+            // One's own email is not "another user's".
+            let (status, _) = put(&cli, &path, json!({"email": "rick@example.com"})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+
+        async fn put_checks_the_email_and_the_user(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let (status, body) = put(&cli, &format!("/users/{id}"), json!({"email": "not an email"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(locs(&body), vec![json!(["body", "email"])]);
+            let (status, body) = put(&cli, &format!("/users/{id}"), json!({"is_active": "yes"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(locs(&body), vec![json!(["body", "is_active"])]);
+            let (status, body) = put(&cli, "/users/4242", json!({"is_active": false})).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(body, json!({"detail": "User not found"}));
+        }
+
+        async fn delete_removes_the_user_and_their_items(db: TestDb) {
+            let cli = client(&db).await;
+            let rick = register(&cli, "rick@example.com").await;
+            let morty = register(&cli, "morty@example.com").await;
+            add_item(&cli, rick, "Portal gun").await;
+            let kept = add_item(&cli, morty, "Homework").await;
+            let resp = cli.delete(format!("/users/{rick}")).send().await;
+            resp.assert_status(StatusCode::NO_CONTENT);
+            resp.assert_bytes(b"").await;
+            let (status, _) = get(&cli, &format!("/users/{rick}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            let (_, items) = get(&cli, "/items/").await;
+            assert_eq!(items, json!([kept]));
+            let (status, body) = answer(cli.delete(format!("/users/{rick}")).send().await).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(body, json!({"detail": "User not found"}));
+            // The email is free again.
+            register(&cli, "rick@example.com").await;
+        }
+
+        async fn a_deleted_users_id_is_never_given_again(db: TestDb) {
+            let cli = client(&db).await;
+            let first = register(&cli, "a@example.com").await;
+            cli.delete(format!("/users/{first}")).send().await.assert_status(StatusCode::NO_CONTENT);
+            let second = register(&cli, "b@example.com").await;
+            assert!(second > first, "{second} reuses {first}");
+        }
+    }
+}
+
+/// Items.
+mod items {
+    use super::*;
+
+    kit::db_tests! {
+        async fn an_item_is_created_for_its_owner(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let (status, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Portal gun", "description": "Opens portals"})).await;
+            assert_eq!(status, StatusCode::OK);
+            insta::assert_json_snapshot!("new_item", item);
+            let (_, bare) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Plumbus"})).await;
+            assert_eq!(bare["description"], Value::Null);
+            assert!(bare.as_object().unwrap().contains_key("description"));
+        }
+
+        async fn an_item_for_an_unknown_user_is_404(db: TestDb) {
+            let cli = client(&db).await;
+            let (status, body) = post(&cli, "/users/4242/items/", json!({"title": "Plumbus"})).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(body, json!({"detail": "User not found"}));
+            let (_, items) = get(&cli, "/items/").await;
+            assert_eq!(items, json!([]));
+        }
+
+        async fn an_item_without_a_title_is_422(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let (status, body) = post(&cli, &format!("/users/{id}/items/"), json!({"description": "x", "title": 5})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(body["detail"][0]["type"], "string_type");
+            let (status, body) = post(&cli, &format!("/users/{id}/items/"), json!({"description": "x"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            insta::assert_json_snapshot!("item_without_title", body);
+        }
+
+        async fn items_are_listed_in_id_order_and_paged(db: TestDb) {
+            let cli = client(&db).await;
+            let a = register(&cli, "a@example.com").await;
+            let b = register(&cli, "b@example.com").await;
+            let first = add_item(&cli, b, "one").await;
+            let second = add_item(&cli, a, "two").await;
+            let third = add_item(&cli, b, "three").await;
+            let (status, items) = get(&cli, "/items/").await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(items, json!([first, second, third]));
+            let (_, page) = get(&cli, "/items/?skip=1&limit=1").await;
+            assert_eq!(page, json!([second]));
+        }
+    }
+}
+
+/// What clients may send that a careless server would choke on.
+mod strange_input {
+    use super::*;
+
+    kit::db_tests! {
+        async fn big_unicode_and_sql_text_is_stored_and_returned_intact(db: TestDb) {
+            let cli = client(&db).await;
+            let email = "o'brien+tag/%{}|~@example.com";
+            let id = register(&cli, email).await;
+            let title = format!("{}🦀 עברית مرحبا e\u{301} \u{202E}txet{}", "x".repeat(100_000), "🎉");
+            let description = "'; DROP TABLE users; -- \" \\ %_ ? $1 :name `tick` \u{1}\t\n\r";
+            let (status, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": title, "description": description})).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(item["title"], title.as_str());
+            let (_, user) = get(&cli, &format!("/users/{id}")).await;
+            assert_eq!(user["email"], email);
+            assert_eq!(user["items"][0]["title"].as_str().map(str::len), Some(title.len()));
+            assert_eq!(user["items"][0]["title"], title.as_str());
+            assert_eq!(user["items"][0]["description"], description);
+            // The tables are still there.
+            let (status, users) = get(&cli, "/users/").await;
+            assert_eq!((status, users.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+        }
+
+        async fn unicode_emails_are_stored_intact(db: TestDb) {
+            let cli = client(&db).await;
+            let email = "δοκιμή@παράδειγμα.δοκιμή";
+            let id = register(&cli, email).await;
+            let (_, user) = get(&cli, &format!("/users/{id}")).await;
+            assert_eq!(user["email"], email);
+            let (status, _) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+        }
+
+        async fn a_nul_character_is_422_on_every_backend(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            for body in [json!({"title": "a\u{0}b"}), json!({"title": "ok", "description": "\u{0}"})] {
+                let (status, answer) = post(&cli, &format!("/users/{id}/items/"), body.clone()).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+                assert_eq!(answer["detail"][0]["type"], "string_pattern_mismatch");
+            }
+            let (status, body) = post(&cli, "/users/", json!({"email": "nul@example.com", "password": "a\u{0}b"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(locs(&body), vec![json!(["body", "password"])]);
+            let (status, _) = post(&cli, "/users/", json!({"email": "n\u{0}l@example.com", "password": "p"})).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+
+        async fn malformed_bodies_are_422_never_500(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let cases: [(&str, Option<&str>, &str); 5] = [
+                ("/users/", Some("application/json"), r#"{"email": "a@example.com", "password": "#),
+                ("/users/", Some("application/json"), r#"{"email": "\ud800@example.com", "password": "p"}"#),
+                ("/users/", Some("text/plain"), r#"{"email": "a@example.com", "password": "p"}"#),
+                ("/users/", None, ""),
+                ("/users/1/items/", Some("application/json"), "[1, 2]"),
+            ];
+            for (path, content_type, body) in cases {
+                let path = path.replace("/1/", &format!("/{id}/"));
+                let mut request = cli.post(&path).body(body.to_owned());
+                if let Some(content_type) = content_type {
+                    request = request.content_type(content_type);
+                }
+                let (status, answer) = answer(request.send().await).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            }
+        }
+
+        async fn a_body_over_one_mib_is_413(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let title = "x".repeat(1024 * 1024);
+            let resp = cli.post(format!("/users/{id}/items/")).body_json(&json!({"title": title})).send().await;
+            resp.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+    }
+}
+
+/// The exercises' solutions.
+mod exercises {
+    use super::*;
+
+    kit::db_tests! {
+        async fn one_users_items_are_listed_in_order(db: TestDb) {
+            let cli = client(&db).await;
+            let rick = register(&cli, "rick@example.com").await;
+            let morty = register(&cli, "morty@example.com").await;
+            let first = add_item(&cli, rick, "Portal gun").await;
+            add_item(&cli, morty, "Homework").await;
+            let second = add_item(&cli, rick, "Flask").await;
+            let (status, items) = get(&cli, &format!("/users/{rick}/items/")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(items, json!([first, second]));
+            let summer = register(&cli, "summer@example.com").await;
+            assert_eq!(get(&cli, &format!("/users/{summer}/items/")).await.1, json!([]));
+            let (status, body) = get(&cli, "/users/4242/items/").await;
+            assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"detail": "User not found"})));
+        }
+
+        async fn patch_changes_only_what_is_sent(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let (_, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Portal gun", "description": "green"})).await;
+            let path = format!("/items/{}", item["id"]);
+            let patch = |body: Value| {
+                let cli = &cli;
+                let path = path.clone();
+                async move { answer(cli.request(poem::http::Method::PATCH, path).body_json(&body).send().await).await }
+            };
+            let (status, changed) = patch(json!({"title": "Portal gun II"})).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!((&changed["title"], &changed["description"]), (&json!("Portal gun II"), &json!("green")));
+            let (_, changed) = patch(json!({})).await;
+            assert_eq!(changed["title"], "Portal gun II");
+            let (_, changed) = patch(json!({"description": null})).await;
+            assert_eq!((&changed["title"], &changed["description"]), (&json!("Portal gun II"), &Value::Null));
+            let (_, changed) = patch(json!({"description": "blue"})).await;
+            assert_eq!(changed["description"], "blue");
+            let (_, items) = get(&cli, "/items/").await;
+            assert_eq!(items, json!([changed]));
+            let (status, body) = answer(cli.request(poem::http::Method::PATCH, "/items/4242").body_json(&json!({"title": "x"})).send().await).await;
+            assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"detail": "Item not found"})));
+        }
+
+        async fn search_treats_percent_and_underscore_as_plain_text(db: TestDb) {
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let percent = add_item(&cli, id, "100% Portal").await;
+            let hundred = add_item(&cli, id, "1000 portals").await;
+            let underscore = add_item(&cli, id, "snake_case").await;
+            let snake = add_item(&cli, id, "snakeXcase").await;
+            let bang = add_item(&cli, id, "wow!").await;
+            let search = |q: &str| {
+                let cli = &cli;
+                let path = format!("/items/?q={q}");
+                async move { get(cli, &path).await.1 }
+            };
+            assert_eq!(search("0%25").await, json!([percent]));
+            assert_eq!(search("e_c").await, json!([underscore]));
+            assert_eq!(search("PORTAL").await, json!([percent, hundred]));
+            assert_eq!(search("w!").await, json!([bang]));
+            assert_eq!(search("snake").await, json!([underscore, snake]));
+            assert_eq!(search("nothing").await, json!([]));
+            let (status, page) = get(&cli, "/items/?q=portal&skip=1&limit=5").await;
+            assert_eq!((status, page), (StatusCode::OK, json!([hundred])));
+        }
+    }
+}
+
+/// The database going away while the app runs.
+mod faults {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use sqlx::Connection;
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::watch;
+
+    use super::*;
+
+    /// A TCP proxy between the app and a database server: `cut` closes every connection and
+    /// refuses new ones, as a server that went away does; `restore` lets them through again.
+    struct Proxy {
+        port: u16,
+        open: Arc<AtomicBool>,
+        cuts: watch::Sender<u64>,
+    }
+
+    impl Proxy {
+        async fn start(upstream: String) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let open = Arc::new(AtomicBool::new(true));
+            let (cuts, _) = watch::channel(0u64);
+            let (accepting, subscribe) = (open.clone(), cuts.clone());
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !accepting.load(Ordering::SeqCst) {
+                        drop(client);
+                        continue;
+                    }
+                    let upstream = upstream.clone();
+                    let mut cut = subscribe.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = cut.changed() => {}
+                        }
+                    });
+                }
+            });
+            Self { port, open, cuts }
+        }
+
+        fn cut(&self) {
+            self.open.store(false, Ordering::SeqCst);
+            self.cuts.send_modify(|n| *n += 1);
+        }
+
+        fn restore(&self) {
+            self.open.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// `url` with its host and port replaced by the proxy's; and the host and port it had.
+    fn through(url: &str, port: u16) -> (String, String) {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (userinfo, rest) = rest.rsplit_once('@').map_or(("", rest), |(u, r)| (u, r));
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let at = if userinfo.is_empty() {
+            String::new()
+        } else {
+            format!("{userinfo}@")
+        };
+        (
+            format!("{scheme}://{at}127.0.0.1:{port}{path}"),
+            host.to_owned(),
+        )
+    }
+
+    async fn expect_unavailable<E: Endpoint>(request: poem::test::TestRequestBuilder<'_, E>) {
+        let started = Instant::now();
+        let (status, body) = answer(request.send().await).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body, json!({"detail": "Database unavailable"}));
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+
+    kit::db_tests! {
+        async fn a_database_that_goes_away_is_503_until_it_comes_back(db: TestDb) {
+            match db.backend {
+                kit::db::Backend::Sqlite => locked_sqlite_file(&db).await,
+                _ => server_behind_a_proxy(&db).await,
+            }
+        }
+    }
+
+    /// PostgreSQL and MySQL: the connection to the server is cut, then restored.
+    async fn server_behind_a_proxy(db: &TestDb) {
+        let (_, upstream) = through(&db.url, 0);
+        let proxy = Proxy::start(upstream).await;
+        let (url, _) = through(&db.url, proxy.port);
+        let cli = client_at(&url).await;
+        let id = register(&cli, "rick@example.com").await;
+
+        proxy.cut();
+        expect_unavailable(cli.get("/users/")).await;
+        expect_unavailable(cli.get(format!("/users/{id}"))).await;
+        expect_unavailable(
+            cli.post("/users/")
+                .body_json(&json!({"email": "morty@example.com", "password": "p"})),
+        )
+        .await;
+        expect_unavailable(
+            cli.put(format!("/users/{id}"))
+                .body_json(&json!({"is_active": false})),
+        )
+        .await;
+        expect_unavailable(cli.delete(format!("/users/{id}"))).await;
+        // Bad input is still bad input: the database is not even asked.
+        let (status, _) = get(&cli, "/users/abc").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        proxy.restore();
+        let (status, user) = get(&cli, &format!("/users/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        assert_eq!(
+            user["is_active"], true,
+            "a write made while cut must not have happened"
+        );
+        register(&cli, "morty@example.com").await;
+    }
+
+    /// SQLite: no server to lose, but another program can hold the file locked. In WAL mode
+    /// (which a database file created by the app is in) readers go on; writers wait for the
+    /// busy timeout, then get 503.
+    async fn locked_sqlite_file(db: &TestDb) {
+        let cli = client(db).await;
+        let id = register(&cli, "rick@example.com").await;
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+
+        expect_unavailable(
+            cli.post("/users/")
+                .body_json(&json!({"email": "morty@example.com", "password": "p"})),
+        )
+        .await;
+        expect_unavailable(
+            cli.put(format!("/users/{id}"))
+                .body_json(&json!({"is_active": false})),
+        )
+        .await;
+        let (status, _) = get(&cli, &format!("/users/{id}")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "readers are not blocked in WAL mode"
+        );
+
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+        register(&cli, "morty@example.com").await;
+        let (_, user) = get(&cli, &format!("/users/{id}")).await;
+        assert_eq!(user["is_active"], true);
+    }
+
+    #[test]
+    fn a_url_is_sent_through_the_proxy() {
+        assert_eq!(
+            through("postgres://postgres@127.0.0.1:5432/wb_x", 7000),
+            (
+                "postgres://postgres@127.0.0.1:7000/wb_x".to_owned(),
+                "127.0.0.1:5432".to_owned()
+            )
+        );
+        assert_eq!(
+            through("mysql://root:pw@db:3306/wb_x?ssl-mode=disabled", 7000).0,
+            "mysql://root:pw@127.0.0.1:7000/wb_x?ssl-mode=disabled"
+        );
+    }
+}
+
+/// The OpenAPI document, which needs no database.
+mod document {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_openapi_document_is_as_reviewed() {
+        let db = TestDb::create(kit::db::Backend::Sqlite, "openapi")
+            .await
+            .unwrap();
+        let cli = client(&db).await;
+        let (status, document) = get(&cli, "/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        insta::assert_json_snapshot!("openapi", document);
+    }
+
+    kit::db_tests! {
+        async fn head_answers_like_get_without_a_body(db: TestDb) {
+            let cli = client(&db).await;
+            let resp = cli.head("/users/").send().await;
+            resp.assert_status_is_ok();
+            resp.assert_bytes(b"").await;
+        }
+    }
+}
+
+/// The program itself, started as a learner starts it.
+mod program {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use tokio::process::Command;
+
+    use super::*;
+
+    const PROGRAM: &str = env!("CARGO_BIN_EXE_ch12-sql-database");
+    const PATIENCE: Duration = Duration::from_secs(30);
+
+    // ANCHOR: grader_on_every_backend
+    kit::db_tests! {
+        async fn the_grader_passes_every_check(db: TestDb) {
+            let chapter = grader::chapters::find("12").expect("the grader knows chapter 12");
+            let options = grader::Options {
+                env: vec![
+                    ("DATABASE_URL".to_owned(), db.url.clone()),
+                    // The cheapest hashes: the checks register many users.
+                    ("BCRYPT_COST".to_owned(), "4".to_owned()),
+                ],
+                ..grader::Options::default()
+            };
+            let target = grader::Target::Program(PROGRAM.into());
+            let report = grader::grade(chapter, &target, &options).await;
+            assert!(report.passed(), "{}", report.to_text());
+        }
+    }
+    // ANCHOR_END: grader_on_every_backend
+
+    /// Runs the program until it stops, in `dir`, and gives its exit status and standard error.
+    async fn run_until_it_stops(dir: &std::path::Path, env: &[(&str, &str)]) -> (bool, String) {
+        let child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let output = tokio::time::timeout(PATIENCE, child.wait_with_output())
+            .await
+            .expect("it stops in time")
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("ch12-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_stops_the_start_and_names_database_url() {
+        let dir = temp_dir("scheme");
+        let (ok, stderr) =
+            run_until_it_stops(&dir, &[("DATABASE_URL", "redis://app:hunter2@cache/0")]).await;
+        assert!(!ok);
+        assert!(
+            stderr
+                .contains("error: DATABASE_URL: must be a sqlite://, postgres:// or mysql:// URL"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_stops_the_start_with_the_password_masked() {
+        let dir = temp_dir("unreachable");
+        // A port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("postgres://app:hunter2@127.0.0.1:{port}/app");
+        let (ok, stderr) = run_until_it_stops(&dir, &[("DATABASE_URL", &url)]).await;
+        assert!(!ok);
+        let shown = format!(
+            "error: cannot connect to the database at DATABASE_URL=postgres://app:***@127.0.0.1:{port}/app"
+        );
+        assert!(stderr.contains(&shown), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_bad_bcrypt_cost_stops_the_start() {
+        let dir = temp_dir("cost");
+        let (ok, stderr) = run_until_it_stops(&dir, &[("BCRYPT_COST", "40")]).await;
+        assert!(!ok);
+        assert!(
+            stderr.contains("error: BCRYPT_COST: must be a whole number from 4 to 31"),
+            "{stderr}"
+        );
+        assert!(
+            !dir.join("sql_app.db").exists(),
+            "nothing is created when the settings are wrong"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn by_default_the_database_is_sql_app_db_in_the_working_folder() {
+        use tokio::io::AsyncBufReadExt;
+        let dir = temp_dir("default");
+        let mut child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        tokio::time::timeout(
+            PATIENCE,
+            tokio::io::BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("it starts in time")
+        .unwrap();
+        assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+        assert!(dir.join("sql_app.db").is_file());
+        child.kill().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
