@@ -1,8 +1,8 @@
-//! Runs chapter 13: `cargo run -p ch13-migrations`, then open http://127.0.0.1:8000/docs.
+//! Runs chapter 13: `cargo run -p ch13-migrations` serves (a new database gets its tables), and
+//! `cargo run -p ch13-migrations -- migrate status` (or `up`, `down`, `history`) migrates.
 
+// ANCHOR: main
 fn main() -> std::process::ExitCode {
-    kit::run(async |env| {
-        let docs = kit::Docs::from_env(&env)?;
-        Ok(ch13_migrations::app(&docs))
-    })
+    ch13_migrations::cli::main()
 }
+// ANCHOR_END: main

@@ -1,8 +1,357 @@
-//! Chapter 13 — migrations.
+//! Chapter 13 — migrations: chapter 12's users and items on a migrated schema, with the column
+//! the third migration adds (`users.full_name`).
+//!
+//! The grader speaks HTTP, so it sees the schema through the API: the new column in every user
+//! answer, and the tables the first two migrations made. The migration commands themselves
+//! (`migrate up`, `down`, `status`, `history`) and the refusal to serve a database that is
+//! behind are checked by the chapter's own tests, which run the program. A server started
+//! by the grader gets an empty database, which `serve` migrates on its own; a server given
+//! with `--url` must have been migrated by whoever started it.
 
-use crate::check::Check;
+use serde_json::{Value, json};
 
-/// The checks of chapter 13, contract first, then exercises.
+use crate::check::{Check, Ctx, Failure, Reply, ensure};
+
+/// The checks of chapter 13. Its exercises are migrations and a command, which only the
+/// chapter's tests can see (`cargo test -p ch13-migrations exercise`).
 pub(super) fn checks() -> Vec<Check> {
-    Vec::new()
+    let mut checks = user_checks();
+    checks.extend(item_checks());
+    checks.extend(input_checks());
+    checks
+}
+
+fn user_checks() -> Vec<Check> {
+    vec![
+        Check::new("13.users.create", "POST /users/ answers the new user with its full_name")
+            .points(3)
+            .hint("Take {email, password, full_name?}; answer 200 {id, email, full_name, is_active: true, items: []}. full_name is the column migration 0003 adds.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let email = email(&cx);
+                let name = full_name(&cx);
+                let reply = create_user(&cx, &email, Some(&name)).await?;
+                reply.expect_status(200)?;
+                let id = id_of(&reply)?;
+                reply.expect_json(&json!({
+                    "id": id, "email": email, "full_name": name, "is_active": true, "items": []
+                }))?;
+                Ok(())
+            }),
+        Check::new("13.users.full_name_null", "a user without a full name has \"full_name\": null")
+            .hint("The column is nullable: users who give no name (and users made before the column existed) have none, answered as null, not left out.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let email = email(&cx);
+                let reply = create_user(&cx, &email, None).await?;
+                reply.expect_status(200)?;
+                let id = id_of(&reply)?;
+                reply.expect_json(&json!({
+                    "id": id, "email": email, "full_name": null, "is_active": true, "items": []
+                }))?;
+                let reply = cx.get(&format!("/users/{id}")).send().await?;
+                reply.expect_status(200)?;
+                ensure(reply.json()?.get("full_name") == Some(&Value::Null), || {
+                    reply.fail("GET /users/{id} must show \"full_name\": null").got(reply.text.clone())
+                })
+            }),
+        Check::new("13.users.duplicate", "a registered email is 400 {\"detail\": \"Email already registered\"}, even at once")
+            .points(2)
+            .hint("The unique constraint on users.email decides: map its violation to the 400, so that two requests at once cannot both register the address.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let first = email(&cx);
+                create_user(&cx, &first, None).await?.expect_status(200)?;
+                create_user(&cx, &first, Some("Someone Else")).await?
+                    .expect_detail(400, "Email already registered")?;
+                let raced = email(&cx);
+                let tasks: Vec<_> = (0..3)
+                    .map(|_| {
+                        let (cx, raced) = (cx.clone(), raced.clone());
+                        tokio::spawn(async move { create_user(&cx, &raced, None).await })
+                    })
+                    .collect();
+                let mut created = 0;
+                for task in tasks {
+                    let reply = task.await.map_err(|err| Failure::new(format!("a request crashed: {err}")))??;
+                    match reply.status {
+                        200 => created += 1,
+                        _ => {
+                            reply.expect_detail(400, "Email already registered")?;
+                        }
+                    }
+                }
+                ensure(created == 1, || {
+                    Failure::new(format!("{created} of 3 simultaneous registrations of one email succeeded"))
+                        .expected("exactly one 200, and 400 for the others")
+                })
+            }),
+        Check::new("13.users.read", "GET /users/{user_id} answers the user; an unknown id is 404")
+            .points(2)
+            .hint("Read the user and its items by id; none → 404 {\"detail\": \"User not found\"}.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let reply = create_user(&cx, &email(&cx), Some(&full_name(&cx))).await?;
+                reply.expect_status(200)?;
+                let created = reply.json()?;
+                let id = id_of(&reply)?;
+                cx.get(&format!("/users/{id}")).send().await?.expect_status(200)?.expect_json(&created)?;
+                cx.get(&format!("/users/{}", i64::MAX)).send().await?.expect_detail(404, "User not found")?;
+                Ok(())
+            }),
+        Check::new("13.users.list", "GET /users/ lists users in order of id, with full_name and items; skip and limit page")
+            .points(2)
+            .hint("ORDER BY id, then OFFSET skip LIMIT limit (defaults 0 and 100); each user with its items.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let first = create_user(&cx, &email(&cx), Some(&full_name(&cx))).await?;
+                first.expect_status(200)?;
+                let second = create_user(&cx, &email(&cx), None).await?;
+                second.expect_status(200)?;
+                let owner = id_of(&second)?;
+                let item = cx.post(&format!("/users/{owner}/items/")).json(&json!({"title": cx.word()})).send().await?;
+                item.expect_status(200)?;
+                let mut second = second.json()?;
+                second["items"] = json!([item.json()?]);
+                let expected = [first.json()?, second];
+
+                let reply = cx.get("/users/?skip=0&limit=1000000").send().await?;
+                reply.expect_status(200)?;
+                let users = reply.json()?.as_array().cloned().unwrap_or_default();
+                let ids: Vec<i64> = users.iter().filter_map(|u| u["id"].as_i64()).collect();
+                ensure(ids.windows(2).all(|w| w[0] < w[1]), || {
+                    reply.fail("the users are not in order of id").got(format!("ids {ids:?}"))
+                })?;
+                let at = users.iter().position(|u| u == &expected[0]).ok_or_else(|| {
+                    reply.fail("the new user is not listed as GET /users/{id} shows it").expected(expected[0].to_string())
+                })?;
+                let page = cx.get(&format!("/users/?skip={at}&limit=2")).send().await?;
+                page.expect_status(200)?.expect_json(&Value::Array(expected.to_vec()))?;
+                Ok(())
+            }),
+        Check::new("13.users.list.bounds", "a negative skip or limit is a 422 on the query")
+            .hint("skip and limit must be 0 or more (ge=0); a value that is not an integer is int_parsing.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                for path in ["/users/", "/items/"] {
+                    for name in ["skip", "limit"] {
+                        let reply = cx.get(&format!("{path}?{name}=-1")).send().await?;
+                        expect_problem(&reply, &["query", name], None)?;
+                    }
+                    let reply = cx.get(&format!("{path}?limit={}", cx.word())).send().await?;
+                    expect_problem(&reply, &["query", "limit"], Some("int_parsing"))?;
+                }
+                Ok(())
+            }),
+    ]
+}
+
+fn item_checks() -> Vec<Check> {
+    vec![
+        Check::new("13.items.create", "POST /users/{user_id}/items/ stores an item, shown with its owner and in GET /items/")
+            .points(2)
+            .hint("Insert {title, description?} with owner_id = user_id; answer {id, title, description, owner_id}.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let owner = create_user(&cx, &email(&cx), None).await?;
+                owner.expect_status(200)?;
+                let owner = id_of(&owner)?;
+                let (title, description) = (cx.word(), format!("{} {}", cx.word(), cx.word()));
+                let reply = cx.post(&format!("/users/{owner}/items/"))
+                    .json(&json!({"title": title, "description": description}))
+                    .send().await?;
+                reply.expect_status(200)?;
+                let id = id_of(&reply)?;
+                let item = json!({"id": id, "title": title, "description": description, "owner_id": owner});
+                reply.expect_json(&item)?;
+                let user = cx.get(&format!("/users/{owner}")).send().await?;
+                user.expect_status(200)?;
+                ensure(user.json()?["items"] == json!([item]), || {
+                    user.fail("the owner's items do not show the new item").expected(json!([item]).to_string()).got(user.text.clone())
+                })?;
+                let items = cx.get("/items/?limit=1000000").send().await?;
+                items.expect_status(200)?;
+                ensure(items.json()?.as_array().is_some_and(|all| all.contains(&item)), || {
+                    items.fail("GET /items/ does not list the new item").expected(item.to_string())
+                })
+            }),
+        Check::new("13.items.unknown_owner", "an item for an unknown user is 404 {\"detail\": \"User not found\"}")
+            .hint("Check that the user exists (or map the foreign key's violation) before answering.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                cx.post(&format!("/users/{}/items/", i64::MAX))
+                    .json(&json!({"title": cx.word()}))
+                    .send().await?
+                    .expect_detail(404, "User not found")?;
+                Ok(())
+            }),
+    ]
+}
+
+fn input_checks() -> Vec<Check> {
+    vec![
+        Check::new("13.users.invalid", "an invalid email or a password over 72 bytes is a 422 that never repeats the password")
+            .hint("Validate the email; refuse a password of more than 72 bytes (bcrypt reads no more), without sending it back.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let reply = cx.post("/users/").json(&json!({"email": cx.word(), "password": "secret"})).send().await?;
+                expect_problem(&reply, &["body", "email"], None)?;
+                // 37 characters, 74 bytes.
+                let password = format!("{}{}", cx.word(), "é".repeat(37));
+                let reply = cx.post("/users/").json(&json!({"email": email(&cx), "password": password})).send().await?;
+                expect_problem(&reply, &["body", "password"], None)?;
+                ensure(!reply.text.contains(&password), || reply.fail("the 422 repeats the password"))
+            }),
+        Check::new("13.strings.intact", "unicode, quotes and SQL in full_name, title and description come back intact")
+            .points(2)
+            .hint("Bind every value as a parameter, never in the SQL text; store text in columns that hold it all (MEDIUMTEXT on MySQL, utf8mb4).")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let tricky = format!("{}'); DROP TABLE users;-- \\ % _ ? $1 ünïcødé 日本語 🦀 \"{}\"", cx.word(), cx.word());
+                let long = format!("{} ", cx.word()).repeat(5000);
+                let reply = create_user(&cx, &email(&cx), Some(&tricky)).await?;
+                reply.expect_status(200)?;
+                expect_member(&reply, "full_name", &tricky)?;
+                let owner = id_of(&reply)?;
+                let item = cx.post(&format!("/users/{owner}/items/"))
+                    .json(&json!({"title": tricky, "description": long}))
+                    .send().await?;
+                item.expect_status(200)?;
+                expect_member(&item, "title", &tricky)?;
+                expect_member(&item, "description", &long)?;
+                let user = cx.get(&format!("/users/{owner}")).send().await?;
+                user.expect_status(200)?;
+                expect_member(&user, "full_name", &tricky)?;
+                ensure(user.json()?["items"] == json!([item.json()?]), || {
+                    user.fail("the item read back differs from the item stored").got(user.text.clone())
+                })
+            }),
+        Check::new("13.bad_input", "malformed or out-of-range input is a 422, never a 500")
+            .points(2)
+            .hint("Every path, query and body value is validated before the database sees it; a NUL character, which PostgreSQL cannot store, is refused or stored, never a 500.")
+            .book("13-migrations.html#the-api-chapter-12-and-a-column")
+            .run(|cx| async move {
+                let owner = create_user(&cx, &email(&cx), None).await?;
+                owner.expect_status(200)?;
+                let owner = id_of(&owner)?;
+                let cases: Vec<(&str, String, Option<String>)> = vec![
+                    ("GET", "/users/99999999999999999999".to_owned(), None),
+                    ("GET", "/users/%FF".to_owned(), None),
+                    ("GET", format!("/users/{}", cx.word()), None),
+                    ("GET", "/items/?skip=%FF".to_owned(), None),
+                    ("POST", "/users/".to_owned(), Some("{\"email\": ".to_owned())),
+                    ("POST", "/users/".to_owned(), Some(json!({"email": email(&cx), "password": "secret", "full_name": 5}).to_string())),
+                    ("POST", format!("/users/{owner}/items/"), Some(json!({"title": ["a"]}).to_string())),
+                    ("POST", format!("/users/{owner}/items/"), Some(json!({"description": "no title"}).to_string())),
+                ];
+                for (method, path, body) in cases {
+                    let mut req = cx.request(method, &path);
+                    if let Some(body) = &body {
+                        req = req.header("content-type", "application/json").body(body);
+                    }
+                    req.send().await?.expect_status(422)?;
+                }
+                for body in [
+                    json!({"email": email(&cx), "password": "secret", "full_name": "a\u{0}b"}),
+                    json!({"email": email(&cx), "password": "se\u{0}cret"}),
+                ] {
+                    let reply = cx.post("/users/").json(&body).send().await?;
+                    expect_no_500(&reply)?;
+                }
+                let reply = cx.post(&format!("/users/{owner}/items/")).json(&json!({"title": "a\u{0}b"})).send().await?;
+                expect_no_500(&reply)
+            }),
+    ]
+}
+
+/// A new email address: words from the seed, and the time, since a database keeps what earlier
+/// runs (with the same seed, perhaps) registered.
+fn email(cx: &Ctx) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}.{}.{nanos:x}@example.com", cx.word(), cx.word())
+}
+
+/// A full name made of two words from the seed.
+fn full_name(cx: &Ctx) -> String {
+    let capital = |word: String| {
+        let mut chars = word.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+            .unwrap_or_default()
+    };
+    format!("{} {}", capital(cx.word()), capital(cx.word()))
+}
+
+/// `POST /users/` with a password, and a full name when given.
+async fn create_user(cx: &Ctx, email: &str, full_name: Option<&str>) -> Result<Reply, Failure> {
+    let mut user = json!({"email": email, "password": format!("{}-{}", cx.word(), cx.word())});
+    if let Some(name) = full_name {
+        user["full_name"] = json!(name);
+    }
+    cx.post("/users/").json(&user).send().await
+}
+
+/// The integer `id` of an answer.
+fn id_of(reply: &Reply) -> Result<i64, Failure> {
+    reply.json()?["id"].as_i64().ok_or_else(|| {
+        reply
+            .fail("the answer has no integer id")
+            .expected("\"id\": an integer")
+            .got(reply.text.clone())
+    })
+}
+
+/// Fails unless member `name` of the answer is the string `expected`.
+fn expect_member(reply: &Reply, name: &str, expected: &str) -> Result<(), Failure> {
+    let body = reply.json()?;
+    ensure(body[name] == json!(expected), || {
+        reply
+            .fail(format!("{name} did not come back as it was sent"))
+            .expected(shorten(expected))
+            .got(shorten(&body[name].to_string()))
+    })
+}
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((end, _)) => format!("{}… ({} characters)", &text[..end], text.chars().count()),
+        None => text.to_owned(),
+    }
+}
+
+/// Fails on a 5xx: bad input is the client's problem, and says so.
+fn expect_no_500(reply: &Reply) -> Result<(), Failure> {
+    ensure(reply.status < 500, || {
+        reply
+            .fail(format!("bad input made the server answer {}", reply.status))
+            .expected("a 4xx (a 422 for bad input), or the value stored as sent")
+            .got(format!("{} {}", reply.status, reply.text))
+    })
+}
+
+/// Fails unless the reply is a 422 whose detail list has an entry at `loc` (of `kind`, if given).
+fn expect_problem(reply: &Reply, loc: &[&str], kind: Option<&str>) -> Result<(), Failure> {
+    reply.expect_status(422)?;
+    let body = reply.json()?;
+    let problems = body["detail"].as_array().cloned().unwrap_or_default();
+    let Some(problem) = problems.iter().find(|p| p["loc"] == json!(loc)) else {
+        return Err(reply
+            .fail(format!("no problem is reported at {}", json!(loc)))
+            .expected(format!("an entry with \"loc\": {}", json!(loc)))
+            .got(reply.text.clone()));
+    };
+    match kind {
+        Some(kind) if problem["type"] != kind => Err(reply
+            .fail(format!(
+                "the problem at {} is not of type {kind}",
+                json!(loc)
+            ))
+            .expected(format!("\"type\": \"{kind}\""))
+            .got(problem.to_string())),
+        _ => Ok(()),
+    }
 }

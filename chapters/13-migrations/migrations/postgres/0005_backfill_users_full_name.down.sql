@@ -1,0 +1,2 @@
+-- Nothing to undo, on purpose: the names stay. Once written, a filled-in name cannot be told
+-- from one the user typed, so setting them back to NULL could erase real names.

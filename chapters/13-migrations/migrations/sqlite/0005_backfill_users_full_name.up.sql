@@ -1,0 +1,3 @@
+-- Exercise 2, a data migration: the users who have no full name get the part of their email
+-- before the @. Only rows change; the schema stays as it is.
+UPDATE users SET full_name = substr(email, 1, instr(email, '@') - 1) WHERE full_name IS NULL;

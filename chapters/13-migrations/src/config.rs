@@ -1,0 +1,163 @@
+//! The chapter's settings, read once at start: which database, and how slow password hashes are.
+
+use std::fmt;
+
+use kit::db::{Backend, mask_password};
+use kit::{ConfigError, Env};
+
+/// The database when `DATABASE_URL` is not set: a file next to the program, as in the tutorial.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://sql_app.db";
+
+/// The cost of new bcrypt hashes when `BCRYPT_COST` is not set: 2^12 rounds.
+pub const DEFAULT_BCRYPT_COST: u32 = 12;
+
+/// The lowest and highest costs bcrypt allows.
+const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
+
+// ANCHOR: config
+/// Settings of this chapter, from the environment.
+///
+/// - `DATABASE_URL`: `sqlite://FILE` (created if missing), `postgres://…` or `mysql://…`;
+///   default `sqlite://sql_app.db`.
+/// - `BCRYPT_COST`: how slow a password hash is, from 4 to 31 (default 12, about a quarter
+///   of a second). Each step doubles the time.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the database is.
+    pub database_url: String,
+    /// Which kind of server that URL names.
+    pub backend: Backend,
+    /// The cost of new password hashes.
+    pub bcrypt_cost: u32,
+}
+
+impl Config {
+    /// Reads and checks the settings; a wrong one is an error that names it.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let database_url = env
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let backend = Backend::of_url(&database_url).ok_or_else(|| {
+            ConfigError::new(
+                "DATABASE_URL",
+                format!(
+                    "must be a sqlite://, postgres:// or mysql:// URL (got {:?})",
+                    mask_password(&database_url)
+                ),
+            )
+        })?;
+        if backend == Backend::Sqlite && is_in_memory(&database_url) {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "an in-memory SQLite database is one per connection of the pool, so each \
+                 request would see another one; use a file, such as sqlite://sql_app.db",
+            ));
+        }
+        let bcrypt_cost = match env.get("BCRYPT_COST") {
+            None => DEFAULT_BCRYPT_COST,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|cost| BCRYPT_COSTS.contains(cost))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "BCRYPT_COST",
+                        format!(
+                            "must be a whole number from {} to {} (got {value:?})",
+                            BCRYPT_COSTS.start(),
+                            BCRYPT_COSTS.end()
+                        ),
+                    )
+                })?,
+        };
+        Ok(Self {
+            database_url,
+            backend,
+            bcrypt_cost,
+        })
+    }
+
+    /// The settings of a test: this database, and the cheapest hashes.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            backend: Backend::of_url(database_url).unwrap_or(Backend::Sqlite),
+            bcrypt_cost: *BCRYPT_COSTS.start(),
+        }
+    }
+}
+// ANCHOR_END: config
+
+/// `sqlite::memory:`, `sqlite://:memory:` or `?mode=memory`.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+impl fmt::Debug for Config {
+    // The URL may carry a password: it never goes to a log as it is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &mask_password(&self.database_url))
+            .field("backend", &self.backend)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn without_settings_the_database_is_a_sqlite_file() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, "sqlite://sql_app.db");
+        assert_eq!(config.backend, Backend::Sqlite);
+        assert_eq!(config.bcrypt_cost, 12);
+    }
+
+    #[test]
+    fn each_backend_is_known_by_its_scheme() {
+        for (url, backend) in [
+            ("postgres://app@db/app", Backend::Postgres),
+            ("postgresql://app@db/app", Backend::Postgres),
+            ("mysql://root@db/app", Backend::MySql),
+            ("mariadb://root@db/app", Backend::MySql),
+        ] {
+            assert_eq!(config(&[("DATABASE_URL", url)]).unwrap().backend, backend);
+        }
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_refused_by_name_with_the_password_masked() {
+        let err = config(&[("DATABASE_URL", "redis://app:hunter2@cache/0")]).unwrap_err();
+        assert_eq!(err.key, "DATABASE_URL");
+        assert!(err.problem.contains("redis://app:***@cache/0"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn an_in_memory_sqlite_database_is_refused() {
+        let err = config(&[("DATABASE_URL", "sqlite::memory:")]).unwrap_err();
+        assert_eq!(err.key, "DATABASE_URL");
+    }
+
+    #[test]
+    fn a_bcrypt_cost_out_of_range_is_refused() {
+        for bad in ["3", "32", "twelve", ""] {
+            let err = config(&[("BCRYPT_COST", bad)]).unwrap_err();
+            assert_eq!(err.key, "BCRYPT_COST", "{bad}");
+        }
+        assert_eq!(config(&[("BCRYPT_COST", "4")]).unwrap().bcrypt_cost, 4);
+    }
+
+    #[test]
+    fn debug_output_masks_the_password() {
+        let config = config(&[("DATABASE_URL", "postgres://app:hunter2@db/app")]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}
