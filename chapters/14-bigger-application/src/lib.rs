@@ -1,22 +1,93 @@
-//! Chapter 14: being written.
+//! Chapter 14: a bigger application, laid out as a team would lay it out.
+//!
+//! Settings in `config`, one router per resource in `routes/`, the checks around them in
+//! `middleware/`, the errors in `errors`, the SQL in `database/`. On top: accounts with JWTs,
+//! API keys, and a service API whose requests are signed with HMAC and cannot be replayed.
 
-use poem::Endpoint;
-use poem_openapi::{OpenApi, OpenApiService, payload::PlainText};
+// ANCHOR: modules
+pub mod config;
+pub mod database;
+pub mod errors;
+pub mod middleware;
+pub mod models;
+pub mod routes;
+pub mod security;
+// ANCHOR_END: modules
 
-struct Api;
+use kit::StartError;
+use poem::{Endpoint, EndpointExt};
+use poem::endpoint::BoxEndpoint;
+use poem_openapi::OpenApiService;
 
-#[OpenApi]
-impl Api {
-    /// Placeholder
-    ///
-    /// Replaced by the chapter's operations.
-    #[oai(path = "/", method = "get")]
-    async fn root(&self) -> PlainText<&'static str> {
-        PlainText("being written")
+pub use config::Config;
+
+use database::Db;
+use database::signatures::LastPurge;
+use middleware::access_log::access_log;
+use middleware::trusted_hosts::TrustedHosts;
+use security::passwords::Passwords;
+use security::tokens::Tokens;
+
+// ANCHOR: app
+/// The service's name, in the document and at `GET /`.
+pub const TITLE: &str = "Bigger application";
+/// The service's version.
+pub const VERSION: &str = "1.0.0";
+
+const DESCRIPTION: &str = "\
+Chapter 14 of the **Poem API Workbook**: accounts, API keys, and a service API for programs.
+
+1. `POST /auth/register/email` with `{\"email\", \"pw\"}`: the answer's `Authorization` is a token;
+2. with it (**Authorize** above), `POST /api/users/apikeys` makes an API key;
+3. programs call `GET /api/services` with `key` and `timestamp`, signed in the `secret` header.";
+
+/// The whole service, from its settings: connects to the database (and brings its schema up
+/// to date), then puts the routers, the docs and the middleware together.
+pub async fn app(config: &Config) -> Result<BoxEndpoint<'static>, StartError> {
+    let state = State::connect(config).await?;
+    let service = OpenApiService::new(kit::FastapiErrors(routes::api()), TITLE, VERSION)
+        .description(DESCRIPTION);
+    // Outermost first, a request meets: the access log, the trusted-host check, then the
+    // house conventions and the routers (`kit::mount`).
+    let app = state
+        .provide(kit::mount(service, &config.docs))
+        .with(TrustedHosts::new(&config.trusted_hosts))
+        .around(access_log);
+    tracing::info!(env = config.app_env.name(), "service ready");
+    Ok(app.boxed())
+}
+// ANCHOR_END: app
+
+// ANCHOR: state
+/// What the routers share: the database, the password hasher, the token keys and the replay
+/// store's clock. Chapter 16 serves the same routers with the same state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The database, migrated.
+    pub db: Db,
+    passwords: Passwords,
+    tokens: Tokens,
+    last_purge: LastPurge,
+}
+
+impl State {
+    /// Connects to the database (and brings its schema up to date), and makes the keys.
+    pub async fn connect(config: &Config) -> Result<Self, StartError> {
+        Ok(Self {
+            db: Db::connect(&config.database_url).await?,
+            passwords: Passwords::new(config.bcrypt_cost).await?,
+            tokens: Tokens::new(config),
+            last_purge: LastPurge::default(),
+        })
+    }
+
+    /// `endpoint` with the state given to its handlers (`Data<&Db>`, `Data<&Tokens>`…).
+    pub fn provide<E: Endpoint>(self, endpoint: E) -> impl Endpoint<Output = E::Output> {
+        endpoint
+            .data(self.db)
+            .data(self.passwords)
+            .data(self.tokens)
+            .data(self.last_purge)
     }
 }
-
-/// The whole app.
-pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
-    kit::mount(OpenApiService::new(kit::FastapiErrors(Api), "Chapter 14", "0.1.0"), docs)
-}
+// ANCHOR_END: state

@@ -1,0 +1,374 @@
+//! The service's settings: read once from the environment at start, checked, and handed to
+//! [`crate::app`]. Nothing else in the service reads the environment.
+//!
+//! `APP_ENV` (`local`, `dev` or `prod`) picks the defaults; each setting can still be given.
+
+use std::fmt;
+use std::time::Duration;
+
+use kit::db::{Backend, mask_password};
+use kit::{ConfigError, Docs, Env};
+
+// ANCHOR: app_env
+/// Where the service runs: the defaults of every other setting depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// A developer's machine: docs on, text logs, a random JWT key if none is given.
+    Local,
+    /// A shared test server: docs on, JSON logs, every secret given.
+    Dev,
+    /// Production: docs off, JSON logs, every secret and host given.
+    Prod,
+}
+
+impl AppEnv {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match env.get("APP_ENV").as_deref() {
+            None | Some("local") => Ok(Self::Local),
+            Some("dev") => Ok(Self::Dev),
+            Some("prod") => Ok(Self::Prod),
+            Some(other) => Err(ConfigError::new(
+                "APP_ENV",
+                format!("must be local, dev or prod (got {other:?})"),
+            )),
+        }
+    }
+
+    /// `local`, `dev` or `prod`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Dev => "dev",
+            Self::Prod => "prod",
+        }
+    }
+
+    /// The hosts a request may name when `TRUSTED_HOSTS` is not set; in production there is
+    /// no guess to make, the setting is required.
+    fn default_trusted_hosts(self) -> Option<&'static str> {
+        match self {
+            Self::Local => Some("localhost,127.0.0.1,[::1]"),
+            Self::Dev => Some("localhost,127.0.0.1,*.dev.example.com"),
+            Self::Prod => None,
+        }
+    }
+
+    /// Logs for a person in a terminal, or one JSON object per line for a log collector.
+    fn default_log_format(self) -> &'static str {
+        match self {
+            Self::Local => "text",
+            Self::Dev | Self::Prod => "json",
+        }
+    }
+}
+// ANCHOR_END: app_env
+
+// ANCHOR: config
+/// Every setting of the service.
+#[derive(Clone)]
+pub struct Config {
+    /// `APP_ENV`: `local` (default), `dev` or `prod`.
+    pub app_env: AppEnv,
+    /// `DATABASE_URL`: `sqlite://…`, `postgres://…` or `mysql://…`; by default (not in
+    /// production) `sqlite://sql_app.db`, created if missing.
+    pub database_url: String,
+    /// `JWT_SECRET`: the key that signs access tokens, at least 32 bytes. Only a local run
+    /// may leave it out (a random key is made, and tokens die with the process).
+    pub jwt_secret: Vec<u8>,
+    /// `ACCESS_TOKEN_EXPIRE_MINUTES`: how long an access token lives (default 30).
+    pub access_token_expire: Duration,
+    /// `BCRYPT_COST`: 2^cost rounds per password hash (default 12; 4 to 31, at least 10 in
+    /// production). Tests lower it to run fast, as Laravel's `BCRYPT_ROUNDS` does.
+    pub bcrypt_cost: u32,
+    /// `TRUSTED_HOSTS`: the host names requests may be sent to, separated by commas;
+    /// `*.example.com` is any subdomain of example.com. Required in production.
+    pub trusted_hosts: Vec<String>,
+    /// Where the OpenAPI document and its pages are (`OPENAPI_URL`, `DOCS_URL`,
+    /// `REDOC_URL`); always off in production.
+    pub docs: Docs,
+}
+
+impl Config {
+    /// Reads and checks every setting; the first wrong one is an error that names it.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let app_env = AppEnv::from_env(env)?;
+        Ok(Self {
+            app_env,
+            database_url: database_url(env, app_env)?,
+            jwt_secret: jwt_secret(env, app_env)?,
+            access_token_expire: access_token_expire(env)?,
+            bcrypt_cost: bcrypt_cost(env, app_env)?,
+            trusted_hosts: trusted_hosts(env, app_env)?,
+            docs: match app_env {
+                AppEnv::Local | AppEnv::Dev => Docs::from_env(env)?,
+                // FastAPI(openapi_url=None): the API's map is not published in production.
+                AppEnv::Prod => Docs::off(),
+            },
+        })
+    }
+}
+// ANCHOR_END: config
+
+// ANCHOR: settings
+/// The shortest signing key accepted: 32 bytes, the size of HS256's output (RFC 7518 §3.2).
+const MIN_SECRET_BYTES: usize = 32;
+
+fn database_url(env: &Env, app_env: AppEnv) -> Result<String, ConfigError> {
+    let url = match (env.get("DATABASE_URL"), app_env) {
+        (Some(url), _) => url,
+        (None, AppEnv::Local | AppEnv::Dev) => "sqlite://sql_app.db".to_owned(),
+        (None, AppEnv::Prod) => {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must be set when APP_ENV=prod (postgres://…, mysql://… or sqlite://…)",
+            ));
+        }
+    };
+    if Backend::of_url(&url).is_none() {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            format!(
+                "must start with sqlite://, postgres:// or mysql:// (got {:?})",
+                mask_password(&url)
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+fn jwt_secret(env: &Env, app_env: AppEnv) -> Result<Vec<u8>, ConfigError> {
+    match (env.get("JWT_SECRET"), app_env) {
+        (Some(secret), _) if secret.len() >= MIN_SECRET_BYTES => Ok(secret.into_bytes()),
+        (Some(secret), _) => Err(ConfigError::new(
+            "JWT_SECRET",
+            format!(
+                "must be at least {MIN_SECRET_BYTES} bytes long (it has {}); make one with \
+                 `openssl rand -hex 32`",
+                secret.len()
+            ),
+        )),
+        (None, AppEnv::Local) => random_secret(),
+        // Several instances must share the key, and a restart must not log everyone out.
+        (None, AppEnv::Dev | AppEnv::Prod) => Err(ConfigError::new(
+            "JWT_SECRET",
+            format!(
+                "must be set when APP_ENV={} (make one with `openssl rand -hex 32`)",
+                app_env.name()
+            ),
+        )),
+    }
+}
+
+/// A key nobody knows, not even the next run of this program.
+fn random_secret() -> Result<Vec<u8>, ConfigError> {
+    let mut secret = vec![0u8; MIN_SECRET_BYTES];
+    getrandom::fill(&mut secret).map_err(|err| {
+        ConfigError::new(
+            "JWT_SECRET",
+            format!("is not set, and no random key could be made ({err}); set it"),
+        )
+    })?;
+    tracing::warn!(
+        "JWT_SECRET is not set: signing tokens with a random key made at start; \
+         tokens stop working when the process stops"
+    );
+    Ok(secret)
+}
+
+fn access_token_expire(env: &Env) -> Result<Duration, ConfigError> {
+    let minutes = match env.get("ACCESS_TOKEN_EXPIRE_MINUTES") {
+        None => 30,
+        Some(value) => value
+            .parse::<u32>()
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "ACCESS_TOKEN_EXPIRE_MINUTES",
+                    format!("must be a whole number of minutes, 1 or more (got {value:?})"),
+                )
+            })?,
+    };
+    Ok(Duration::from_secs(u64::from(minutes) * 60))
+}
+
+fn bcrypt_cost(env: &Env, app_env: AppEnv) -> Result<u32, ConfigError> {
+    let Some(value) = env.get("BCRYPT_COST") else {
+        return Ok(12);
+    };
+    let lowest = match app_env {
+        AppEnv::Prod => 10,
+        AppEnv::Local | AppEnv::Dev => 4,
+    };
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|cost| (lowest..=31).contains(cost))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "BCRYPT_COST",
+                format!(
+                    "must be a whole number from {lowest} to 31 when APP_ENV={} (got {value:?})",
+                    app_env.name()
+                ),
+            )
+        })
+}
+
+fn trusted_hosts(env: &Env, app_env: AppEnv) -> Result<Vec<String>, ConfigError> {
+    let problem = |message: String| ConfigError::new("TRUSTED_HOSTS", message);
+    let list = match (env.get("TRUSTED_HOSTS"), app_env.default_trusted_hosts()) {
+        (Some(list), _) => list,
+        (None, Some(default)) => default.to_owned(),
+        (None, None) => {
+            return Err(problem(format!(
+                "must be set when APP_ENV={}: the host names clients use, such as \
+                 \"api.example.com\" or \"*.example.com\"",
+                app_env.name()
+            )));
+        }
+    };
+    let hosts: Vec<String> = list
+        .split(',')
+        .map(|host| host.trim().to_ascii_lowercase())
+        .filter(|host| !host.is_empty())
+        .collect();
+    if hosts.is_empty() {
+        return Err(problem("names no host".to_owned()));
+    }
+    for host in &hosts {
+        let name = host.strip_prefix("*.").unwrap_or(host);
+        let valid = host == "*"
+            || (!name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)));
+        if !valid {
+            return Err(problem(format!(
+                "{host:?} is not a host name, \"*.\" and a domain, or \"*\""
+            )));
+        }
+    }
+    Ok(hosts)
+}
+// ANCHOR_END: settings
+
+// ANCHOR: init_logging
+/// Starts the logs in the format `APP_ENV` asks for (`LOG_FORMAT=text|json` overrides it).
+///
+/// This runs before anything else, so that the start itself is logged in the right format;
+/// a wrong `APP_ENV` is reported a moment later by [`Config::from_env`].
+pub fn init_logging(env: &Env) {
+    let app_env = AppEnv::from_env(env).unwrap_or(AppEnv::Local);
+    let format = env
+        .get("LOG_FORMAT")
+        .unwrap_or_else(|| app_env.default_log_format().to_owned());
+    let mut settings = vec![("LOG_FORMAT", format)];
+    if let Some(filter) = env.get("RUST_LOG") {
+        settings.push(("RUST_LOG", filter));
+    }
+    kit::serve::init_logging(&Env::from_pairs(settings));
+}
+// ANCHOR_END: init_logging
+
+impl fmt::Debug for Config {
+    // The key is a secret and the URL may hold a password: neither goes to a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("app_env", &self.app_env)
+            .field("database_url", &mask_password(&self.database_url))
+            .field("jwt_secret", &"[hidden]")
+            .field("access_token_expire", &self.access_token_expire)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("trusted_hosts", &self.trusted_hosts)
+            .field("docs", &self.docs)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_local_run_needs_no_setting() {
+        let config = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        assert_eq!(config.app_env, AppEnv::Local);
+        assert_eq!(config.database_url, "sqlite://sql_app.db");
+        assert_eq!(config.jwt_secret.len(), MIN_SECRET_BYTES);
+        assert_eq!(config.trusted_hosts, ["localhost", "127.0.0.1", "[::1]"]);
+        assert_eq!(config.docs, Docs::default());
+    }
+
+    #[test]
+    fn production_requires_its_secrets_and_hosts_by_name() {
+        let missing = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("APP_ENV", "prod")];
+            all.extend_from_slice(pairs);
+            Config::from_env(&Env::from_pairs(all)).unwrap_err().key
+        };
+        assert_eq!(missing(&[]), "DATABASE_URL");
+        assert_eq!(missing(&[("DATABASE_URL", "sqlite://x.db")]), "JWT_SECRET");
+        assert_eq!(
+            missing(&[("DATABASE_URL", "sqlite://x.db"), ("JWT_SECRET", SECRET)]),
+            "TRUSTED_HOSTS"
+        );
+    }
+
+    #[test]
+    fn production_switches_the_docs_off() {
+        let env = Env::from_pairs([
+            ("APP_ENV", "prod"),
+            ("DATABASE_URL", "sqlite://x.db"),
+            ("JWT_SECRET", SECRET),
+            ("TRUSTED_HOSTS", "api.example.com"),
+            ("DOCS_URL", "/docs"),
+        ]);
+        assert_eq!(Config::from_env(&env).unwrap().docs, Docs::off());
+    }
+
+    #[test]
+    fn wrong_values_are_named() {
+        let key = |pairs: &[(&str, &str)]| {
+            Config::from_env(&Env::from_pairs(pairs.to_vec()))
+                .unwrap_err()
+                .key
+        };
+        assert_eq!(key(&[("APP_ENV", "production")]), "APP_ENV");
+        assert_eq!(key(&[("DATABASE_URL", "redis://h")]), "DATABASE_URL");
+        assert_eq!(key(&[("JWT_SECRET", "short")]), "JWT_SECRET");
+        assert_eq!(key(&[("TRUSTED_HOSTS", " , ")]), "TRUSTED_HOSTS");
+        assert_eq!(key(&[("TRUSTED_HOSTS", "a b")]), "TRUSTED_HOSTS");
+        assert_eq!(
+            key(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "0")]),
+            "ACCESS_TOKEN_EXPIRE_MINUTES"
+        );
+        assert_eq!(key(&[("BCRYPT_COST", "3")]), "BCRYPT_COST");
+        assert_eq!(
+            key(&[
+                ("APP_ENV", "prod"),
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("JWT_SECRET", SECRET),
+                ("TRUSTED_HOSTS", "api.example.com"),
+                ("BCRYPT_COST", "4"),
+            ]),
+            "BCRYPT_COST"
+        );
+    }
+
+    #[test]
+    fn a_database_password_is_masked_in_errors_and_debug_output() {
+        let err =
+            Config::from_env(&Env::from_pairs([("DATABASE_URL", "redis://u:pw@h")])).unwrap_err();
+        assert!(!err.problem.contains("pw@"), "{err}");
+        let config = Config::from_env(&Env::from_pairs([(
+            "DATABASE_URL",
+            "postgres://u:hunter2@h/db",
+        )]))
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -1,0 +1,154 @@
+//! The database: one pool for SQLite, PostgreSQL or MySQL/MariaDB, chosen by `DATABASE_URL`
+//! alone, with its schema brought up to date at start. The queries are in one file per table
+//! (`users.rs`, `api_keys.rs`, `signatures.rs`), as methods of [`Db`].
+
+use std::time::Duration;
+
+use kit::StartError;
+use kit::db::{Backend, mask_password};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, AssertSqlSafe};
+
+pub mod api_keys;
+pub mod signatures;
+pub mod users;
+
+// ANCHOR: db
+/// The pool and the backend it talks to; cheap to clone (`Data<&Db>`).
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// How long a request waits for a connection before it is answered 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl Db {
+    /// Connects to `url` and applies the migrations that are not applied yet.
+    pub async fn connect(url: &str) -> Result<Self, StartError> {
+        let shown = mask_password(url);
+        let backend = Backend::of_url(url)
+            .ok_or_else(|| format!("DATABASE_URL: unknown database {shown}"))?;
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(&with_create_if_missing(url, backend))
+            .await
+            .map_err(|err| {
+                let cause = without_password(&err.to_string(), url);
+                format!("cannot connect to the database at {shown}: {cause}")
+            })?;
+        let migrations = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+            Backend::MySql => sqlx::migrate!("./migrations/mysql"),
+        };
+        migrations.run(&pool).await.map_err(|err| {
+            let cause = without_password(&err.to_string(), url);
+            format!("cannot migrate the database at {shown}: {cause}")
+        })?;
+        tracing::info!(database = %shown, "database ready");
+        Ok(Self { pool, backend })
+    }
+
+    /// `query` as this backend writes it: the SQL of this service is written once, with `?`
+    /// for each parameter, and PostgreSQL numbers them (`$1`, `$2`…).
+    ///
+    /// Only fixed text goes through here; values are always bound, never written into SQL.
+    fn sql(&self, query: &'static str) -> AssertSqlSafe<String> {
+        match self.backend {
+            Backend::Postgres => AssertSqlSafe(numbered(query)),
+            Backend::Sqlite | Backend::MySql => AssertSqlSafe(query.to_owned()),
+        }
+    }
+}
+
+/// `?`, `?` … as `$1`, `$2` … (the queries of this service have no `?` inside quotes).
+fn numbered(query: &str) -> String {
+    let mut text = String::with_capacity(query.len() + 8);
+    let mut n = 0;
+    for c in query.chars() {
+        if c == '?' {
+            n += 1;
+            text.push('$');
+            text.push_str(&n.to_string());
+        } else {
+            text.push(c);
+        }
+    }
+    text
+}
+// ANCHOR_END: db
+
+impl Db {
+    /// Asks the database for `SELECT 1`: whether it answers at all, for a readiness probe
+    /// (chapter 16's `GET /ready`).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+/// SQLite opens only existing files unless told to create them; `sqlite://sql_app.db` should
+/// just work on a first run.
+fn with_create_if_missing(url: &str, backend: Backend) -> String {
+    if backend != Backend::Sqlite || url.contains("mode=") || url.contains(":memory:") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
+}
+
+/// `text` with the password of `url` hidden, in case a driver's message repeats it.
+fn without_password(text: &str, url: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .and_then(|authority| authority.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|password| !password.is_empty());
+    match password {
+        Some(password) => text.replace(password, "***"),
+        None => text.to_owned(),
+    }
+}
+
+/// Whether `err` is the database refusing a duplicate in a `UNIQUE` column: the way races
+/// between requests are settled (two sign-ups with one address, a fourth key, a replay).
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_repeated_by_a_driver_is_hidden() {
+        let url = "postgres://app:hunter2@db/app";
+        assert_eq!(
+            without_password("login hunter2 refused", url),
+            "login *** refused"
+        );
+    }
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        assert_eq!(
+            numbered("UPDATE t SET a = ? WHERE id = ? AND b = ?"),
+            "UPDATE t SET a = $1 WHERE id = $2 AND b = $3"
+        );
+    }
+
+    #[test]
+    fn a_sqlite_file_is_created_if_missing() {
+        let url = |u| with_create_if_missing(u, Backend::Sqlite);
+        assert_eq!(url("sqlite://sql_app.db"), "sqlite://sql_app.db?mode=rwc");
+        assert_eq!(
+            url("sqlite://a.db?cache=shared"),
+            "sqlite://a.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(url("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+    }
+}

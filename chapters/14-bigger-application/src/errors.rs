@@ -1,0 +1,327 @@
+//! Every error the service answers, in one enum, turned into a response in one place.
+//!
+//! A handler, a guard or a query returns `Err(AppError::…)` and stops there; how each error
+//! looks on the wire (status, `detail`, headers) is decided here and nowhere else.
+
+use std::fmt;
+
+use kit::validation::{Loc, Problem};
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::ApiResponse;
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use serde_json::Value;
+
+// ANCHOR: app_error
+/// Why a request was refused.
+#[derive(Debug)]
+pub enum AppError {
+    /// `POST /auth/…/{sns_type}` with anything but `email`.
+    SnsTypeNotSupported,
+    /// Registering an address that has an account.
+    EmailAlreadyRegistered,
+    /// Logging in with an unknown address or the wrong password: one answer for both.
+    IncorrectEmailOrPassword,
+    /// A password longer than bcrypt reads.
+    PasswordTooLong,
+    /// A bearer token that is expired, forged, or names no user.
+    InvalidToken,
+    /// A fourth API key.
+    TooManyApiKeys,
+    /// Keys changed under a request too many times in a row (concurrent creates and deletes).
+    ApiKeysBusy,
+    /// No such key, or not the caller's: the two are not told apart.
+    ApiKeyNotFound,
+    /// A `secret` header that is not the signature of the request.
+    InvalidSignature,
+    /// A `timestamp` too far from the server's clock.
+    TimestampOutOfWindow,
+    /// A signature that was accepted once already.
+    SignatureReplayed,
+    /// The database does not answer.
+    DatabaseUnavailable,
+    /// A bug or a broken dependency: logged, never shown.
+    Internal(String),
+}
+
+/// The largest gap, either way, between a signed request's timestamp and the server's clock.
+pub const TIMESTAMP_WINDOW_SECS: u64 = 60;
+
+/// How many API keys one user may hold.
+pub const MAX_API_KEYS: i64 = 3;
+// ANCHOR_END: app_error
+
+// ANCHOR: status_and_detail
+impl AppError {
+    /// The status of the answer.
+    pub fn status(&self) -> StatusCode {
+        use AppError::*;
+        match self {
+            SnsTypeNotSupported
+            | EmailAlreadyRegistered
+            | IncorrectEmailOrPassword
+            | TooManyApiKeys
+            | TimestampOutOfWindow => StatusCode::BAD_REQUEST,
+            InvalidToken | InvalidSignature | SignatureReplayed => StatusCode::UNAUTHORIZED,
+            ApiKeyNotFound => StatusCode::NOT_FOUND,
+            ApiKeysBusy => StatusCode::CONFLICT,
+            PasswordTooLong => StatusCode::UNPROCESSABLE_ENTITY,
+            DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `detail` of the answer: what a client may be told.
+    pub fn detail(&self) -> &'static str {
+        use AppError::*;
+        match self {
+            SnsTypeNotSupported => "Unsupported sns_type: only email is supported",
+            EmailAlreadyRegistered => "Email already registered",
+            IncorrectEmailOrPassword => "Incorrect email or password",
+            PasswordTooLong => "Value error, the password is longer than 72 bytes",
+            InvalidToken => "Could not validate credentials",
+            TooManyApiKeys => "API key limit reached: at most 3 keys per user",
+            ApiKeysBusy => "API keys changed during the request; try again",
+            ApiKeyNotFound => "API key not found",
+            InvalidSignature => "Invalid signature",
+            TimestampOutOfWindow => {
+                "Timestamp out of range: it must be within 60 seconds of the server's time"
+            }
+            SignatureReplayed => "Signature already used",
+            DatabaseUnavailable => "Database unavailable",
+            Internal(_) => "Internal Server Error",
+        }
+    }
+
+    /// The challenge of a 401: which scheme to authenticate with.
+    fn challenge(&self) -> Option<&'static str> {
+        match self {
+            AppError::InvalidToken => Some("Bearer"),
+            AppError::InvalidSignature | AppError::SignatureReplayed => Some("HMAC-SHA256"),
+            _ => None,
+        }
+    }
+}
+// ANCHOR_END: status_and_detail
+
+// ANCHOR: into_response
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = match self {
+            // Bad input, so FastAPI's 422 body; the password itself is never sent back.
+            AppError::PasswordTooLong => kit::validation_error(vec![Problem::new(
+                "value_error",
+                vec![Loc::from("body"), Loc::from("pw")],
+                self.detail(),
+                Value::String("**********".to_owned()),
+            )]),
+            _ => kit::detail(self.status(), self.detail()),
+        };
+        if let Some(challenge) = self.challenge() {
+            response.headers_mut().insert(
+                poem::http::header::WWW_AUTHENTICATE,
+                poem::http::HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+impl From<AppError> for poem::Error {
+    fn from(err: AppError) -> Self {
+        poem::Error::from_response(err.into_response())
+    }
+}
+
+/// Database failures: "cannot reach it" is a 503 that heals by itself; anything else is a
+/// bug (a query that does not fit the schema) and a 500. (Chapter 12 explains the codes.)
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::DatabaseUnavailable;
+        }
+        AppError::Internal(err.to_string())
+    }
+}
+
+/// The database is down, out of reach, shutting down, or busy past the time a request waits.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(err) => server_unavailable(err.as_ref()),
+        _ => false,
+    }
+}
+
+/// The codes each server gives when it cannot serve right now.
+fn server_unavailable(err: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(err) = err.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        // 08…: connection exception; 57P…: shutting down or starting; 53300: too many clients.
+        let code = err.code();
+        return code.starts_with("08") || code.starts_with("57P") || code == "53300";
+    }
+    if let Some(err) = err.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // Too many connections; shutdown in progress; lock wait timeout exceeded.
+        return matches!(err.number(), 1040 | 1053 | 1205);
+    }
+    if err
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        // SQLITE_BUSY (5), SQLITE_LOCKED (6): another connection held the file too long.
+        let primary = err
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .map(|code| code & 0xff);
+        return matches!(primary, Some(5 | 6));
+    }
+    false
+}
+// ANCHOR_END: into_response
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.detail())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+// ANCHOR: documented
+/// The statuses an operation can fail with, for its entry in the document; combine them with
+/// `|`: `Fails<{ NOT_FOUND | UNAVAILABLE }>`.
+pub const BAD_REQUEST: u8 = 1;
+/// See [`BAD_REQUEST`].
+pub const UNAUTHORIZED: u8 = 2;
+/// See [`BAD_REQUEST`].
+pub const NOT_FOUND: u8 = 4;
+/// See [`BAD_REQUEST`].
+pub const CONFLICT: u8 = 8;
+/// See [`BAD_REQUEST`].
+pub const UNAVAILABLE: u8 = 16;
+
+/// An [`AppError`] as an operation returns it: `Result<Json<T>, Fails<{ … }>>`. The answer is
+/// the error's own (`?` converts any `AppError`); the type parameter only says which statuses
+/// `/docs` lists for the operation.
+#[derive(Debug)]
+pub struct Fails<const STATUSES: u8>(pub AppError);
+
+impl<const STATUSES: u8> From<AppError> for Fails<STATUSES> {
+    fn from(err: AppError) -> Self {
+        Self(err)
+    }
+}
+
+impl<const STATUSES: u8> From<Fails<STATUSES>> for poem::Error {
+    fn from(err: Fails<STATUSES>) -> Self {
+        err.0.into()
+    }
+}
+
+impl<const STATUSES: u8> IntoResponse for Fails<STATUSES> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<const STATUSES: u8> ApiResponse for Fails<STATUSES> {
+    fn meta() -> MetaResponses {
+        let documented = |status: u8, code: u16, description: &'static str| {
+            (STATUSES & status != 0).then(|| MetaResponse {
+                description,
+                status: Some(code),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: "application/json; charset=utf-8",
+                    schema: kit::Detail::schema_ref(),
+                }],
+                headers: match code {
+                    401 => vec![MetaHeader {
+                        name: "WWW-Authenticate".to_owned(),
+                        description: Some("The scheme to authenticate with.".to_owned()),
+                        required: true,
+                        deprecated: false,
+                        schema: String::schema_ref(),
+                    }],
+                    _ => Vec::new(),
+                },
+            })
+        };
+        let responses = [
+            documented(
+                BAD_REQUEST,
+                400,
+                "The request cannot be done; `detail` says why",
+            ),
+            documented(
+                UNAUTHORIZED,
+                401,
+                "Not authenticated: no token, a bad token, or a bad or reused signature",
+            ),
+            documented(
+                NOT_FOUND,
+                404,
+                "`API key not found`: no such key, or not yours",
+            ),
+            documented(
+                CONFLICT,
+                409,
+                "The keys changed during the request; try again",
+            ),
+            documented(UNAVAILABLE, 503, "`Database unavailable`: try again later"),
+        ];
+        MetaResponses {
+            responses: responses.into_iter().flatten().collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        kit::Detail::register(registry);
+    }
+}
+// ANCHOR_END: documented
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_401_names_its_scheme() {
+        for err in [
+            AppError::InvalidToken,
+            AppError::InvalidSignature,
+            AppError::SignatureReplayed,
+        ] {
+            assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
+            let response = err.into_response();
+            assert!(response.headers().contains_key("www-authenticate"));
+        }
+    }
+
+    #[test]
+    fn an_internal_error_says_nothing_of_its_cause() {
+        let response = AppError::Internal("secret table name".to_owned()).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_text(response);
+        assert_eq!(body, r#"{"detail":"Internal Server Error"}"#);
+    }
+
+    fn body_text(response: Response) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(response.into_body().into_string())
+            .unwrap()
+    }
+}

@@ -1,0 +1,133 @@
+//! `/auth`: accounts. Register or log in with an email address and a password; either way
+//! the answer is an access token.
+
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::Tag;
+use crate::database::Db;
+use crate::errors::{AppError, BAD_REQUEST, Fails, UNAVAILABLE};
+use crate::models::{Token, UserRegister, unix_now};
+use crate::security::passwords::{MAX_PASSWORD_BYTES, Passwords};
+use crate::security::tokens::Tokens;
+
+/// The one sign-up method so far; the path leaves room for others (`google`, `kakao`…).
+const EMAIL: &str = "email";
+
+/// The answer of `POST /auth/register/{sns_type}`. `Cache-Control: no-store` keeps the
+/// token out of every cache on the way.
+#[derive(Debug, ApiResponse)]
+pub enum Registered {
+    /// The account is made; here is its first token.
+    #[oai(status = 201)]
+    Created(Json<Token>, #[oai(header = "Cache-Control")] String),
+}
+
+/// The answer of `POST /auth/login/{sns_type}`.
+#[derive(Debug, ApiResponse)]
+pub enum LoggedIn {
+    /// A new token for the account.
+    #[oai(status = 200)]
+    Ok(Json<Token>, #[oai(header = "Cache-Control")] String),
+}
+
+/// The auth router.
+#[derive(Debug)]
+pub struct AuthApi;
+
+// ANCHOR: auth
+#[OpenApi(prefix_path = "/auth", tag = "Tag::Auth")]
+impl AuthApi {
+    /// Register
+    ///
+    /// Makes an account for an email address and answers its first token, ready to send
+    /// back as `Authorization`. `sns_type` is `email` (the only method so far; another is
+    /// **400**). An address that has an account already is **400**; a password over 72
+    /// bytes is **422** (bcrypt would ignore the rest).
+    #[oai(path = "/register/:sns_type", method = "post")]
+    async fn register(
+        &self,
+        db: Data<&Db>,
+        passwords: Data<&Passwords>,
+        tokens: Data<&Tokens>,
+        /// How the account signs in: `email`.
+        #[oai(example = "email_example")]
+        sns_type: Path<String>,
+        body: Json<UserRegister>,
+    ) -> Result<Registered, Fails<{ BAD_REQUEST | UNAVAILABLE }>> {
+        let UserRegister { email, pw } = body.0;
+        check_password(&pw.0)?;
+        if sns_type.0 != EMAIL {
+            return Err(AppError::SnsTypeNotSupported.into());
+        }
+        let hashed_password = passwords.hash(pw.0).await?;
+        let user = db
+            .create_user(&normalize(&email.0), &hashed_password, EMAIL, unix_now())
+            .await?;
+        Ok(Registered::Created(
+            Json(Token {
+                authorization: tokens.bearer_for(user.id)?,
+            }),
+            "no-store".to_owned(),
+        ))
+    }
+
+    /// Log in
+    ///
+    /// A new token for an account. An unknown address and a wrong password get the same
+    /// **400**, in the same time, so that the answer does not tell which addresses have an
+    /// account.
+    #[oai(path = "/login/:sns_type", method = "post")]
+    async fn login(
+        &self,
+        db: Data<&Db>,
+        passwords: Data<&Passwords>,
+        tokens: Data<&Tokens>,
+        /// How the account signs in: `email`.
+        #[oai(example = "email_example")]
+        sns_type: Path<String>,
+        body: Json<UserRegister>,
+    ) -> Result<LoggedIn, Fails<{ BAD_REQUEST | UNAVAILABLE }>> {
+        let UserRegister { email, pw } = body.0;
+        check_password(&pw.0)?;
+        if sns_type.0 != EMAIL {
+            return Err(AppError::SnsTypeNotSupported.into());
+        }
+        let user = db.user_by_email(&normalize(&email.0)).await?;
+        // Without an account, a dummy hash is checked all the same (see `Passwords`).
+        let hash = user.as_ref().map(|u| u.hashed_password.as_str());
+        let right = passwords.verify(pw.0, hash).await;
+        match user {
+            Some(user) if right => Ok(LoggedIn::Ok(
+                Json(Token {
+                    authorization: tokens.bearer_for(user.id)?,
+                }),
+                "no-store".to_owned(),
+            )),
+            _ => Err(AppError::IncorrectEmailOrPassword.into()),
+        }
+    }
+}
+// ANCHOR_END: auth
+
+// ANCHOR: helpers
+/// bcrypt reads 72 bytes: a longer password is refused, not cut short without a word.
+fn check_password(pw: &str) -> Result<(), AppError> {
+    match pw.len() {
+        0..=MAX_PASSWORD_BYTES => Ok(()),
+        _ => Err(AppError::PasswordTooLong),
+    }
+}
+
+/// Addresses are kept and compared in lower case: `Ryan@Example.com` and `ryan@example.com`
+/// reach the same mailbox, so they are one account.
+fn normalize(email: &str) -> String {
+    email.to_lowercase()
+}
+// ANCHOR_END: helpers
+
+fn email_example() -> String {
+    EMAIL.to_owned()
+}

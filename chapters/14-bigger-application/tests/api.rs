@@ -1,0 +1,1236 @@
+//! Chapter 14's contract, checked in-process with poem's test client on SQLite, PostgreSQL
+//! and MySQL/MariaDB (each test runs once per backend, on a fresh database), and the built
+//! program checked from outside by the grader on each backend.
+
+// `kit::db_tests!` bodies are plain functions, not `#[test]`s: clippy's test allowance misses
+// them, and a panic is how a test fails.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ch14_bigger_application::{Config, app};
+use hmac::{Hmac, Mac};
+use kit::Env;
+use kit::db::{Backend, TestDb};
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, StatusCode};
+use poem::test::TestClient;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+type Client = Arc<TestClient<BoxEndpoint<'static>>>;
+
+/// A signing key for the tests' tokens (at least 32 bytes).
+const JWT_SECRET: &str = "tests-sign-their-own-tokens-with-this-key";
+
+/// The app on `db`, with `extra` settings; bcrypt at its lowest cost, so tests run fast.
+async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
+    client_at(&db.url, extra).await
+}
+
+/// The app on the database at `url`, with `extra` settings.
+async fn client_at(url: &str, extra: &[(&str, &str)]) -> Client {
+    let mut settings = vec![
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", JWT_SECRET),
+        ("BCRYPT_COST", "4"),
+    ];
+    settings.extend_from_slice(extra);
+    let config = Config::from_env(&Env::from_pairs(settings)).expect("the settings are valid");
+    let app = app(&config).await.expect("the app starts");
+    Arc::new(TestClient::new(app).default_header("host", "localhost:8000"))
+}
+
+async fn client(db: &TestDb) -> Client {
+    client_with(db, &[]).await
+}
+
+/// A SQLite database, for the tests that are not about the database.
+async fn sqlite(test: &str) -> TestDb {
+    TestDb::create(Backend::Sqlite, test)
+        .await
+        .expect("SQLite is always here")
+}
+
+/// What came back.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    #[track_caller]
+    fn expect(&self, status: StatusCode) -> &Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    #[track_caller]
+    fn expect_detail(&self, status: StatusCode, detail: &str) -> &Self {
+        self.expect(status);
+        assert_eq!(self.body, json!({ "detail": detail }));
+        self
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends a request: `headers` as given, `body` as JSON when there is one.
+async fn send(
+    cli: &Client,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Reply {
+    let method: poem::http::Method = method.parse().expect("a method");
+    let mut req = cli.request(method, uri.to_owned());
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    if let Some(body) = body {
+        req = req.body_json(&body);
+    }
+    let resp = req.send().await;
+    let status = resp.0.status();
+    let headers = resp.0.headers().clone();
+    let body = kit::testing::json(resp).await;
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn post_json(cli: &Client, uri: &str, body: Value) -> Reply {
+    send(cli, "POST", uri, &[], Some(body)).await
+}
+
+/// Registers `email` and answers its `Authorization` value (`Bearer <JWT>`).
+async fn register(cli: &Client, email: &str) -> String {
+    let reply = post_json(
+        cli,
+        "/auth/register/email",
+        json!({"email": email, "pw": "correct horse"}),
+    )
+    .await;
+    reply.expect(StatusCode::CREATED);
+    reply.body["Authorization"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+/// A new API key of the user whose token is `token`.
+async fn create_key(cli: &Client, token: &str, memo: Value) -> Value {
+    let reply = send(
+        cli,
+        "POST",
+        "/api/users/apikeys",
+        &[("authorization", token)],
+        Some(json!({ "user_memo": memo })),
+    )
+    .await;
+    reply.expect(StatusCode::CREATED);
+    reply.body
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .expect("the clock is after 1970")
+}
+
+/// What a client of the service API does: `base64(HMAC-SHA256(secret, "key=…&timestamp=…"))`.
+fn sign(secret_key: &str, access_key: &str, timestamp: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()).expect("any key length");
+    mac.update(format!("key={access_key}&timestamp={timestamp}").as_bytes());
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// `GET /api/services` signed by `key` (a body from `create_key`) at `timestamp`.
+async fn call_service(cli: &Client, key: &Value, timestamp: i64) -> Reply {
+    let (access, secret) = halves(key);
+    let ts = timestamp.to_string();
+    let signature = sign(secret, access, &ts);
+    let uri = format!("/api/services?key={access}&timestamp={ts}");
+    send(cli, "GET", &uri, &[("secret", &signature)], None).await
+}
+
+fn halves(key: &Value) -> (&str, &str) {
+    (
+        key["access_key"].as_str().expect("an access key"),
+        key["secret_key"].as_str().expect("a secret key"),
+    )
+}
+
+mod auth {
+    use super::*;
+
+    kit::db_tests! {
+        async fn registering_answers_201_with_a_bearer_token_that_opens_the_api(db: TestDb) {
+            let cli = client(&db).await;
+            let reply = post_json(&cli, "/auth/register/email", json!({"email": "ryan@example.com", "pw": "pw"})).await;
+            reply.expect(StatusCode::CREATED);
+            assert_eq!(reply.header("cache-control"), Some("no-store"));
+            let token = reply.body["Authorization"].as_str().unwrap();
+            assert!(token.starts_with("Bearer ") && token.matches('.').count() == 2, "{token}");
+            send(&cli, "GET", "/api/users/apikeys", &[("authorization", token)], None).await
+                .expect(StatusCode::OK);
+        }
+
+        async fn an_address_registered_twice_is_400_whatever_its_case(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "Ryan@Example.com").await;
+            for again in ["Ryan@Example.com", "ryan@example.com", "RYAN@EXAMPLE.COM"] {
+                post_json(&cli, "/auth/register/email", json!({"email": again, "pw": "other"})).await
+                    .expect_detail(StatusCode::BAD_REQUEST, "Email already registered");
+            }
+        }
+
+        async fn an_accented_address_is_not_its_unaccented_twin(db: TestDb) {
+            // MySQL's default collations would say `josé` = `jose`; the schema asks for bytes.
+            let cli = client(&db).await;
+            register(&cli, "josé@example.com").await;
+            register(&cli, "jose@example.com").await;
+        }
+
+        async fn concurrent_sign_ups_with_one_address_make_one_account(db: TestDb) {
+            let cli = client(&db).await;
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..5 {
+                let cli = cli.clone();
+                tasks.spawn(async move {
+                    post_json(&cli, "/auth/register/email", json!({"email": "race@example.com", "pw": "pw"})).await.status
+                });
+            }
+            let statuses: Vec<StatusCode> = tasks.join_all().await;
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::BAD_REQUEST).count(), 4, "{statuses:?}");
+        }
+
+        async fn an_sns_type_other_than_email_is_400(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "ryan@example.com").await;
+            for sns_type in ["kakao", "google", "EMAIL", "email%20", "%F0%9F%8E%89"] {
+                for action in ["register", "login"] {
+                    post_json(&cli, &format!("/auth/{action}/{sns_type}"), json!({"email": "ryan@example.com", "pw": "correct horse"})).await
+                        .expect_detail(StatusCode::BAD_REQUEST, "Unsupported sns_type: only email is supported");
+                }
+            }
+        }
+
+        async fn login_answers_a_new_token_whatever_the_case_of_the_address(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "ryan@example.com").await;
+            let reply = post_json(&cli, "/auth/login/email", json!({"email": "Ryan@EXAMPLE.com", "pw": "correct horse"})).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.header("cache-control"), Some("no-store"));
+            let token = reply.body["Authorization"].as_str().unwrap();
+            send(&cli, "GET", "/api/users/me", &[("authorization", token)], None).await
+                .expect(StatusCode::OK);
+        }
+
+        async fn a_wrong_password_and_an_unknown_address_get_the_same_400(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "ryan@example.com").await;
+            for (email, pw) in [("ryan@example.com", "wrong"), ("nobody@example.com", "correct horse"), ("ryan@example.com", "")] {
+                post_json(&cli, "/auth/login/email", json!({"email": email, "pw": pw})).await
+                    .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_password_over_72_bytes_is_422_and_never_sent_back() {
+        let db = sqlite("long_password").await;
+        let cli = client(&db).await;
+        let multibyte = "€".repeat(25); // 25 characters, 75 bytes
+        for (action, pw) in [
+            ("register", "p".repeat(73)),
+            ("register", multibyte.clone()),
+            ("login", multibyte),
+        ] {
+            let reply = post_json(
+                &cli,
+                &format!("/auth/{action}/email"),
+                json!({"email": "ryan@example.com", "pw": pw}),
+            )
+            .await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "pw"]));
+            assert!(!reply.body.to_string().contains("€€"), "{}", reply.body);
+        }
+        // 72 bytes exactly is a password bcrypt reads whole.
+        let pw = "p".repeat(72);
+        post_json(
+            &cli,
+            "/auth/register/email",
+            json!({"email": "ryan@example.com", "pw": pw}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        post_json(
+            &cli,
+            "/auth/login/email",
+            json!({"email": "ryan@example.com", "pw": pw}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_bad_body_is_a_422_that_names_each_problem() {
+        let db = sqlite("bad_register_body").await;
+        let cli = client(&db).await;
+        let mut bodies = Vec::new();
+        for body in [
+            json!({"email": "not-an-address", "pw": "x"}),
+            json!({"email": "ryan@example.com"}),
+            json!({"pw": 5}),
+            json!([]),
+        ] {
+            let reply = post_json(&cli, "/auth/register/email", body.clone()).await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            bodies.push(json!({"sent": body, "answer": reply.body}));
+        }
+        let reply = send(
+            &cli,
+            "POST",
+            "/auth/login/email",
+            &[("content-type", "application/json")],
+            None,
+        )
+        .await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        insta::assert_json_snapshot!("register_422", bodies);
+    }
+}
+
+mod tokens {
+    use super::*;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+    fn forge(claims: Value, alg: Algorithm, key: &str) -> String {
+        let token = jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims,
+            &EncodingKey::from_secret(key.as_bytes()),
+        )
+        .unwrap();
+        format!("Bearer {token}")
+    }
+
+    #[tokio::test]
+    async fn api_keys_need_a_bearer_token() {
+        let db = sqlite("need_a_token").await;
+        let cli = client(&db).await;
+        for auth in [
+            None,
+            Some("Basic cnlhbjpwdw=="),
+            Some("Bearer"),
+            Some("Bearer   "),
+            Some("Token abc"),
+        ] {
+            let headers: Vec<(&str, &str)> =
+                auth.map(|a| ("authorization", a)).into_iter().collect();
+            let reply = send(&cli, "GET", "/api/users/apikeys", &headers, None).await;
+            reply.expect_detail(StatusCode::UNAUTHORIZED, "Not authenticated");
+            assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+        }
+    }
+
+    #[tokio::test]
+    async fn every_forged_or_stale_token_is_401_could_not_validate_credentials() {
+        let db = sqlite("forged_tokens").await;
+        let cli = client(&db).await;
+        let real = register(&cli, "ryan@example.com").await;
+        let t = now();
+        let claims = |sub: &str, iat: i64, exp: i64| json!({"sub": sub, "iat": iat, "exp": exp});
+        let none = {
+            let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+            let payload = URL_SAFE_NO_PAD.encode(claims("1", t, t + 600).to_string());
+            format!("Bearer {header}.{payload}.")
+        };
+        let tampered = {
+            let parts: Vec<&str> = real.trim_start_matches("Bearer ").split('.').collect();
+            let payload = URL_SAFE_NO_PAD.encode(claims("2", t, t + 600).to_string());
+            format!("Bearer {}.{payload}.{}", parts[0], parts[2])
+        };
+        let tokens = [
+            forge(claims("1", t - 700, t - 1), Algorithm::HS256, JWT_SECRET),
+            forge(claims("1", t + 60, t + 600), Algorithm::HS256, JWT_SECRET),
+            forge(json!({"sub": "1", "iat": t}), Algorithm::HS256, JWT_SECRET),
+            forge(
+                json!({"iat": t, "exp": t + 600}),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+            forge(claims("999999", t, t + 600), Algorithm::HS256, JWT_SECRET),
+            forge(
+                claims("ryan@example.com", t, t + 600),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+            forge(claims("1", t, t + 600), Algorithm::HS512, JWT_SECRET),
+            forge(
+                claims("1", t, t + 600),
+                Algorithm::HS256,
+                "another-key-another-key-another-key",
+            ),
+            none,
+            tampered,
+            "Bearer not.a.token".to_owned(),
+            "Bearer garbage".to_owned(),
+        ];
+        for token in &tokens {
+            let reply = send(
+                &cli,
+                "GET",
+                "/api/users/apikeys",
+                &[("authorization", token)],
+                None,
+            )
+            .await;
+            reply.expect_detail(StatusCode::UNAUTHORIZED, "Could not validate credentials");
+            assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{token}");
+        }
+        // A real token passes with a lower-case scheme and extra spaces.
+        let token = real.trim_start_matches("Bearer ");
+        for spelled in [format!("bearer {token}"), format!("Bearer    {token}")] {
+            send(
+                &cli,
+                "GET",
+                "/api/users/apikeys",
+                &[("authorization", &spelled)],
+                None,
+            )
+            .await
+            .expect(StatusCode::OK);
+        }
+        let good = forge(claims("1", t, t + 600), Algorithm::HS256, JWT_SECRET);
+        send(
+            &cli,
+            "GET",
+            "/api/users/me",
+            &[("authorization", &good)],
+            None,
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+}
+
+mod api_keys {
+    use super::*;
+
+    kit::db_tests! {
+        async fn a_new_key_shows_its_secret_once(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let reply = send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({"user_memo": "billing"}))).await;
+            reply.expect(StatusCode::CREATED);
+            assert_eq!(reply.header("cache-control"), Some("no-store"));
+            let key = &reply.body;
+            let members: Vec<&str> = key.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(members, ["id", "access_key", "secret_key", "user_memo", "created_at"]);
+            assert_eq!(key["user_memo"], "billing");
+            let (access, secret) = halves(key);
+            assert_eq!(access.len(), 32);
+            assert!(secret.len() >= 40, "{secret}");
+            let created = key["created_at"].as_str().unwrap();
+            assert!(created.len() == 20 && created.ends_with('Z'), "{created}");
+            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
+            list.expect(StatusCode::OK);
+            assert_eq!(list.body, json!([{"id": key["id"], "access_key": access, "user_memo": "billing", "created_at": created, "last_used_at": null}]));
+            assert!(!list.body.to_string().contains(secret));
+        }
+
+        async fn a_memo_is_optional_and_kept_as_sent(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let memo = "Ünïcödé 🎉 '; DROP TABLE api_keys; -- \\ % _ ?";
+            assert_eq!(create_key(&cli, &token, json!(memo)).await["user_memo"], memo);
+            assert_eq!(create_key(&cli, &token, Value::Null).await["user_memo"], Value::Null);
+            let reply = send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await;
+            reply.expect(StatusCode::CREATED);
+            assert_eq!(reply.body["user_memo"], Value::Null);
+            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
+            assert_eq!(list.body[0]["user_memo"], memo);
+        }
+
+        async fn a_fourth_key_is_400_and_deleting_one_makes_room(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let mut ids = Vec::new();
+            for _ in 0..3 {
+                ids.push(create_key(&cli, &token, Value::Null).await["id"].clone());
+            }
+            send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await
+                .expect_detail(StatusCode::BAD_REQUEST, "API key limit reached: at most 3 keys per user");
+            send(&cli, "DELETE", &format!("/api/users/apikeys/{}", ids[1]), &[("authorization", &token)], None).await
+                .expect(StatusCode::OK);
+            create_key(&cli, &token, Value::Null).await;
+            send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await
+                .expect(StatusCode::BAD_REQUEST);
+            // The limit is per user.
+            let other = register(&cli, "alice@example.com").await;
+            create_key(&cli, &other, Value::Null).await;
+        }
+
+        async fn concurrent_creations_never_pass_three_keys(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..8 {
+                let (cli, token) = (cli.clone(), token.clone());
+                tasks.spawn(async move {
+                    send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await.status
+                });
+            }
+            let statuses = tasks.join_all().await;
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 3, "{statuses:?}");
+            assert!(statuses.iter().all(|s| [StatusCode::CREATED, StatusCode::BAD_REQUEST].contains(s)), "{statuses:?}");
+            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
+            assert_eq!(list.body.as_array().map(Vec::len), Some(3));
+        }
+
+        async fn put_replaces_the_memo_and_null_clears_it(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, json!("old")).await;
+            let uri = format!("/api/users/apikeys/{}", key["id"]);
+            let auth = [("authorization", token.as_str())];
+            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "new"}))).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.body["user_memo"], "new");
+            assert_eq!(reply.body["access_key"], key["access_key"]);
+            assert!(reply.body.get("secret_key").is_none());
+            // The same memo again: still 200 (MySQL reports 0 rows changed).
+            send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "new"}))).await.expect(StatusCode::OK);
+            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": null}))).await;
+            assert_eq!(reply.body["user_memo"], Value::Null);
+            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
+            assert_eq!(list.body[0]["user_memo"], Value::Null);
+        }
+
+        async fn delete_answers_ok_once_then_404(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, Value::Null).await;
+            let uri = format!("/api/users/apikeys/{}", key["id"]);
+            let auth = [("authorization", token.as_str())];
+            send(&cli, "DELETE", &uri, &auth, None).await.expect(StatusCode::OK);
+            send(&cli, "DELETE", &uri, &auth, None).await.expect_detail(StatusCode::NOT_FOUND, "API key not found");
+            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
+            assert_eq!(list.body, json!([]));
+        }
+
+        async fn another_users_key_is_404_and_stays_as_it_was(db: TestDb) {
+            let cli = client(&db).await;
+            let owner = register(&cli, "ryan@example.com").await;
+            let intruder = register(&cli, "mallory@example.com").await;
+            let key = create_key(&cli, &owner, json!("mine")).await;
+            let uri = format!("/api/users/apikeys/{}", key["id"]);
+            let auth = [("authorization", intruder.as_str())];
+            send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "yours"}))).await
+                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
+            send(&cli, "DELETE", &uri, &auth, None).await
+                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
+            send(&cli, "POST", &format!("{uri}/rotate"), &auth, None).await
+                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
+            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
+            assert_eq!(list.body, json!([]));
+            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &owner)], None).await;
+            assert_eq!(list.body[0]["user_memo"], "mine");
+            call_service(&cli, &key, now()).await.expect(StatusCode::OK);
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_key_ids_and_bodies_are_422_never_500() {
+        let db = sqlite("bad_key_ids").await;
+        let cli = client(&db).await;
+        let token = register(&cli, "ryan@example.com").await;
+        let auth = [("authorization", token.as_str())];
+        for id in ["abc", "1.5", "99999999999999999999", "%FF", "%20"] {
+            let uri = format!("/api/users/apikeys/{id}");
+            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({}))).await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(
+                reply.body["detail"][0]["loc"],
+                json!(["path", "key_id"]),
+                "{id}"
+            );
+            send(&cli, "DELETE", &uri, &auth, None)
+                .await
+                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        for id in ["-1", "0", "9223372036854775807"] {
+            send(
+                &cli,
+                "DELETE",
+                &format!("/api/users/apikeys/{id}"),
+                &auth,
+                None,
+            )
+            .await
+            .expect(StatusCode::NOT_FOUND);
+        }
+        for body in [
+            json!({"user_memo": 5}),
+            json!({"user_memo": "x".repeat(201)}),
+            json!("memo"),
+        ] {
+            send(&cli, "POST", "/api/users/apikeys", &auth, Some(body))
+                .await
+                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let reply = send(
+            &cli,
+            "POST",
+            "/api/users/apikeys",
+            &[auth[0], ("content-type", "application/json")],
+            None,
+        )
+        .await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let memo = "é".repeat(200);
+        assert_eq!(
+            create_key(&cli, &token, json!(memo)).await["user_memo"],
+            memo
+        );
+    }
+}
+
+mod services {
+    use super::*;
+
+    /// A registered user's new key, on a fresh app.
+    async fn keyed(db: &TestDb) -> (Client, Value) {
+        let cli = client(db).await;
+        let token = register(&cli, "ryan@example.com").await;
+        let key = create_key(&cli, &token, Value::Null).await;
+        (cli, key)
+    }
+
+    kit::db_tests! {
+        async fn a_signed_request_answers_the_owners_address_in_any_query_order(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            call_service(&cli, &key, now()).await
+                .expect(StatusCode::OK);
+            let (access, secret) = halves(&key);
+            let ts = (now() - 1).to_string();
+            let signature = sign(secret, access, &ts);
+            let reply = send(&cli, "GET", &format!("/api/services?timestamp={ts}&key={access}"), &[("secret", &signature)], None).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.body, json!({"your_email": "ryan@example.com"}));
+        }
+
+        async fn the_same_signature_twice_is_a_replay(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            let ts = now();
+            call_service(&cli, &key, ts).await.expect(StatusCode::OK);
+            let reply = call_service(&cli, &key, ts).await;
+            reply.expect_detail(StatusCode::UNAUTHORIZED, "Signature already used");
+            assert_eq!(reply.header("www-authenticate"), Some("HMAC-SHA256"));
+            // A new timestamp is a new signature.
+            call_service(&cli, &key, ts - 1).await.expect(StatusCode::OK);
+        }
+
+        async fn copies_sent_at_once_are_accepted_once(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            let ts = now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..6 {
+                let (cli, key) = (cli.clone(), key.clone());
+                tasks.spawn(async move { call_service(&cli, &key, ts).await.status });
+            }
+            let statuses = tasks.join_all().await;
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 5, "{statuses:?}");
+        }
+
+        async fn a_wrong_signature_is_401(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            let (access, secret) = halves(&key);
+            let ts = now().to_string();
+            let right = sign(secret, access, &ts);
+            let wrong = [
+                sign("not the secret", access, &ts),
+                sign(secret, access, &(now() - 5).to_string()),
+                sign(secret, &access.to_uppercase(), &ts),
+                STANDARD.encode(b"0123456789abcdef0123456789abcdef"),
+                "!!! not base64 !!!".to_owned(),
+                right.trim_end_matches('=').to_owned(),
+                URL_SAFE_NO_PAD.encode(STANDARD.decode(&right).unwrap()).replace(['-', '_'], "A"),
+                format!("{right}{right}"),
+                String::new(),
+            ];
+            let uri = format!("/api/services?key={access}&timestamp={ts}");
+            for signature in &wrong {
+                let reply = send(&cli, "GET", &uri, &[("secret", signature)], None).await;
+                reply.expect_detail(StatusCode::UNAUTHORIZED, "Invalid signature");
+                assert_eq!(reply.header("www-authenticate"), Some("HMAC-SHA256"));
+            }
+            // Signed with another user's secret.
+            let token = register(&cli, "mallory@example.com").await;
+            let other = create_key(&cli, &token, Value::Null).await;
+            let forged = sign(halves(&other).1, access, &ts);
+            send(&cli, "GET", &uri, &[("secret", &forged)], None).await
+                .expect_detail(StatusCode::UNAUTHORIZED, "Invalid signature");
+            send(&cli, "GET", &uri, &[("secret", &right)], None).await.expect(StatusCode::OK);
+        }
+
+        async fn a_timestamp_more_than_60_seconds_off_is_400(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            for ts in [now() - 62, now() + 62, now() - 3600, now() + 86_400, -1, 0, i64::MAX, i64::MIN] {
+                call_service(&cli, &key, ts).await
+                    .expect_detail(StatusCode::BAD_REQUEST, "Timestamp out of range: it must be within 60 seconds of the server's time");
+            }
+            for ts in [now() - 50, now() + 50] {
+                call_service(&cli, &key, ts).await.expect(StatusCode::OK);
+            }
+        }
+
+        async fn an_unknown_or_deleted_key_is_404(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            let (access, secret) = halves(&key);
+            let ts = now().to_string();
+            for unknown in ["00000000000000000000000000000000", "nope", "", "%FF%FE", "%20abc"] {
+                let signature = sign(secret, unknown, &ts);
+                let reply = send(&cli, "GET", &format!("/api/services?key={unknown}&timestamp={ts}"), &[("secret", &signature)], None).await;
+                reply.expect_detail(StatusCode::NOT_FOUND, "API key not found");
+            }
+            let upper = access.to_uppercase();
+            let reply = send(&cli, "GET", &format!("/api/services?key={upper}&timestamp={ts}"), &[("secret", &sign(secret, &upper, &ts))], None).await;
+            reply.expect(StatusCode::NOT_FOUND);
+            let trailing = format!("{access}%20");
+            let reply = send(&cli, "GET", &format!("/api/services?key={trailing}&timestamp={ts}"), &[("secret", &sign(secret, &format!("{access} "), &ts))], None).await;
+            reply.expect(StatusCode::NOT_FOUND);
+            let token = post_json(&cli, "/auth/login/email", json!({"email": "ryan@example.com", "pw": "correct horse"})).await.body["Authorization"].as_str().unwrap().to_owned();
+            send(&cli, "DELETE", &format!("/api/users/apikeys/{}", key["id"]), &[("authorization", &token)], None).await.expect(StatusCode::OK);
+            call_service(&cli, &key, now()).await.expect_detail(StatusCode::NOT_FOUND, "API key not found");
+        }
+
+        async fn the_checks_run_in_the_contracts_order(db: TestDb) {
+            let (cli, key) = keyed(&db).await;
+            let (access, secret) = halves(&key);
+            let stale = (now() - 3600).to_string();
+            // Unknown key, bad signature, stale timestamp: the key is checked first.
+            let reply = send(&cli, "GET", &format!("/api/services?key=ffffffffffffffffffffffffffffffff&timestamp={stale}"), &[("secret", "bad")], None).await;
+            reply.expect(StatusCode::NOT_FOUND);
+            // Bad signature and stale timestamp: the signature comes first.
+            let reply = send(&cli, "GET", &format!("/api/services?key={access}&timestamp={stale}"), &[("secret", "bad")], None).await;
+            reply.expect(StatusCode::UNAUTHORIZED);
+            // Signed but stale: the timestamp.
+            let reply = send(&cli, "GET", &format!("/api/services?key={access}&timestamp={stale}"), &[("secret", &sign(secret, access, &stale))], None).await;
+            reply.expect(StatusCode::BAD_REQUEST);
+            // Signed, fresh, new: accepted; then a replay.
+            let ts = now();
+            call_service(&cli, &key, ts).await.expect(StatusCode::OK);
+            call_service(&cli, &key, ts).await.expect(StatusCode::UNAUTHORIZED);
+        }
+
+        async fn accepted_signatures_are_forgotten_when_their_window_is_over(db: TestDb) {
+            use ch14_bigger_application::database::Db;
+            use ch14_bigger_application::database::signatures::LastPurge;
+            use ch14_bigger_application::errors::AppError;
+            let store = Db::connect(&db.url).await.expect("the database answers");
+            let signature = [7u8; 32];
+            let ts = 1_700_000_000;
+            store.remember_signature(&signature, ts, ts, &LastPurge::default()).await.expect("a new signature");
+            let again = store.remember_signature(&signature, ts, ts + 60, &LastPurge::default()).await;
+            assert!(matches!(again, Err(AppError::SignatureReplayed)), "{again:?}");
+            // Two minutes later it can no longer pass the timestamp check: it is deleted.
+            store.remember_signature(&signature, ts, ts + 121, &LastPurge::default()).await
+                .expect("the old row was purged");
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_or_malformed_parameters_are_422() {
+        let db = sqlite("services_422").await;
+        let (cli, key) = keyed(&db).await;
+        let (access, secret) = halves(&key);
+        let ts = now().to_string();
+        let signature = sign(secret, access, &ts);
+        let mut answers = Vec::new();
+        for (uri, signed) in [
+            ("/api/services".to_owned(), false),
+            (format!("/api/services?key={access}"), true),
+            (format!("/api/services?timestamp={ts}"), true),
+            (format!("/api/services?key={access}&timestamp={ts}"), false),
+            (format!("/api/services?key={access}&timestamp=abc"), true),
+            (format!("/api/services?key={access}&timestamp=1.5e9"), true),
+            (
+                format!("/api/services?key={access}&timestamp=99999999999999999999"),
+                true,
+            ),
+            (format!("/api/services?key={access}&timestamp=%FF"), true),
+        ] {
+            let headers: Vec<(&str, &str)> = if signed {
+                vec![("secret", &signature)]
+            } else {
+                Vec::new()
+            };
+            let reply = send(&cli, "GET", &uri, &headers, None).await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            answers.push(json!({"uri": uri.replace(access, "<key>").replace(&ts, "<ts>"), "detail": reply.body["detail"]}));
+        }
+        insta::assert_json_snapshot!("services_422", answers);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_parameter_counts_its_last_value() {
+        let db = sqlite("services_repeated").await;
+        let (cli, key) = keyed(&db).await;
+        let (access, secret) = halves(&key);
+        let ts = now().to_string();
+        let signature = sign(secret, access, &ts);
+        let uri = format!("/api/services?key=nope&timestamp=1&key={access}&timestamp={ts}");
+        send(&cli, "GET", &uri, &[("secret", &signature)], None)
+            .await
+            .expect(StatusCode::OK);
+    }
+}
+
+mod exercises {
+    use super::*;
+
+    kit::db_tests! {
+        async fn me_is_the_tokens_account(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "Ryan@Example.com").await;
+            let reply = send(&cli, "GET", "/api/users/me", &[("authorization", &token)], None).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.body["email"], "ryan@example.com");
+            assert!(reply.body["id"].is_i64());
+            assert!(reply.body.get("hashed_password").is_none());
+            send(&cli, "GET", "/api/users/me", &[], None).await.expect(StatusCode::UNAUTHORIZED);
+        }
+
+        async fn a_rotated_key_signs_with_its_new_secret_only(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, json!("rotating")).await;
+            let reply = send(&cli, "POST", &format!("/api/users/apikeys/{}/rotate", key["id"]), &[("authorization", &token)], None).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.header("cache-control"), Some("no-store"));
+            let rotated = reply.body.clone();
+            assert_eq!(rotated["access_key"], key["access_key"]);
+            assert_eq!(rotated["user_memo"], "rotating");
+            assert_ne!(rotated["secret_key"], key["secret_key"]);
+            call_service(&cli, &key, now()).await.expect(StatusCode::UNAUTHORIZED);
+            call_service(&cli, &rotated, now()).await.expect(StatusCode::OK);
+        }
+
+        async fn a_key_records_when_it_was_last_used(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, Value::Null).await;
+            let auth = [("authorization", token.as_str())];
+            let list = || send(&cli, "GET", "/api/users/apikeys", &auth, None);
+            assert_eq!(list().await.body[0]["last_used_at"], Value::Null);
+            call_service(&cli, &key, now() + 30).await.expect(StatusCode::OK);
+            let used = list().await.body[0]["last_used_at"].clone();
+            let used = used.as_str().expect("a time");
+            assert!(used.len() == 20 && used.ends_with('Z'), "{used}");
+            // A refused request is not a use.
+            call_service(&cli, &key, now() - 3600).await.expect(StatusCode::BAD_REQUEST);
+            assert_eq!(list().await.body[0]["last_used_at"], used);
+        }
+    }
+}
+
+mod settings {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_trusted_hosts_are_served() {
+        let db = sqlite("trusted_hosts").await;
+        let cli = client(&db).await;
+        for host in [
+            "localhost",
+            "LOCALHOST:8000",
+            "127.0.0.1:1234",
+            "[::1]:8000",
+        ] {
+            let reply = send(&cli, "GET", "/", &[("host", host)], None).await;
+            reply.expect(StatusCode::OK);
+        }
+        for host in ["evil.com", "localhost.evil.com", "127.0.0.2", ""] {
+            send(&cli, "GET", "/docs", &[("host", host)], None)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+        }
+    }
+
+    #[tokio::test]
+    async fn trusted_hosts_follow_the_setting() {
+        let db = sqlite("trusted_hosts_setting").await;
+        let cli = client_with(&db, &[("TRUSTED_HOSTS", "api.example.org, *.example.com")]).await;
+        for (host, status) in [
+            ("api.example.org", StatusCode::OK),
+            ("a.b.example.com:443", StatusCode::OK),
+            ("example.com", StatusCode::BAD_REQUEST),
+            ("localhost", StatusCode::BAD_REQUEST),
+        ] {
+            send(&cli, "GET", "/", &[("host", host)], None)
+                .await
+                .expect(status);
+        }
+    }
+
+    #[tokio::test]
+    async fn production_hides_the_docs() {
+        let db = sqlite("production_docs").await;
+        let cli = client_with(
+            &db,
+            &[
+                ("APP_ENV", "prod"),
+                ("TRUSTED_HOSTS", "localhost"),
+                ("BCRYPT_COST", "10"),
+            ],
+        )
+        .await;
+        for path in ["/openapi.json", "/docs", "/redoc"] {
+            send(&cli, "GET", path, &[], None)
+                .await
+                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
+        }
+        let reply = send(&cli, "GET", "/", &[], None).await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.body["service"], "Bigger application");
+        let clock = reply.body["timestamp"].as_i64().unwrap();
+        assert!(clock.abs_diff(now()) <= 2);
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_is_as_reviewed() {
+        let db = sqlite("openapi_document").await;
+        let cli = client(&db).await;
+        let reply = send(&cli, "GET", "/openapi.json", &[], None).await;
+        reply.expect(StatusCode::OK);
+        let doc = &reply.body;
+        // The secret key appears in the answers that issue one, and nowhere else.
+        let with_secret: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, schema)| schema["properties"].get("secret_key").is_some())
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(with_secret, ["NewApiKey"]);
+        insta::assert_json_snapshot!("openapi", doc);
+    }
+
+    #[tokio::test]
+    async fn nothing_a_client_sends_is_a_500() {
+        let db = sqlite("no_500").await;
+        let cli = client(&db).await;
+        let token = register(&cli, "ryan@example.com").await;
+        let auth = ("authorization", token.as_str());
+        // Method, URI, headers, body.
+        type Sent<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, Option<&'a str>);
+        let requests: Vec<Sent> = vec![
+            (
+                "POST",
+                "/auth/register/%FF".into(),
+                vec![],
+                Some(r#"{"email":"a@b.co","pw":"x"}"#),
+            ),
+            (
+                "POST",
+                "/auth/register/email".into(),
+                vec![],
+                Some(r#"{"email":"#),
+            ),
+            ("POST", "/auth/register/email".into(), vec![], Some("")),
+            (
+                "POST",
+                "/auth/login/email".into(),
+                vec![("content-type", "text/plain")],
+                Some("{}"),
+            ),
+            (
+                "POST",
+                "/auth/login/email".into(),
+                vec![],
+                Some(r#"{"email":"a@b.co","pw":"\u0000"}"#),
+            ),
+            (
+                "POST",
+                "/api/users/apikeys".into(),
+                vec![auth],
+                Some("[1,2"),
+            ),
+            (
+                "PUT",
+                "/api/users/apikeys/1".into(),
+                vec![auth],
+                Some("null"),
+            ),
+            (
+                "GET",
+                "/api/services?key=%FF&timestamp=%FF".into(),
+                vec![("secret", "%FF")],
+                None,
+            ),
+            (
+                "GET",
+                "/api/services?key=&timestamp=".into(),
+                vec![("secret", "")],
+                None,
+            ),
+            (
+                "GET",
+                "/api/services?key=a&key=b&timestamp=-0".into(),
+                vec![("secret", "====")],
+                None,
+            ),
+            ("DELETE", "/api/users/apikeys".into(), vec![auth], None),
+            ("PATCH", "/api/users/apikeys/1".into(), vec![auth], None),
+        ];
+        for (method, uri, headers, body) in requests {
+            let method: poem::http::Method = method.parse().unwrap();
+            let mut req = cli.request(method.clone(), uri.clone());
+            let mut has_type = false;
+            for (name, value) in &headers {
+                has_type |= *name == "content-type";
+                req = req.header(*name, *value);
+            }
+            if let Some(body) = body {
+                if !has_type {
+                    req = req.header("content-type", "application/json");
+                }
+                req = req.body(body.to_owned());
+            }
+            let status = req.send().await.0.status();
+            assert!(status.is_client_error(), "{method} {uri}: {status}");
+        }
+    }
+}
+
+/// The database going away while the service runs: 503, then recovery.
+mod faults {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A TCP proxy between the app and a database server, which a test can cut and restore.
+    struct Proxy {
+        port: u16,
+        open: Arc<AtomicBool>,
+        links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    }
+
+    impl Proxy {
+        async fn start(upstream: String) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let open = Arc::new(AtomicBool::new(true));
+            let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (flag, list) = (open.clone(), links.clone());
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !flag.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is refused at once
+                    }
+                    let upstream = upstream.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    list.lock().unwrap().push(link);
+                }
+            });
+            Self { port, open, links }
+        }
+
+        fn cut(&self) {
+            self.open.store(false, Ordering::SeqCst);
+            for link in self.links.lock().unwrap().drain(..) {
+                link.abort();
+            }
+        }
+
+        fn restore(&self) {
+            self.open.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// `url` with its host and port replaced by `port` on 127.0.0.1, and the host and port it
+    /// had.
+    fn through(url: &str, port: u16) -> (String, String) {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap());
+        let (user, host) = authority.rsplit_once('@').unwrap();
+        (
+            format!("{scheme}://{user}@127.0.0.1:{port}{path}"),
+            host.to_owned(),
+        )
+    }
+
+    kit::db_tests! {
+        async fn a_lost_database_is_503_until_it_returns(db: TestDb) {
+            if db.backend == Backend::Sqlite {
+                return; // a file does not go away mid-request
+            }
+            let (_, upstream) = through(&db.url, 0);
+            let proxy = Proxy::start(upstream).await;
+            let (url, _) = through(&db.url, proxy.port);
+            let cli = client_at(&url, &[]).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, Value::Null).await;
+            proxy.cut();
+            let down = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
+            down.expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
+            call_service(&cli, &key, now()).await
+                .expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
+            proxy.restore();
+            send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await
+                .expect(StatusCode::OK);
+            call_service(&cli, &key, now() - 1).await.expect(StatusCode::OK);
+        }
+    }
+}
+
+/// The program itself, started as a learner starts it.
+mod program {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use kit::db::TestDb;
+    use tokio::process::Command;
+
+    const PROGRAM: &str = env!("CARGO_BIN_EXE_ch14-bigger-application");
+    const PATIENCE: Duration = Duration::from_secs(60);
+
+    /// Grades the program on the database at `url`.
+    async fn grade_on(url: &str) {
+        let chapter = grader::chapters::find("14").expect("the grader knows chapter 14");
+        // As a learner runs it (bcrypt at its real cost), on the test's database.
+        let options = grader::Options {
+            env: vec![("DATABASE_URL".to_owned(), url.to_owned())],
+            ..grader::Options::default()
+        };
+        let target = grader::Target::Program(PROGRAM.into());
+        let report = grader::grade(chapter, &target, &options).await;
+        assert!(report.passed(), "{}", report.to_text());
+    }
+
+    kit::db_tests! {
+        async fn the_grader_passes_every_check(db: TestDb) {
+            grade_on(&db.url).await;
+        }
+    }
+
+    /// Runs the program with `env` until it stops; answers its exit status and stderr.
+    async fn start_failure(env: &[(&str, &str)]) -> String {
+        let dir =
+            std::env::temp_dir().join(format!("ch14-start-{}-{}", std::process::id(), env.len()));
+        let _ = std::fs::create_dir_all(&dir);
+        let child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .current_dir(&dir)
+            .env_clear()
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let output = tokio::time::timeout(PATIENCE, child.wait_with_output())
+            .await
+            .expect("it stops by itself")
+            .expect("its output is readable");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!output.status.success(), "it should refuse to start");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_bad_setting_stops_the_start_and_is_named() {
+        for (env, named) in [
+            (
+                vec![("APP_ENV", "staging")],
+                "error: APP_ENV: must be local, dev or prod",
+            ),
+            (
+                vec![("DATABASE_URL", "redis://u:hunter2@h/0")],
+                "error: DATABASE_URL: must start with",
+            ),
+            (
+                vec![("JWT_SECRET", "short")],
+                "error: JWT_SECRET: must be at least 32 bytes",
+            ),
+            (
+                vec![("APP_ENV", "prod")],
+                "error: DATABASE_URL: must be set when APP_ENV=prod",
+            ),
+            (
+                vec![("APP_ENV", "dev")],
+                "error: JWT_SECRET: must be set when APP_ENV=dev",
+            ),
+        ] {
+            let stderr = start_failure(&env).await;
+            assert!(stderr.contains(named), "{env:?}: {stderr}");
+            assert!(!stderr.contains("hunter2"), "{stderr}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_stops_the_start_and_names_it_without_its_password() {
+        let stderr =
+            start_failure(&[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/app")]).await;
+        assert!(
+            stderr.contains("cannot connect to the database at postgres://app:***@127.0.0.1:1/app"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
+
+    #[tokio::test]
+    async fn production_logs_are_json_lines() {
+        let db = TestDb::create(kit::db::Backend::Sqlite, "json_logs")
+            .await
+            .unwrap();
+        let mut child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .env_clear()
+            .envs([
+                ("APP_ENV", "prod"),
+                ("DATABASE_URL", db.url.as_str()),
+                ("JWT_SECRET", "a-production-key-of-at-least-32-bytes"),
+                ("TRUSTED_HOSTS", "127.0.0.1"),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        use tokio::io::AsyncBufReadExt;
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        let line = tokio::time::timeout(PATIENCE, lines.next_line())
+            .await
+            .expect("a log line in time")
+            .unwrap()
+            .unwrap_or_default();
+        let parsed: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(parsed["fields"]["message"].is_string(), "{line}");
+        let _ = child.kill().await;
+    }
+}
