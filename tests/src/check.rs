@@ -28,6 +28,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::command::Program;
 use crate::rng::Rng;
 
 /// The future a check's closure returns.
@@ -50,6 +51,7 @@ pub struct Check {
     pub book: &'static str,
     /// Whether it checks an exercise rather than the chapter's contract.
     pub exercise: bool,
+    program: bool,
     env: Option<EnvMaker>,
     run: Runner,
 }
@@ -73,6 +75,7 @@ impl Check {
             hint: "",
             book: "",
             exercise: false,
+            program: false,
             env: None,
             run: Arc::new(|_| Box::pin(async { Ok(()) })),
         }
@@ -113,6 +116,20 @@ impl Check {
         self
     }
 
+    /// The check runs the program itself, in a folder of its own: its commands
+    /// ([`Ctx::command`]) and servers started one after another ([`Ctx::serve`]), which share
+    /// the folder and the program's default database in it. It is skipped against a server
+    /// given by `--url`.
+    pub fn program(mut self) -> Self {
+        self.program = true;
+        self
+    }
+
+    /// Whether the check runs the program itself.
+    pub fn needs_program(&self) -> bool {
+        self.program
+    }
+
     /// What the check does.
     pub fn run<F, Fut>(mut self, run: F) -> Self
     where
@@ -147,6 +164,9 @@ pub struct Failure {
     /// The request that showed it, and its answer when there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Box<Exchange>>,
+    /// The command that showed it, for checks that run the program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 impl Failure {
@@ -157,6 +177,7 @@ impl Failure {
             expected: None,
             got: None,
             exchange: None,
+            command: None,
         }
     }
 
@@ -169,6 +190,12 @@ impl Failure {
     /// What came back instead.
     pub fn got(mut self, got: impl Into<String>) -> Self {
         self.got = Some(got.into());
+        self
+    }
+
+    /// The command that showed it, as a learner would type it.
+    pub fn command(mut self, line: &str) -> Self {
+        self.command = Some(line.to_owned());
         self
     }
 
@@ -211,7 +238,7 @@ pub struct Exchange {
 /// Bodies are shown up to this many characters in reports.
 const SHOWN: usize = 2000;
 
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     match text.char_indices().nth(SHOWN) {
         Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
         None => text.to_owned(),
@@ -257,6 +284,7 @@ pub struct Ctx {
     rng: Arc<Mutex<Rng>>,
     env: Arc<BTreeMap<String, String>>,
     last: Arc<Mutex<Option<Exchange>>>,
+    program: Option<Arc<Program>>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -287,7 +315,29 @@ impl Ctx {
             rng: Arc::new(Mutex::new(rng)),
             env: Arc::new(env.iter().cloned().collect()),
             last: Arc::default(),
+            program: None,
         })
+    }
+
+    /// This context, for a check that runs `program`.
+    pub(crate) fn with_program(mut self, program: Program) -> Self {
+        self.program = Some(Arc::new(program));
+        self
+    }
+
+    /// The program a check marked [`Check::program`] runs.
+    pub(crate) fn program(&self) -> Result<&Program, Failure> {
+        self.program.as_deref().ok_or_else(|| {
+            Failure::new("this check runs the program, but was not marked with Check::program")
+        })
+    }
+
+    /// This context, talking to the server at `base` instead.
+    pub(crate) fn at(&self, base: &str) -> Ctx {
+        Ctx {
+            base: base.trim_end_matches('/').to_owned(),
+            ..self.clone()
+        }
     }
 
     /// The last request sent, to show with a failure that names none.

@@ -13,6 +13,7 @@
 
 pub mod chapters;
 pub mod check;
+pub mod command;
 pub mod fixtures;
 pub mod report;
 pub mod rng;

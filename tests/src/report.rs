@@ -203,6 +203,9 @@ fn explain(out: &mut String, result: &CheckResult, failure: &Failure, book_url: 
         line("request", &format!("{} {}", exchange.method, exchange.url));
         line("try", &exchange.curl);
     }
+    if let Some(command) = &failure.command {
+        line("try", command);
+    }
     if let Some(expected) = &failure.expected {
         line("expected", expected);
     }

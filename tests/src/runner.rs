@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::chapters::Chapter;
 use crate::check::{Check, Ctx, Failure};
+use crate::command::Program;
 use crate::report::{CheckResult, Report, Status};
 use crate::rng::Rng;
 use crate::target::{Server, Target};
@@ -56,12 +57,13 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
         let mut rng = Rng::for_check(options.seed, check.id);
         let check_started = Instant::now();
         let outcome = match check.env(&mut rng) {
+            _ if check.needs_program() => run_program_check(check, target, rng, options).await,
             Some(_) if !target.can_restart() => Outcome::Skipped(
                 "needs a server started with other settings; grade with --bin or the reference to run it".to_owned(),
             ),
             Some(env) => match target.start(&[options.env.clone(), env.clone()].concat(), options.startup_timeout).await {
                 Ok(server) => {
-                    let outcome = run_check(check, &server.url, rng, &env, options).await;
+                    let outcome = run_check(check, &server.url, rng, &env, options, None).await;
                     server.stop().await;
                     outcome
                 }
@@ -73,7 +75,7 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
                     None => main_server.insert(target.start(&options.env, options.startup_timeout).await),
                 };
                 match server {
-                    Ok(server) => run_check(check, &server.url, rng, &[], options).await,
+                    Ok(server) => run_check(check, &server.url, rng, &[], options, None).await,
                     Err(err) => {
                         let failure = Failure::new(format!("the server did not start: {err}"));
                         // Said once in full; the checks after it point back to it.
@@ -118,16 +120,42 @@ impl Outcome {
     }
 }
 
+/// A check that runs the program itself, in a folder of its own, with no server to start.
+async fn run_program_check(check: &Check, target: &Target, rng: Rng, options: &Options) -> Outcome {
+    let Target::Program(path) = target else {
+        return Outcome::Skipped(
+            "runs the program's own commands; grade with --bin or the reference to run it"
+                .to_owned(),
+        );
+    };
+    // A command may take as long as a program's start (it connects, it migrates).
+    let program = Program::new(
+        path,
+        &options.env,
+        options.startup_timeout,
+        options.startup_timeout,
+    );
+    match program {
+        Ok(program) => run_check(check, "", rng, &[], options, Some(program)).await,
+        Err(err) => Outcome::Failed(Failure::new(err)),
+    }
+}
+
 async fn run_check(
     check: &Check,
     url: &str,
     rng: Rng,
     env: &[(String, String)],
     options: &Options,
+    program: Option<Program>,
 ) -> Outcome {
     let cx = match Ctx::new(url, options.request_timeout, rng, env) {
         Ok(cx) => cx,
         Err(failure) => return Outcome::Failed(failure),
+    };
+    let cx = match program {
+        Some(program) => cx.with_program(program),
+        None => cx,
     };
     // Each check runs as its own task: a panic in a check's code fails that check only.
     let mut task = tokio::spawn(check.start(cx.clone()));

@@ -84,7 +84,7 @@ impl Drop for Server {
 
 /// A new empty folder for one started program, so that the files it makes (a SQLite
 /// database, a log) land there and not where the grader runs.
-fn workdir() -> Result<PathBuf, String> {
+pub(crate) fn workdir() -> Result<PathBuf, String> {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("grader-{}-{n}", std::process::id()));
@@ -125,9 +125,29 @@ async fn start_program(
     // The program runs in a folder of its own, so a relative path must be made absolute.
     let program = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let dir = workdir()?;
-    let mut child = Command::new(&program)
-        .current_dir(&dir)
+    let mut server = start_program_in(&program, &dir, &[], env, startup).await;
+    match &mut server {
+        Ok(server) => server.workdir = Some(dir),
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    server
+}
+
+/// Starts `program` in `dir`, a folder that outlives the server, with `args` after the
+/// address.
+pub(crate) async fn start_program_in(
+    path: &Path,
+    dir: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+    startup: Duration,
+) -> Result<Server, String> {
+    let mut child = Command::new(path)
+        .current_dir(dir)
         .args(["--host", "127.0.0.1", "--port", "0"])
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -182,7 +202,7 @@ async fn start_program(
     Ok(Server {
         url: url.trim_end_matches('/').to_owned(),
         process: Some(child),
-        workdir: Some(dir),
+        workdir: None,
     })
 }
 

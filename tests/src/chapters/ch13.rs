@@ -1,24 +1,156 @@
 //! Chapter 13 — migrations: chapter 12's users and items on a migrated schema, with the column
 //! the third migration adds (`users.full_name`).
 //!
-//! The grader speaks HTTP, so it sees the schema through the API: the new column in every user
-//! answer, and the tables the first two migrations made. The migration commands themselves
-//! (`migrate up`, `down`, `status`, `history`) and the refusal to serve a database that is
-//! behind are checked by the chapter's own tests, which run the program. A server started
-//! by the grader gets an empty database, which `serve` migrates on its own; a server given
-//! with `--url` must have been migrated by whoever started it.
+//! Most checks speak HTTP and see the schema through the API: the new column in every user
+//! answer, and the tables the first two migrations made. A server started by the grader gets
+//! an empty database, which `serve` migrates on its own; a server given with `--url` must have
+//! been migrated by whoever started it. The migration commands (`migrate up`, `down N`,
+//! `status`, `history`, the exercises' `redo`) and the refusal to serve a database that is
+//! behind are checked by running the program itself, in a folder of its own, on its default
+//! database (a SQLite file there): those checks need `--bin` or the reference.
 
 use serde_json::{Value, json};
 
 use crate::check::{Check, Ctx, Failure, Reply, ensure};
 
-/// The checks of chapter 13. Its exercises are migrations and a command, which only the
-/// chapter's tests can see (`cargo test -p ch13-migrations exercise`).
+/// The checks of chapter 13, contract first, then exercises.
 pub(super) fn checks() -> Vec<Check> {
     let mut checks = user_checks();
     checks.extend(item_checks());
     checks.extend(input_checks());
+    checks.extend(command_checks());
+    checks.extend(exercise_checks());
     checks
+}
+
+fn command_checks() -> Vec<Check> {
+    vec![
+        Check::new("13.cli.migrate", "migrate up, status, history and down N work on a new database")
+            .points(3)
+            .program()
+            .hint("`PROGRAM migrate status` and `migrate history` report and exit 0, pending migrations or not; `migrate up` applies them all; `migrate down 1` undoes the last; each exits non-zero, with the reason on stderr, only when it could not do its work.")
+            .book("13-migrations.html#up-down-status-history")
+            .run(|cx| async move {
+                for args in [
+                    &["migrate", "status"][..],
+                    &["migrate", "up"],
+                    &["migrate", "status"],
+                    &["migrate", "history"],
+                    &["migrate", "down", "1"],
+                    &["migrate", "up"],
+                ] {
+                    cx.command(args)?.run().await?.expect_success()?;
+                }
+                // More than were ever written cannot be undone.
+                cx.command(&["migrate", "down", "999"])?.run().await?.expect_failure()?;
+                let (api, server) = cx.serve(&[]).await?;
+                api.get("/users/").send().await?.expect_status(200)?;
+                server.stop().await;
+                Ok(())
+            }),
+        Check::new("13.cli.serve_behind", "serve refuses a database that is behind, unless --migrate")
+            .points(3)
+            .program()
+            .hint("Before listening, compare the applied migrations with the program's: if some are pending, exit non-zero and say so (name `migrate up` or `--migrate`); with --migrate, apply them first.")
+            .book("13-migrations.html#serving-only-a-database-that-is-up-to-date")
+            .run(|cx| async move {
+                cx.command(&["migrate", "up"])?.run().await?.expect_success()?;
+                cx.command(&["migrate", "down", "1"])?.run().await?.expect_success()?;
+                cx.serve_refused(&[]).await?;
+                let (api, server) = cx.serve(&["--migrate"]).await?;
+                api.get("/users/").send().await?.expect_status(200)?;
+                server.stop().await;
+                // Brought up to date: a plain serve works again.
+                let (api, server) = cx.serve(&[]).await?;
+                api.get("/users/").send().await?.expect_status(200)?;
+                server.stop().await;
+                Ok(())
+            }),
+    ]
+}
+
+fn exercise_checks() -> Vec<Check> {
+    vec![
+        Check::new("13.ex.index", "exercise 1: five migrations, and the last two go down and up again")
+            .points(2)
+            .exercise()
+            .program()
+            .hint("Write migration 0004 (the index on items (owner_id, id)) with a down that puts the old index back, for every backend; `migrate down 2` then `migrate up` must both work.")
+            .book("13-migrations.html#exercise-1-an-index-and-its-down")
+            .run(|cx| async move {
+                for args in [
+                    &["migrate", "up"][..],
+                    &["migrate", "down", "2"],
+                    &["migrate", "up"],
+                    &["migrate", "down", "5"],
+                    &["migrate", "up"],
+                ] {
+                    cx.command(args)?.run().await?.expect_success()?;
+                }
+                let (api, server) = cx.serve(&[]).await?;
+                let owner = create_user(&api, &email(&api), None).await?;
+                owner.expect_status(200)?;
+                let owner = id_of(&owner)?;
+                for title in ["first", "second"] {
+                    api.post(&format!("/users/{owner}/items/"))
+                        .json(&json!({"title": title}))
+                        .send()
+                        .await?
+                        .expect_status(200)?;
+                }
+                let reply = api.get(&format!("/users/{owner}")).send().await?;
+                reply.expect_status(200)?;
+                let titles: Vec<Value> = reply.json()?["items"]
+                    .as_array()
+                    .map(|items| items.iter().map(|i| i["title"].clone()).collect())
+                    .unwrap_or_default();
+                server.stop().await;
+                ensure(titles == [json!("first"), json!("second")], || {
+                    reply
+                        .fail("the user's items are not listed in the order they were made")
+                        .expected("items first, second")
+                        .got(reply.text.clone())
+                })
+            }),
+        Check::new("13.ex.backfill", "exercise 2: users without a full name get their email's local part")
+            .points(2)
+            .exercise()
+            .program()
+            .hint("Migration 0005 sets full_name to the part of the email before the @ where it is null; its down changes nothing. Undoing it and applying it again fills a name in.")
+            .book("13-migrations.html#exercise-2-a-data-migration")
+            .run(|cx| async move {
+                let (api, server) = cx.serve(&["--migrate"]).await?;
+                let local = format!("{}.{}", cx.word(), cx.word());
+                let email = format!("{local}@example.com");
+                let user = create_user(&api, &email, None).await?;
+                user.expect_status(200)?;
+                let id = id_of(&user)?;
+                server.stop().await;
+                cx.command(&["migrate", "down", "1"])?.run().await?.expect_success()?;
+                cx.command(&["migrate", "up"])?.run().await?.expect_success()?;
+                let (api, server) = cx.serve(&[]).await?;
+                let reply = api.get(&format!("/users/{id}")).send().await?;
+                server.stop().await;
+                reply.expect_status(200)?;
+                expect_member(&reply, "full_name", &local)
+            }),
+        Check::new("13.ex.redo", "exercise 3: migrate redo undoes and reapplies the last migration")
+            .points(2)
+            .exercise()
+            .program()
+            .hint("Add `migrate redo`: refuse (non-zero exit) when nothing is applied; otherwise undo the last applied migration and apply it again, leaving the database up to date.")
+            .book("13-migrations.html#exercise-3-migrate-redo")
+            .run(|cx| async move {
+                cx.command(&["migrate", "redo"])?.run().await?.expect_failure()?;
+                cx.command(&["migrate", "up"])?.run().await?.expect_success()?;
+                cx.command(&["migrate", "redo"])?.run().await?.expect_success()?;
+                // Still up to date: a plain serve starts.
+                let (api, server) = cx.serve(&[]).await?;
+                api.get("/users/").send().await?.expect_status(200)?;
+                server.stop().await;
+                Ok(())
+            }),
+    ]
 }
 
 fn user_checks() -> Vec<Check> {

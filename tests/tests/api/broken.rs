@@ -172,3 +172,55 @@ fn regex_free_durations(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Chapter 13's checks that run the program, graded on `target`.
+async fn grade_commands(target: Target) -> Report {
+    let chapter = chapters::find("13").expect("chapter 13 has checks");
+    let options = Options {
+        startup_timeout: Duration::from_secs(10),
+        ..quick()
+    };
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        grader::grade(chapter, &target, &options),
+    )
+    .await
+    .expect("the grader finishes")
+}
+
+#[tokio::test]
+async fn a_program_without_the_command_fails_with_the_command_to_repeat() {
+    // The broken server knows no `migrate` subcommand: its argument parser refuses it.
+    let program = env!("CARGO_BIN_EXE_broken-server");
+    let report = grade_commands(Target::Program(program.into())).await;
+    let failure = failure_of(&report, "13.cli.migrate");
+    assert_eq!(failure.message, "`migrate status` failed");
+    assert_eq!(failure.expected.as_deref(), Some("exit code 0"));
+    let got = failure.got.as_deref().unwrap_or_default();
+    assert!(got.starts_with("exit code 2"), "{got}");
+    assert!(got.contains("stderr: error:"), "{got}");
+    let command = failure.command.as_deref().unwrap_or_default();
+    assert!(
+        command.ends_with("broken-server migrate status"),
+        "{command}"
+    );
+}
+
+#[tokio::test]
+async fn checks_that_run_the_program_are_skipped_against_a_url() {
+    let server = BrokenServer::start(Broken::WrongBody, "127.0.0.1", 0)
+        .await
+        .expect("a free port");
+    let report = grade_commands(Target::Url(server.url.clone())).await;
+    for id in ["13.cli.migrate", "13.cli.serve_behind", "13.ex.redo"] {
+        let result = report
+            .results
+            .iter()
+            .find(|r| r.id == id)
+            .expect("the check ran");
+        match &result.status {
+            Status::Skipped(reason) => assert!(reason.contains("--bin"), "{reason}"),
+            other => panic!("{id} should be skipped against a URL, but {other:?}"),
+        }
+    }
+}
