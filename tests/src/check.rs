@@ -621,4 +621,134 @@ impl Reply {
         self.expect_status(status)?
             .expect_json(&serde_json::json!({ "detail": message }))
     }
+
+    /// Fails unless the answer is a JSON 422 whose `detail` list has a problem at `loc`
+    /// (`["query", "q"]`), of type `kind` when one is given; returns that problem.
+    pub fn expect_problem(&self, loc: &Value, kind: Option<&str>) -> Result<Value, Failure> {
+        self.expect_status(422)?
+            .expect_header("content-type", "json")?;
+        let body = self.json()?;
+        let problems = body["detail"].as_array().cloned().unwrap_or_default();
+        let expected = match kind {
+            Some(kind) => format!("a problem {{\"type\": \"{kind}\", \"loc\": {loc}, ...}}"),
+            None => format!("a problem {{\"loc\": {loc}, ...}}"),
+        };
+        let at_loc: Vec<&Value> = problems.iter().filter(|p| &p["loc"] == loc).collect();
+        if let Some(problem) = at_loc
+            .iter()
+            .find(|p| kind.is_none_or(|kind| p["type"] == kind))
+        {
+            return Ok((*problem).clone());
+        }
+        Err(match at_loc.first() {
+            Some(problem) => self
+                .fail(format!("the problem at {loc} has another type"))
+                .expected(expected)
+                .got(problem.to_string()),
+            None => self
+                .fail(format!("the 422 lists no problem at {loc}"))
+                .expected(expected)
+                .got(body.to_string()),
+        })
+    }
+}
+
+impl Ctx {
+    /// The OpenAPI document at `path` (`/openapi.json`): fails unless it is a JSON
+    /// OpenAPI 3 document with `info` and `paths`.
+    pub async fn document(&self, path: &str) -> Result<Value, Failure> {
+        let reply = self.get(path).send().await?;
+        reply
+            .expect_status(200)?
+            .expect_header("content-type", "json")?;
+        let doc = reply.json()?;
+        let version = doc["openapi"].as_str().unwrap_or_default();
+        ensure(
+            version.starts_with("3.") && doc["info"].is_object() && doc["paths"].is_object(),
+            || {
+                reply
+                    .fail(format!("{path} is not an OpenAPI 3 document"))
+                    .expected("{\"openapi\": \"3.x\", \"info\": {...}, \"paths\": {...}}")
+                    .got(shorten(&reply.text))
+            },
+        )?;
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn reply(status: u16, content_type: &str, body: &Value) -> Reply {
+        let text = body.to_string();
+        Reply {
+            status,
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            text: text.clone(),
+            exchange: Exchange {
+                method: "GET".to_owned(),
+                url: "http://127.0.0.1:1/".to_owned(),
+                headers: Vec::new(),
+                body: None,
+                curl: String::new(),
+                status: Some(status),
+                response_headers: Vec::new(),
+                response_body: Some(text),
+            },
+        }
+    }
+
+    fn missing_name() -> Value {
+        json!({"detail": [
+            {"type": "int_parsing", "loc": ["query", "skip"], "msg": "…", "input": "x"},
+            {"type": "missing", "loc": ["body", "name"], "msg": "Field required", "input": null},
+        ]})
+    }
+
+    #[test]
+    fn a_problem_is_found_among_others_and_returned() {
+        let reply = reply(422, "application/json", &missing_name());
+        let problem = reply
+            .expect_problem(&json!(["body", "name"]), Some("missing"))
+            .expect("the problem is there");
+        assert_eq!(problem["msg"], "Field required");
+    }
+
+    #[test]
+    fn a_problem_elsewhere_or_of_another_type_fails() {
+        let reply = reply(422, "application/json", &missing_name());
+        let failure = reply
+            .expect_problem(&json!(["body", "price"]), None)
+            .expect_err("no problem at body.price");
+        assert_eq!(
+            failure.message,
+            r#"the 422 lists no problem at ["body","price"]"#
+        );
+        let failure = reply
+            .expect_problem(&json!(["query", "skip"]), Some("missing"))
+            .expect_err("the problem at query.skip is int_parsing");
+        assert_eq!(
+            failure.message,
+            r#"the problem at ["query","skip"] has another type"#
+        );
+    }
+
+    #[test]
+    fn a_problem_needs_a_json_422() {
+        let plain = reply(422, "text/plain", &missing_name());
+        assert!(
+            plain
+                .expect_problem(&json!(["body", "name"]), None)
+                .is_err()
+        );
+        let bad_request = reply(400, "application/json", &missing_name());
+        assert!(
+            bad_request
+                .expect_problem(&json!(["body", "name"]), None)
+                .is_err()
+        );
+    }
 }

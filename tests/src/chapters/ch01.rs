@@ -47,7 +47,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Serve the OpenAPI document at /openapi.json (poem-openapi: spec_endpoint()).")
             .book("01-hello-world.html#the-interactive-docs")
             .run(|cx| async move {
-                let doc = document(&cx, "/openapi.json").await?;
+                let doc = cx.document("/openapi.json").await?;
                 for field in ["title", "version"] {
                     ensure(doc["info"][field].as_str().is_some_and(|s| !s.is_empty()), || {
                         Failure::new(format!("info.{field} is missing"))
@@ -62,7 +62,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Set description, terms of service, contact (name, url, email), license (name, url) and described tags.")
             .book("01-hello-world.html#metadata")
             .run(|cx| async move {
-                let doc = document(&cx, "/openapi.json").await?;
+                let doc = cx.document("/openapi.json").await?;
                 let info = &doc["info"];
                 for path in [
                     "description", "termsOfService", "contact.name", "contact.url", "contact.email", "license.name", "license.url",
@@ -82,7 +82,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("The first line of an operation's doc comment is its summary; the rest is its description.")
             .book("01-hello-world.html#metadata")
             .run(|cx| async move {
-                let doc = document(&cx, "/openapi.json").await?;
+                let doc = cx.document("/openapi.json").await?;
                 let mut operations = 0;
                 for (path, item) in doc["paths"].as_object().into_iter().flatten() {
                     for (method, op) in item.as_object().into_iter().flatten() {
@@ -148,7 +148,7 @@ pub(super) fn checks() -> Vec<Check> {
                 ]
             })
             .run(|cx| async move {
-                document(&cx, &cx.env("OPENAPI_URL")).await?;
+                cx.document(&cx.env("OPENAPI_URL")).await?;
                 html_page(&cx, &cx.env("DOCS_URL")).await?;
                 for path in ["/openapi.json", "/docs", "/redoc"] {
                     cx.get(path).send().await?.expect_detail(404, "Not Found")?;
@@ -162,7 +162,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Answer {\"title\": ..., \"version\": ...} with the same values as info.title and info.version.")
             .book("01-hello-world.html#exercise-1-about")
             .run(|cx| async move {
-                let doc = document(&cx, "/openapi.json").await?;
+                let doc = cx.document("/openapi.json").await?;
                 let expected = json!({"title": doc["info"]["title"], "version": doc["info"]["version"]});
                 cx.get("/about").send().await?.expect_status(200)?.expect_json(&expected)?;
                 Ok(())
@@ -172,7 +172,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Give the response model an example (poem-openapi: #[oai(example)] and impl Example).")
             .book("01-hello-world.html#exercise-2-an-example")
             .run(|cx| async move {
-                let doc = document(&cx, "/openapi.json").await?;
+                let doc = cx.document("/openapi.json").await?;
                 let greeting = cx.get("/").send().await?.json()?;
                 let examples = response_examples(&doc, "/", "get", "200");
                 ensure(examples.contains(&greeting), || {
@@ -182,26 +182,6 @@ pub(super) fn checks() -> Vec<Check> {
                 })
             }),
     ]
-}
-
-/// Fetches an OpenAPI 3 document, failing if it is not one.
-async fn document(cx: &Ctx, path: &str) -> Result<Value, Failure> {
-    let reply = cx.get(path).send().await?;
-    reply
-        .expect_status(200)?
-        .expect_header("content-type", "json")?;
-    let doc = reply.json()?;
-    let version = doc["openapi"].as_str().unwrap_or_default();
-    ensure(
-        version.starts_with("3.") && doc["info"].is_object() && doc["paths"].is_object(),
-        || {
-            reply
-                .fail(format!("{path} is not an OpenAPI 3 document"))
-                .expected("{\"openapi\": \"3.x\", \"info\": {...}, \"paths\": {...}}")
-                .got(reply.text.chars().take(200).collect::<String>())
-        },
-    )?;
-    Ok(doc)
 }
 
 /// Fetches an HTML page.

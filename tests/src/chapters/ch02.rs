@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::check::{Check, Ctx, Failure, Reply, ensure};
+use crate::check::{Check, Failure, Reply, ensure};
 
 /// The checks of chapter 02, contract first, then exercises.
 pub(super) fn checks() -> Vec<Check> {
@@ -198,7 +198,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("The types do it: Path<i64> is an integer, an Enum lists its values, validators add minimum and maximum.")
             .book("02-path-parameters.html#what-the-document-says")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let item_id = parameter_schema(&doc, "/items/{item_id}", "item_id")?;
                 ensure(item_id["type"] == "integer", || {
                     Failure::new("item_id is not documented as an integer").got(item_id.to_string())
@@ -223,7 +223,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("FastAPI documents the 422 of every operation that takes input; kit::FastapiErrors adds it to the document.")
             .book("02-path-parameters.html#what-the-document-says")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 for path in ["/items/{item_id}", "/requests/{request_id}", "/requests/type/{request_type}", "/items_validated/{request_id}"] {
                     ensure(doc["paths"][path]["get"]["responses"]["422"].is_object(), || {
                         Failure::new(format!("GET {path} does not document its 422 response"))
@@ -340,13 +340,6 @@ fn expect_member(
             .expected(format!("\"{key}\": {expected}"))
             .got(problem.to_string())
     })
-}
-
-/// The OpenAPI document at `/openapi.json`.
-async fn document(cx: &Ctx) -> Result<Value, Failure> {
-    let reply = cx.get("/openapi.json").send().await?;
-    reply.expect_status(200)?;
-    reply.json()
 }
 
 /// The schema of a path parameter of `GET path`, with a `$ref` followed.

@@ -70,7 +70,7 @@ fn user_checks() -> Vec<Check> {
                     let mut body = user.request(true);
                     body["email"] = json!(email);
                     let reply = cx.post("/user/").json(&body).send().await?;
-                    expect_problem(&reply, &["body", "email"], Some("value_error"))?;
+                    reply.expect_problem(&json!(["body", "email"]), Some("value_error"))?;
                 }
                 Ok(())
             }),
@@ -85,7 +85,7 @@ fn user_checks() -> Vec<Check> {
                         object.remove(field);
                     }
                     let reply = cx.post("/user/").json(&body).send().await?;
-                    expect_problem(&reply, &["body", field], Some("missing"))?;
+                    reply.expect_problem(&json!(["body", field]), Some("missing"))?;
                 }
                 Ok(())
             }),
@@ -128,7 +128,7 @@ fn user_checks() -> Vec<Check> {
             .hint("Declare the 201 on the operation (an ApiResponse enum with #[oai(status = 201)]) and answer with a type that has no password.")
             .book("05-response-models.html#status-codes")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let op = operation(&doc, "/user/", "post")?;
                 let request_schema = first_json_schema(&op["requestBody"]);
                 ensure(request_schema.is_some_and(|s| has_property(&doc, s, "password", 0)), || {
@@ -218,7 +218,7 @@ fn item_checks() -> Vec<Check> {
             .hint("Return an ApiResponse enum with a 200 variant and a #[oai(status = 404)] variant, so the document declares both.")
             .book("05-response-models.html#a-list-and-a-declared-404")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let op = operation(&doc, "/items/{item_id}", "get")?;
                 for status in ["200", "404"] {
                     let response = &op["responses"][status];
@@ -303,7 +303,7 @@ fn format_checks() -> Vec<Check> {
             .hint("Use the payload types (Html, PlainText, Attachment) and ApiResponse enums with headers: they describe themselves in the document.")
             .book("05-response-models.html#answers-that-are-not-json")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 for (path, media) in [("/html", "text/html"), ("/plain", "text/plain")] {
                     let op = operation(&doc, path, "get")?;
                     let content = &op["responses"]["200"]["content"];
@@ -387,7 +387,7 @@ fn exercise_checks() -> Vec<Check> {
             .hint("A Union describes itself as anyOf (or oneOf) the two models.")
             .book("05-response-models.html#exercise-3-one-of-two-models")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let op = operation(&doc, "/vehicles/{item_id}", "get")?;
                 let schema = first_json_schema(&op["responses"]["200"]).map(|s| resolve(&doc, s));
                 let alternatives = schema
@@ -492,29 +492,6 @@ fn expect_same_json(reply: &Reply, expected: &Value) -> Result<(), Failure> {
     })
 }
 
-/// Fails unless the reply is a 422 whose detail list has an entry at `loc` (of `kind`, if given).
-fn expect_problem(reply: &Reply, loc: &[&str], kind: Option<&str>) -> Result<(), Failure> {
-    reply.expect_status(422)?;
-    let problems = expect_detail_list(reply)?;
-    let at_loc = problems.iter().find(|p| p["loc"] == json!(loc));
-    let Some(problem) = at_loc else {
-        return Err(reply
-            .fail(format!("no problem is reported at {}", json!(loc)))
-            .expected(format!("an entry with \"loc\": {}", json!(loc)))
-            .got(reply.text.clone()));
-    };
-    match kind {
-        Some(kind) if problem["type"] != kind => Err(reply
-            .fail(format!(
-                "the problem at {} is not of type {kind}",
-                json!(loc)
-            ))
-            .expected(format!("\"type\": \"{kind}\""))
-            .got(problem.to_string())),
-        _ => Ok(()),
-    }
-}
-
 /// Every header of `reply`, as a failure report would show them.
 fn response_headers(reply: &Reply) -> Vec<(String, String)> {
     reply
@@ -546,17 +523,6 @@ fn find_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
         Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
         _ => None,
     }
-}
-
-/// Fetches the OpenAPI document.
-async fn document(cx: &Ctx) -> Result<Value, Failure> {
-    let reply = cx.get("/openapi.json").send().await?;
-    reply.expect_status(200)?;
-    let doc = reply.json()?;
-    ensure(doc["paths"].is_object(), || {
-        reply.fail("/openapi.json is not an OpenAPI document")
-    })?;
-    Ok(doc)
 }
 
 /// The operation at `path` (or the same path without its trailing slash, as poem-openapi

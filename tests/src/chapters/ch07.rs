@@ -16,7 +16,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Declare an oauth2 security scheme with a password flow whose tokenUrl is \"token\" (poem-openapi: #[derive(SecurityScheme)] #[oai(ty = \"oauth2\", flows(password(token_url = \"token\")))]) and take it as an argument of the operation.")
             .book("07-security-first-steps.html#the-oauth2-scheme")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let names = schemes(&doc, |s| s["type"] == "oauth2" && s["flows"]["password"]["tokenUrl"] == "token");
                 ensure(!names.is_empty(), || {
                     Failure::new("no oauth2 scheme with a password flow and tokenUrl \"token\"")
@@ -33,7 +33,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("A second scheme beside OAuth2: {\"type\": \"http\", \"scheme\": \"basic\"} (poem-openapi: #[oai(ty = \"basic\")]), so that Authorize in /docs offers both.")
             .book("07-security-first-steps.html#http-basic")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let names = schemes(&doc, |s| s["type"] == "http" && s["scheme"].as_str().is_some_and(|v| v.eq_ignore_ascii_case("basic")));
                 ensure(!names.is_empty(), || {
                     Failure::new("no HTTP Basic scheme")
@@ -281,7 +281,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("#[oai(ty = \"api_key\", key_name = \"X-API-Key\", key_in = \"header\")], so that Authorize in /docs asks for the key.")
             .book("07-security-first-steps.html#exercise-1-an-api-key")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let names = schemes(&doc, |s| {
                     s["type"] == "apiKey" && s["in"] == "header" && s["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("x-api-key"))
                 });
@@ -342,7 +342,7 @@ pub(super) fn checks() -> Vec<Check> {
             .hint("Two alternatives are two entries of the operation's security list: [{\"OAuth2...\": []}, {\"HTTPBasic\": []}] (poem-openapi: a SecurityScheme enum).")
             .book("07-security-first-steps.html#exercise-2-bearer-or-basic")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let oauth2 = schemes(&doc, |s| s["type"] == "oauth2");
                 let basic = schemes(&doc, |s| s["type"] == "http" && s["scheme"].as_str().is_some_and(|v| v.eq_ignore_ascii_case("basic")));
                 expect_alternative(&doc, "/either/users/me", &oauth2)?;
@@ -375,13 +375,6 @@ fn expect_refused(reply: &Reply, message: &str, scheme: &str) -> Result<(), Fail
         .expect_detail(401, message)?
         .expect_header("www-authenticate", scheme)?;
     Ok(())
-}
-
-/// The OpenAPI document at /openapi.json.
-async fn document(cx: &Ctx) -> Result<Value, Failure> {
-    let reply = cx.get("/openapi.json").send().await?;
-    reply.expect_status(200)?;
-    reply.json()
 }
 
 /// The names of the security schemes for which `wanted` holds.

@@ -33,7 +33,7 @@ fn document_checks() -> Vec<Check> {
             .hint("Derive OAuthScopes on an enum (doc comment = description) and name it in flows(password(token_url = \"token\", scopes = \"Scope\")).")
             .book("10-scopes.html#scopes-in-the-document")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 let flow = expect_password_flow(&doc)?;
                 for (scope, description) in [("me", "Read information about the current user."), ("items", "Read items.")] {
                     ensure(flow["scopes"][scope] == json!(description), || {
@@ -47,7 +47,7 @@ fn document_checks() -> Vec<Check> {
             .hint("Mark the security parameter of each operation with #[oai(scope = \"Scope::Me\", ...)]: GET /users/me/ needs me, GET /users/me/items/ me and items, GET /status/ none.")
             .book("10-scopes.html#scopes-in-the-document")
             .run(|cx| async move {
-                let doc = document(&cx).await?;
+                let doc = cx.document("/openapi.json").await?;
                 for (path, needed) in [("/users/me/", &["me"][..]), ("/users/me/items/", &["me", "items"]), ("/status/", &[])] {
                     let op = operation(&doc, path, "get");
                     let declared: Option<BTreeSet<String>> = op["security"].as_array().and_then(|reqs| reqs.first()).and_then(|req| req.as_object()).and_then(|req| req.values().next()).and_then(|scopes| scopes.as_array()).map(|scopes| scopes.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect());
@@ -352,14 +352,6 @@ fn exercise_checks() -> Vec<Check> {
                 expect_challenge(&reply, &["admin"], false)
             }),
     ]
-}
-
-async fn document(cx: &Ctx) -> Result<Value, Failure> {
-    cx.get("/openapi.json")
-        .send()
-        .await?
-        .expect_status(200)?
-        .json()
 }
 
 fn set(names: &[&str]) -> BTreeSet<String> {

@@ -90,15 +90,15 @@ fn auth_checks() -> Vec<Check> {
             .run(|cx| async move {
                 let email = new_email(&cx);
                 let reply = cx.post("/auth/register/email").json(&json!({"email": cx.word(), "pw": "x"})).send().await?;
-                expect_problem(&reply, &json!(["body", "email"]))?;
+                reply.expect_problem(&json!(["body", "email"]), None)?;
                 let reply = cx.post("/auth/register/email").json(&json!({"email": email})).send().await?;
-                expect_problem(&reply, &json!(["body", "pw"]))?;
+                reply.expect_problem(&json!(["body", "pw"]), None)?;
                 let ascii = "p".repeat(cx.rng(|r| r.between(73, 300)) as usize);
                 // Fewer than 72 characters, more than 72 bytes.
                 let euros = "€".repeat(cx.rng(|r| r.between(25, 72)) as usize);
                 for pw in [ascii, euros] {
                     let reply = cx.post("/auth/register/email").json(&json!({"email": email, "pw": pw})).send().await?;
-                    expect_problem(&reply, &json!(["body", "pw"]))?;
+                    reply.expect_problem(&json!(["body", "pw"]), None)?;
                     ensure(!reply.text.contains(&pw), || reply.fail("the 422 sends the password back"))?;
                 }
                 let pw = "p".repeat(72);
@@ -343,13 +343,13 @@ fn api_key_checks() -> Vec<Check> {
                 let word = cx.word();
                 for id in [word.as_str(), "1.5", "99999999999999999999"] {
                     let reply = cx.put(&format!("/api/users/apikeys/{id}")).header("authorization", &user.token).json(&json!({})).send().await?;
-                    expect_problem(&reply, &json!(["path", "key_id"]))?;
+                    reply.expect_problem(&json!(["path", "key_id"]), None)?;
                 }
                 let unknown = cx.rng(|r| r.between(1_000_000_000, i64::MAX));
                 expect_error(&cx.delete(&format!("/api/users/apikeys/{unknown}")).header("authorization", &user.token).send().await?, 404)?;
                 expect_error(&cx.delete("/api/users/apikeys/-1").header("authorization", &user.token).send().await?, 404)?;
                 let reply = cx.post("/api/users/apikeys").header("authorization", &user.token).json(&json!({"user_memo": 5})).send().await?;
-                expect_problem(&reply, &json!(["body", "user_memo"]))?;
+                reply.expect_problem(&json!(["body", "user_memo"]), None)?;
                 let reply = cx.post("/api/users/apikeys").header("authorization", &user.token).header("content-type", "application/json").body("{\"user_memo\": ").send().await?;
                 reply.expect_status(422)?;
                 Ok(())
@@ -381,14 +381,14 @@ fn service_checks() -> Vec<Check> {
                 let ts = now().to_string();
                 let signature = sign(secret, access, &ts);
                 let reply = cx.get(&format!("/api/services?timestamp={ts}")).header("secret", &signature).send().await?;
-                expect_problem(&reply, &json!(["query", "key"]))?;
+                reply.expect_problem(&json!(["query", "key"]), None)?;
                 let reply = cx.get(&format!("/api/services?key={access}")).header("secret", &signature).send().await?;
-                expect_problem(&reply, &json!(["query", "timestamp"]))?;
+                reply.expect_problem(&json!(["query", "timestamp"]), None)?;
                 let reply = cx.get(&format!("/api/services?key={access}&timestamp={ts}")).send().await?;
-                expect_problem(&reply, &json!(["header", "secret"]))?;
+                reply.expect_problem(&json!(["header", "secret"]), None)?;
                 for bad in [cx.word(), "99999999999999999999".to_owned(), "1.5".to_owned()] {
                     let reply = cx.get(&format!("/api/services?key={access}&timestamp={bad}")).header("secret", &signature).send().await?;
-                    expect_problem(&reply, &json!(["query", "timestamp"]))?;
+                    reply.expect_problem(&json!(["query", "timestamp"]), None)?;
                 }
                 Ok(())
             }),
@@ -624,13 +624,13 @@ fn exercise_checks() -> Vec<Check> {
 
 /// A registered user: their address and their `Authorization` value.
 #[derive(Debug, Clone)]
-struct User {
-    email: String,
-    token: String,
+pub(super) struct User {
+    pub(super) email: String,
+    pub(super) token: String,
 }
 
 /// A fresh address from the seed, unique enough that checks never meet.
-fn new_email(cx: &Ctx) -> String {
+pub(super) fn new_email(cx: &Ctx) -> String {
     format!(
         "{}.{}@{}.example.com",
         cx.word(),
@@ -639,14 +639,14 @@ fn new_email(cx: &Ctx) -> String {
     )
 }
 
-async fn register(cx: &Ctx, email: &str, pw: &str) -> Result<Reply, Failure> {
+pub(super) async fn register(cx: &Ctx, email: &str, pw: &str) -> Result<Reply, Failure> {
     cx.post("/auth/register/email")
         .json(&json!({"email": email, "pw": pw}))
         .send()
         .await
 }
 
-async fn login(cx: &Ctx, email: &str, pw: &str) -> Result<Reply, Failure> {
+pub(super) async fn login(cx: &Ctx, email: &str, pw: &str) -> Result<Reply, Failure> {
     cx.post("/auth/login/email")
         .json(&json!({"email": email, "pw": pw}))
         .send()
@@ -654,7 +654,7 @@ async fn login(cx: &Ctx, email: &str, pw: &str) -> Result<Reply, Failure> {
 }
 
 /// The `Authorization` member of a register or login answer.
-fn bearer_of(reply: &Reply) -> Result<String, Failure> {
+pub(super) fn bearer_of(reply: &Reply) -> Result<String, Failure> {
     let body = reply.json()?;
     body["Authorization"]
         .as_str()
@@ -668,7 +668,7 @@ fn bearer_of(reply: &Reply) -> Result<String, Failure> {
         })
 }
 
-async fn new_user(cx: &Ctx) -> Result<User, Failure> {
+pub(super) async fn new_user(cx: &Ctx) -> Result<User, Failure> {
     let email = new_email(cx);
     let reply = register(cx, &email, "correct horse battery").await?;
     reply.expect_status(201)?;
@@ -679,7 +679,7 @@ async fn new_user(cx: &Ctx) -> Result<User, Failure> {
 }
 
 /// A new key of the user whose `Authorization` value is `token`.
-async fn create_key(cx: &Ctx, token: &str, memo: Value) -> Result<Value, Failure> {
+pub(super) async fn create_key(cx: &Ctx, token: &str, memo: Value) -> Result<Value, Failure> {
     let reply = cx
         .post("/api/users/apikeys")
         .header("authorization", token)
@@ -736,7 +736,12 @@ fn sign(secret_key: &str, access_key: &str, timestamp: &str) -> String {
 }
 
 /// `GET /api/services` signed with `key` at `timestamp`; the query's order reversed if asked.
-async fn signed(cx: &Ctx, key: &Value, timestamp: i64, reversed: bool) -> Result<Reply, Failure> {
+pub(super) async fn signed(
+    cx: &Ctx,
+    key: &Value,
+    timestamp: i64,
+    reversed: bool,
+) -> Result<Reply, Failure> {
     let (access, secret) = halves(key);
     let ts = timestamp.to_string();
     let query = match reversed {
@@ -749,7 +754,7 @@ async fn signed(cx: &Ctx, key: &Value, timestamp: i64, reversed: bool) -> Result
         .await
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -807,23 +812,6 @@ fn expect_error(reply: &Reply, status: u16) -> Result<(), Failure> {
                 .got(body.to_string())
         },
     )
-}
-
-/// Fails unless the answer is a 422 with a problem at `loc`.
-fn expect_problem(reply: &Reply, loc: &Value) -> Result<(), Failure> {
-    reply.expect_status(422)?;
-    let body = reply.json()?;
-    let found = body["detail"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|p| &p["loc"] == loc);
-    ensure(found, || {
-        reply
-            .fail(format!("no problem at {loc} in the 422"))
-            .expected(format!("{{\"detail\": [{{\"loc\": {loc}, ...}}]}}"))
-            .got(body.to_string())
-    })
 }
 
 /// The claims of a JWT (its second part).

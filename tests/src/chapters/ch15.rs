@@ -190,10 +190,10 @@ fn email_checks() -> Vec<Check> {
             .run(|cx| async move {
                 let word = cx.word();
                 let reply = cx.get(&format!("/jobs/{word}")).send().await?;
-                expect_problem(&reply, &["path", "id"], Some("int_parsing"))?;
+                reply.expect_problem(&json!(["path", "id"]), Some("int_parsing"))?;
                 for path in ["/jobs/99999999999999999999", "/jobs/%FF%FE"] {
                     let reply = cx.get(path).send().await?;
-                    expect_problem(&reply, &["path", "id"], None)?;
+                    reply.expect_problem(&json!(["path", "id"]), None)?;
                 }
                 Ok(())
             }),
@@ -205,12 +205,12 @@ fn email_checks() -> Vec<Check> {
                 let email = Email::invent(&cx);
                 let mut body = email.json();
                 body["to"] = json!(cx.word());
-                expect_problem(&cx.post("/emails/").json(&body).send().await?, &["body", "to"], None)?;
+                cx.post("/emails/").json(&body).send().await?.expect_problem(&json!(["body", "to"]), None)?;
                 let mut body = email.json();
                 if let Some(object) = body.as_object_mut() {
                     object.remove("subject");
                 }
-                expect_problem(&cx.post("/emails/").json(&body).send().await?, &["body", "subject"], Some("missing"))?;
+                cx.post("/emails/").json(&body).send().await?.expect_problem(&json!(["body", "subject"]), Some("missing"))?;
                 let text = email.json().to_string();
                 for (content_type, sent) in [("application/json", &text[..text.len() / 2]), ("text/plain", text.as_str())] {
                     let reply = cx.post("/emails/").header("content-type", content_type).body(sent).send().await?;
@@ -249,7 +249,7 @@ fn slow_checks() -> Vec<Check> {
                 for path in ["/slow-async", "/slow-blocking"] {
                     for value in [over.to_string(), "-1".to_owned(), word.clone(), "99999999999999999999".to_owned()] {
                         let reply = cx.get(&format!("{path}?seconds={value}")).send().await?;
-                        expect_problem(&reply, &["query", "seconds"], None)?;
+                        reply.expect_problem(&json!(["query", "seconds"]), None)?;
                     }
                 }
                 Ok(())
@@ -368,7 +368,7 @@ fn exercise_checks() -> Vec<Check> {
                 let done = reply.expect_status(200)?.json()?;
                 ensure(done.as_array().is_some_and(|jobs| jobs.iter().all(|job| job["state"] == "done")), || reply.fail("?state=done lists a job that is not done").got(done.to_string()))?;
                 let word = cx.word();
-                expect_problem(&cx.get(&format!("/jobs/?state={word}")).send().await?, &["query", "state"], None)?;
+                cx.get(&format!("/jobs/?state={word}")).send().await?.expect_problem(&json!(["query", "state"]), None)?;
                 Ok(())
             }),
         Check::new("15.ex.retry", "POST /jobs/{id}/retry queues a failed job again, attempts back at 0")
@@ -466,29 +466,6 @@ async fn wait_for_state(cx: &Ctx, id: i64, state: &str) -> Result<Value, Failure
     wait_until(cx, id, |job| job["state"] == state)
         .await
         .map_err(|failure| failure.expected(format!("\"state\": \"{state}\"")))
-}
-
-/// Fails unless the reply is a 422 whose detail list has an entry at `loc` (of `kind`, if given).
-fn expect_problem(reply: &Reply, loc: &[&str], kind: Option<&str>) -> Result<(), Failure> {
-    reply.expect_status(422)?;
-    let body = reply.json()?;
-    let problems = body["detail"].as_array().cloned().unwrap_or_default();
-    let Some(problem) = problems.iter().find(|p| p["loc"] == json!(loc)) else {
-        return Err(reply
-            .fail(format!("no problem is reported at {}", json!(loc)))
-            .expected(format!("an entry with \"loc\": {}", json!(loc)))
-            .got(reply.text.clone()));
-    };
-    match kind {
-        Some(kind) if problem["type"] != kind => Err(reply
-            .fail(format!(
-                "the problem at {} is not of type {kind}",
-                json!(loc)
-            ))
-            .expected(format!("\"type\": \"{kind}\""))
-            .got(problem.to_string())),
-        _ => Ok(()),
-    }
 }
 
 /// A new folder in the grader's temporary folder, for one check's files.
