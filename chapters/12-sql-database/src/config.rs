@@ -6,10 +6,10 @@ use kit::db::{Backend, mask_password};
 use kit::{ConfigError, Env};
 
 /// The database when `DATABASE_URL` is not set: a file next to the program, as in the tutorial.
-pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://sql_app.db";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://sql_app.db";
 
 /// The cost of new bcrypt hashes when `BCRYPT_COST` is not set: 2^12 rounds.
-pub(crate) const DEFAULT_BCRYPT_COST: u32 = 12;
+pub const DEFAULT_BCRYPT_COST: u32 = 12;
 
 /// The lowest and highest costs bcrypt allows.
 const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;

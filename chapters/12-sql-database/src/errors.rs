@@ -93,7 +93,7 @@ impl From<sqlx::Error> for ApiError {
 }
 
 /// The database is down, out of reach, shutting down, or busy past the time a request may wait.
-pub(crate) fn is_unavailable(err: &sqlx::Error) -> bool {
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
@@ -134,13 +134,13 @@ fn server_unavailable(err: &dyn sqlx::error::DatabaseError) -> bool {
 }
 
 /// The database refused a row that would break a unique constraint.
-pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|err| err.is_unique_violation())
 }
 
 /// The database refused a row that refers to a row that does not exist.
-pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|err| err.is_foreign_key_violation())
 }

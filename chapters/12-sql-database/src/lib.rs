@@ -10,12 +10,13 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
 
-mod config;
+// `config`, `errors` and `passwords` are public: chapter 13 builds on them.
+pub mod config;
 mod crud;
 mod database;
-mod errors;
+pub mod errors;
 mod exercises;
-mod passwords;
+pub mod passwords;
 mod schemas;
 
 pub use config::Config;

@@ -12,7 +12,7 @@ use crate::errors::ApiError;
 pub const MAX_PASSWORD_BYTES: usize = 72;
 
 /// Refuses a password that bcrypt would cut short: bytes, not characters, count (`é` is two).
-pub(crate) fn check_password_length(password: &str) -> Result<(), ApiError> {
+pub fn check_password_length(password: &str) -> Result<(), ApiError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::PasswordTooLong);
     }
@@ -21,7 +21,7 @@ pub(crate) fn check_password_length(password: &str) -> Result<(), ApiError> {
 
 /// A new hash of `password`, with a new random salt, made on the blocking pool: a quarter of
 /// a second of work at cost 12 would otherwise stall every request on this thread.
-pub(crate) async fn get_password_hash(password: String, cost: u32) -> Result<String, ApiError> {
+pub async fn get_password_hash(password: String, cost: u32) -> Result<String, ApiError> {
     let hashed = tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
         .await
         .map_err(|err| ApiError::Internal(err.to_string()))?;
