@@ -6,10 +6,10 @@ use std::time::Duration;
 use kit::{ConfigError, Env};
 
 /// The shortest signing key accepted: 32 bytes, the size of HS256's output (RFC 7518 §3.2).
-pub(crate) const MIN_SECRET_BYTES: usize = 32;
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// How long a token lives when `ACCESS_TOKEN_EXPIRE_MINUTES` is not set, as in the tutorial.
-pub(crate) const DEFAULT_EXPIRE_MINUTES: u32 = 30;
+pub const DEFAULT_EXPIRE_MINUTES: u32 = 30;
 
 // ANCHOR: config
 /// Settings of this chapter, from the environment.

@@ -6,15 +6,15 @@
 
 // ANCHOR: constants
 /// bcrypt reads at most this many bytes of a password; the rest would be ignored.
-pub(crate) const MAX_PASSWORD_BYTES: usize = 72;
+pub const MAX_PASSWORD_BYTES: usize = 72;
 
 /// The cost of new hashes: 2^12 rounds, as the fixture hashes were made.
-pub(crate) const COST: u32 = 12;
+pub const COST: u32 = 12;
 
 /// The hash of a random password that nobody knows, made like the real ones. A login for a
 /// user who does not exist is checked against it, so that it takes as long as a login with a
 /// wrong password: the time of the answer does not tell which user names exist.
-pub(crate) const DUMMY_HASH: &str = "$2b$12$zlIATHfswAGqIQjFWKkQeu5mV2MBlHqKIUs/g9OgdLi23rPG5n/SC";
+pub const DUMMY_HASH: &str = "$2b$12$zlIATHfswAGqIQjFWKkQeu5mV2MBlHqKIUs/g9OgdLi23rPG5n/SC";
 // ANCHOR_END: constants
 
 // ANCHOR: verify_password
@@ -22,7 +22,7 @@ pub(crate) const DUMMY_HASH: &str = "$2b$12$zlIATHfswAGqIQjFWKkQeu5mV2MBlHqKIUs/
 ///
 /// A password longer than bcrypt reads is never right: if it were checked as bcrypt reads it,
 /// any text that starts with the right 72 bytes would pass.
-pub(crate) async fn verify_password(password: String, hash: String) -> bool {
+pub async fn verify_password(password: String, hash: String) -> bool {
     let checked = tokio::task::spawn_blocking(move || {
         let read = &password.as_bytes()[..password.len().min(MAX_PASSWORD_BYTES)];
         // The hash is computed in every case, so that every answer takes the same time.
@@ -42,7 +42,7 @@ pub(crate) async fn verify_password(password: String, hash: String) -> bool {
 /// A new hash of `password`, with a new random salt, made on the blocking pool.
 ///
 /// The same password hashed twice gives two different hashes: the salt is part of each.
-pub(crate) async fn get_password_hash(password: String) -> Result<String, poem::Error> {
+pub async fn get_password_hash(password: String) -> Result<String, poem::Error> {
     tokio::task::spawn_blocking(move || bcrypt::hash(password, COST))
         .await
         .map_err(poem::error::InternalServerError)?

@@ -18,10 +18,12 @@ mod exercises;
 mod gate;
 mod hosts;
 mod login;
-mod passwords;
 mod timing;
 mod tokens;
 mod users;
+
+// Chapter 09's password hashing, unchanged.
+use ch09_jwt::passwords;
 
 pub use config::Config;
 pub use cors::Cors;
