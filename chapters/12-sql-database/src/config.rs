@@ -34,9 +34,15 @@ pub struct Config {
 impl Config {
     /// Reads and checks the settings; a wrong one is an error that names it.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Self::from_env_or(env, DEFAULT_DATABASE_URL)
+    }
+
+    /// The same, with another database when `DATABASE_URL` is not set: each chapter keeps
+    /// its tables in a file of its own, so that running one does not upset the next.
+    pub fn from_env_or(env: &Env, default_database_url: &str) -> Result<Self, ConfigError> {
         let database_url = env
             .get("DATABASE_URL")
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+            .unwrap_or_else(|| default_database_url.to_owned());
         let backend = Backend::of_url(&database_url).ok_or_else(|| {
             ConfigError::new(
                 "DATABASE_URL",

@@ -18,7 +18,7 @@ use crate::{Config, Database};
 // ANCHOR: cli
 /// Chapter 13: the users and items API, and the migrations of its database.
 ///
-/// The database is DATABASE_URL (default sqlite://sql_app.db), which may also be a
+/// The database is DATABASE_URL (default sqlite://ch13.db), which may also be a
 /// postgres:// or a mysql:// URL. Without a subcommand, the program serves.
 #[derive(Debug, Parser)]
 #[command(name = "ch13-migrations", args_conflicts_with_subcommands = true)]
@@ -91,7 +91,7 @@ fn fail(err: &StartError) -> ExitCode {
 }
 
 async fn run(cli: Cli, env: &Env) -> Result<(), StartError> {
-    let config = Config::from_env(env)?;
+    let config = Config::from_env_or(env, crate::DEFAULT_DATABASE_URL)?;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args, env, &config).await,
         Command::Migrate(command) => migrate(command, &config).await,

@@ -13,6 +13,10 @@ pub mod schemas;
 // Chapter 12's settings, errors and password hashing, unchanged.
 pub use ch12_sql_database::{config, errors, passwords};
 
+/// The database when `DATABASE_URL` is not set: a file of this chapter's own, since chapter
+/// 12's `sql_app.db` holds a schema made without these migrations.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ch13.db";
+
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::param::{Path, Query};

@@ -70,7 +70,7 @@ pub struct Config {
     /// `APP_ENV`: `local` (default), `dev` or `prod`.
     pub app_env: AppEnv,
     /// `DATABASE_URL`: `sqlite://…`, `postgres://…` or `mysql://…`; by default (not in
-    /// production) `sqlite://sql_app.db`, created if missing.
+    /// production) `sqlite://ch14.db`, created if missing.
     pub database_url: String,
     /// `JWT_SECRET`: the key that signs access tokens, at least 32 bytes. Only a local run
     /// may leave it out (a random key is made, and tokens die with the process).
@@ -116,7 +116,7 @@ const MIN_SECRET_BYTES: usize = 32;
 fn database_url(env: &Env, app_env: AppEnv) -> Result<String, ConfigError> {
     let url = match (env.get("DATABASE_URL"), app_env) {
         (Some(url), _) => url,
-        (None, AppEnv::Local | AppEnv::Dev) => "sqlite://sql_app.db".to_owned(),
+        (None, AppEnv::Local | AppEnv::Dev) => "sqlite://ch14.db".to_owned(),
         (None, AppEnv::Prod) => {
             return Err(ConfigError::new(
                 "DATABASE_URL",
@@ -296,7 +296,7 @@ mod tests {
     fn a_local_run_needs_no_setting() {
         let config = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
         assert_eq!(config.app_env, AppEnv::Local);
-        assert_eq!(config.database_url, "sqlite://sql_app.db");
+        assert_eq!(config.database_url, "sqlite://ch14.db");
         assert_eq!(config.jwt_secret.len(), MIN_SECRET_BYTES);
         assert_eq!(config.trusted_hosts, ["localhost", "127.0.0.1", "[::1]"]);
         assert_eq!(config.docs, Docs::default());

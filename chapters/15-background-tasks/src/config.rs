@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 // ANCHOR: config
 /// Settings of this chapter, from the environment (defaults in brackets).
 ///
-/// - `DATABASE_URL` [`sqlite://sql_app.db`]: where the jobs are kept; SQLite, PostgreSQL or
+/// - `DATABASE_URL` [`sqlite://ch15.db`]: where the jobs are kept; SQLite, PostgreSQL or
 ///   MySQL/MariaDB.
 /// - `NOTIFICATION_LOG` [`log.txt`]: the file the notifications are appended to.
 /// - `SMTP_URL` [unset]: `smtp://host:port` of a mail relay; unset, emails are written to
@@ -78,7 +78,7 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let database_url = env
             .get("DATABASE_URL")
-            .unwrap_or_else(|| "sqlite://sql_app.db".to_owned());
+            .unwrap_or_else(|| "sqlite://ch15.db".to_owned());
         if Backend::of_url(&database_url).is_none() {
             return Err(ConfigError::new(
                 "DATABASE_URL",
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn defaults_write_to_an_outbox_on_sqlite() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.database_url, "sqlite://sql_app.db");
+        assert_eq!(config.database_url, "sqlite://ch15.db");
         assert_eq!(config.delivery, Delivery::Outbox(PathBuf::from("outbox")));
         assert_eq!(config.notification_log, PathBuf::from("log.txt"));
         assert_eq!(config.max_attempts, 5);

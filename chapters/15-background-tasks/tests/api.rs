@@ -1439,7 +1439,7 @@ mod program {
         let mut app = Running::start(&scratch.0, &[]).await;
         let id = app.send_email("default").await;
         app.wait_all_done(&[id]).await;
-        assert!(scratch.path("sql_app.db").is_file());
+        assert!(scratch.path("ch15.db").is_file());
         assert!(scratch.path(&format!("outbox/job-{id}.eml")).is_file());
         app.signal("-TERM");
         assert!(app.exit().await.success());
