@@ -15,8 +15,8 @@ pub mod security;
 // ANCHOR_END: modules
 
 use kit::StartError;
-use poem::{Endpoint, EndpointExt};
 use poem::endpoint::BoxEndpoint;
+use poem::{Endpoint, EndpointExt};
 use poem_openapi::OpenApiService;
 
 pub use config::Config;

@@ -17,6 +17,7 @@ mod ch12;
 mod ch13;
 mod ch14;
 mod ch15;
+mod ch16;
 
 pub use ch01::external_assets;
 
@@ -124,6 +125,12 @@ pub const CHAPTERS: &[Chapter] = &[
         package: "ch15-background-tasks",
         title: "background tasks",
         checks: ch15::checks,
+    },
+    Chapter {
+        number: "16",
+        package: "ch16-deployment",
+        title: "deployment",
+        checks: ch16::checks,
     },
 ];
 

@@ -85,7 +85,10 @@ impl Db {
     /// Asks the database for `SELECT 1`: whether it answers at all, for a readiness probe
     /// (chapter 16's `GET /ready`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }
 

@@ -1,0 +1,971 @@
+//! Chapter 16's contract: in-process with poem's test client where the connection does not
+//! matter, over real TCP where it does (the client's address), and the built program from
+//! outside: its start-up errors, its logs, its worker threads, and the grader on each backend.
+
+// `kit::db_tests!` bodies are plain functions, not `#[test]`s: clippy's test allowance misses
+// them, and a panic is how a test fails.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ch16_deployment::{Settings, app};
+use kit::Env;
+use kit::db::{Backend, TestDb};
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, StatusCode};
+use poem::test::TestClient;
+use serde_json::{Value, json};
+
+type Client = Arc<TestClient<BoxEndpoint<'static>>>;
+
+/// A signing key for the tests' tokens (at least 32 bytes).
+const JWT_SECRET: &str = "tests-sign-their-own-tokens-with-this-key";
+
+/// The settings of a test: its database, bcrypt at its lowest cost, and `extra`.
+fn settings(url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut pairs = vec![
+        ("DATABASE_URL", url),
+        ("JWT_SECRET", JWT_SECRET),
+        ("BCRYPT_COST", "4"),
+    ];
+    pairs.extend_from_slice(extra);
+    Settings::from_env(&Env::from_pairs(pairs)).expect("the settings are valid")
+}
+
+async fn app_on(url: &str, extra: &[(&str, &str)]) -> BoxEndpoint<'static> {
+    app(&settings(url, extra)).await.expect("the app starts")
+}
+
+/// The app in-process, on `db`, asked for `localhost`.
+async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
+    let app = app_on(&db.url, extra).await;
+    Arc::new(TestClient::new(app).default_header("host", "localhost:8000"))
+}
+
+async fn client(db: &TestDb) -> Client {
+    client_with(db, &[]).await
+}
+
+/// A SQLite database, for the tests that are not about the database.
+async fn sqlite(test: &str) -> TestDb {
+    TestDb::create(Backend::Sqlite, test)
+        .await
+        .expect("SQLite is always here")
+}
+
+/// What came back.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Reply {
+    #[track_caller]
+    fn expect(&self, status: StatusCode) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        self
+    }
+
+    #[track_caller]
+    fn expect_detail(&self, status: StatusCode, detail: &str) -> &Self {
+        self.expect(status);
+        assert_eq!(self.json(), json!({ "detail": detail }));
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends a request: `headers` as given, `body` as JSON when there is one.
+async fn send(
+    cli: &Client,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Reply {
+    let method: poem::http::Method = method.parse().expect("a method");
+    let mut req = cli.request(method, uri.to_owned());
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    if let Some(body) = body {
+        req = req.body_json(&body);
+    }
+    let resp = req.send().await;
+    let status = resp.0.status();
+    let headers = resp.0.headers().clone();
+    let bytes = resp.0.into_body().into_vec().await.unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+async fn get(cli: &Client, uri: &str) -> Reply {
+    send(cli, "GET", uri, &[], None).await
+}
+
+/// The chapter's own static folder.
+fn shipped_static() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+}
+
+/// A new empty folder for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ch16-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+mod static_files {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_come_whole_with_their_content_type() {
+        let db = sqlite("static_types").await;
+        let cli = client(&db).await;
+        for (file, kind) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("style.css", "text/css; charset=utf-8"),
+            ("logo.png", "image/png"),
+        ] {
+            let reply = get(&cli, &format!("/static/{file}")).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.header("content-type"), Some(kind), "{file}");
+            assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+            let on_disk = std::fs::read(shipped_static().join(file)).unwrap();
+            assert_eq!(reply.bytes, on_disk, "{file}");
+            let length = on_disk.len().to_string();
+            assert_eq!(reply.header("content-length"), Some(length.as_str()));
+        }
+    }
+
+    #[tokio::test]
+    async fn head_answers_the_headers_without_the_body() {
+        let db = sqlite("static_head").await;
+        let cli = client(&db).await;
+        let reply = send(&cli, "HEAD", "/static/logo.png", &[], None).await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.header("content-type"), Some("image/png"));
+        let length = std::fs::metadata(shipped_static().join("logo.png"))
+            .unwrap()
+            .len()
+            .to_string();
+        assert_eq!(reply.header("content-length"), Some(length.as_str()));
+        assert!(reply.bytes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn no_path_leaves_the_folder() {
+        let db = sqlite("static_traversal").await;
+        let cli = client(&db).await;
+        for uri in [
+            "/static/../Cargo.toml",
+            "/static/../../Cargo.toml",
+            "/static/%2e%2e/Cargo.toml",
+            "/static/%2E%2E/%2E%2E/Cargo.toml",
+            "/static/.%2e/Cargo.toml",
+            "/static/..%2fCargo.toml",
+            "/static/%2e%2e%2fCargo.toml",
+            "/static/..%5cCargo.toml",
+            "/static/..\\Cargo.toml",
+            "/static/%2fetc%2fpasswd",
+            "/static//etc/passwd",
+            "/static/C:%5cWindows%5cwin.ini",
+            "/static/./index.html",
+            "/static/index.html%00.png",
+            "/static/%ff.html",
+            "/static/%252e%252e/Cargo.toml",
+        ] {
+            get(&cli, uri)
+                .await
+                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
+        }
+    }
+
+    #[tokio::test]
+    async fn folders_hidden_files_and_links_out_are_404() {
+        let root = TempDir::new("links");
+        let files = root.0.join("files");
+        std::fs::create_dir_all(files.join("docs")).unwrap();
+        std::fs::write(files.join("docs/guide.txt"), "inside").unwrap();
+        std::fs::write(files.join(".env"), "JWT_SECRET=x").unwrap();
+        std::fs::write(root.0.join("secret.txt"), "outside").unwrap();
+        std::os::unix::fs::symlink(root.0.join("secret.txt"), files.join("out.txt")).unwrap();
+        std::os::unix::fs::symlink(files.join("docs/guide.txt"), files.join("in.txt")).unwrap();
+        std::os::unix::fs::symlink(&root.0, files.join("up")).unwrap();
+        let db = sqlite("static_links").await;
+        let dir = files.to_str().unwrap();
+        let cli = client_with(&db, &[("STATIC_DIR", dir)]).await;
+
+        let reply = get(&cli, "/static/docs/guide.txt").await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.bytes, b"inside");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        // A link that stays inside the folder is followed.
+        get(&cli, "/static/in.txt").await.expect(StatusCode::OK);
+        for uri in [
+            "/static/",
+            "/static/docs",
+            "/static/docs/",
+            "/static/.env",
+            "/static/out.txt",
+            "/static/up/secret.txt",
+            "/static/missing.txt",
+        ] {
+            get(&cli, uri)
+                .await
+                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
+        }
+    }
+
+    #[tokio::test]
+    async fn other_methods_are_405_with_allow() {
+        let db = sqlite("static_methods").await;
+        let cli = client(&db).await;
+        for method in ["POST", "PUT", "DELETE", "PATCH"] {
+            let reply = send(&cli, method, "/static/style.css", &[], None).await;
+            reply.expect_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+        }
+    }
+
+    #[tokio::test]
+    async fn static_files_obey_the_trusted_hosts() {
+        let db = sqlite("static_hosts").await;
+        let cli = client(&db).await;
+        send(
+            &cli,
+            "GET",
+            "/static/style.css",
+            &[("host", "evil.example")],
+            None,
+        )
+        .await
+        .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+    }
+}
+
+mod probes {
+    use super::*;
+
+    kit::db_tests! {
+        async fn health_and_ready_answer_200_on_every_backend(db: TestDb) {
+            let cli = client(&db).await;
+            let reply = get(&cli, "/health").await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.json(), json!({"status": "ok"}));
+            let reply = get(&cli, "/ready").await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.json(), json!({"status": "ready"}));
+        }
+    }
+
+    #[tokio::test]
+    async fn probes_answer_any_host_and_only_probes_do() {
+        let db = sqlite("probes_host").await;
+        let cli = client(&db).await;
+        let pod = [("host", "10.1.2.3:8000")];
+        send(&cli, "GET", "/health", &pod, None)
+            .await
+            .expect(StatusCode::OK);
+        send(&cli, "GET", "/ready", &pod, None)
+            .await
+            .expect(StatusCode::OK);
+        for path in ["/whoami", "/version", "/", "/docs"] {
+            send(&cli, "GET", path, &pod, None)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+        }
+    }
+
+    #[tokio::test]
+    async fn probes_keep_the_house_conventions() {
+        let db = sqlite("probes_conventions").await;
+        let cli = client(&db).await;
+        let reply = send(&cli, "HEAD", "/health", &[], None).await;
+        reply.expect(StatusCode::OK);
+        assert!(reply.bytes.is_empty());
+        let reply = send(&cli, "POST", "/ready", &[], None).await;
+        reply.expect_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+}
+
+/// The database going away while the service runs: not ready, but alive, then ready again.
+mod faults {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A TCP proxy between the app and a database server, which a test can cut and restore.
+    struct Proxy {
+        port: u16,
+        open: Arc<AtomicBool>,
+        links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    }
+
+    impl Proxy {
+        async fn start(upstream: String) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let open = Arc::new(AtomicBool::new(true));
+            let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (flag, list) = (open.clone(), links.clone());
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !flag.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is refused at once
+                    }
+                    let upstream = upstream.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    list.lock().unwrap().push(link);
+                }
+            });
+            Self { port, open, links }
+        }
+
+        fn cut(&self) {
+            self.open.store(false, Ordering::SeqCst);
+            for link in self.links.lock().unwrap().drain(..) {
+                link.abort();
+            }
+        }
+
+        fn restore(&self) {
+            self.open.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// `url` with its host and port replaced by 127.0.0.1:`port`, and the host and port it had.
+    fn through(url: &str, port: u16) -> (String, String) {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, path) = rest.split_at(rest.find('/').unwrap());
+        let (user, host) = authority.rsplit_once('@').unwrap();
+        (
+            format!("{scheme}://{user}@127.0.0.1:{port}{path}"),
+            host.to_owned(),
+        )
+    }
+
+    /// SQLite is a file: it does not go away mid-request, so this runs on the servers only.
+    async fn a_lost_database_is_503_on_ready_while_health_stays_200(db: TestDb) {
+        let (_, upstream) = through(&db.url, 0);
+        let proxy = Proxy::start(upstream).await;
+        let (url, _) = through(&db.url, proxy.port);
+        let app = app_on(&url, &[]).await;
+        let cli: Client = Arc::new(TestClient::new(app).default_header("host", "localhost"));
+        get(&cli, "/ready").await.expect(StatusCode::OK);
+        proxy.cut();
+        get(&cli, "/ready")
+            .await
+            .expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
+        get(&cli, "/health").await.expect(StatusCode::OK);
+        proxy.restore();
+        get(&cli, "/ready").await.expect(StatusCode::OK);
+    }
+
+    mod postgres {
+        #[tokio::test]
+        async fn a_lost_database_is_503_on_ready_while_health_stays_200() {
+            let backend = kit::db::Backend::Postgres;
+            if let Some(db) = kit::db::TestDb::create(backend, "lost_database").await {
+                super::a_lost_database_is_503_on_ready_while_health_stays_200(db).await;
+            }
+        }
+    }
+
+    mod mysql {
+        #[tokio::test]
+        async fn a_lost_database_is_503_on_ready_while_health_stays_200() {
+            let backend = kit::db::Backend::MySql;
+            if let Some(db) = kit::db::TestDb::create(backend, "lost_database").await {
+                super::a_lost_database_is_503_on_ready_while_health_stays_200(db).await;
+            }
+        }
+    }
+}
+
+/// The client's address: over real TCP, since it is about the connection.
+mod proxies {
+    use super::*;
+    use std::net::IpAddr;
+
+    /// `GET /whoami` from `local` (an address of 127.0.0.0/8) with `headers`.
+    async fn whoami(url: &str, local: &str, headers: &[(&str, &str)]) -> Value {
+        let local: IpAddr = local.parse().unwrap();
+        let http = reqwest::Client::builder()
+            .local_address(local)
+            .build()
+            .unwrap();
+        let mut req = http.get(format!("{url}/whoami"));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    async fn serve(test: &str, extra: &[(&str, &str)]) -> (kit::testing::Running, TestDb) {
+        let db = sqlite(test).await;
+        let running = kit::testing::spawn(app_on(&db.url, extra).await).await;
+        (running, db)
+    }
+
+    #[tokio::test]
+    async fn without_trusted_proxies_the_peer_is_the_client_whatever_it_claims() {
+        let (server, _db) = serve("whoami_untrusted", &[]).await;
+        let spoof = [
+            ("x-forwarded-for", "203.0.113.7"),
+            ("forwarded", "for=203.0.113.8"),
+        ];
+        assert_eq!(
+            whoami(&server.url, "127.0.0.1", &spoof).await,
+            json!({"client": "127.0.0.1"})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_trusted_proxy_is_believed_up_to_the_first_untrusted_hop() {
+        let (server, _db) = serve("whoami_trusted", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+        let client = |xff: &'static str| [("x-forwarded-for", xff)];
+        assert_eq!(
+            whoami(&server.url, "127.0.0.1", &client("203.0.113.7")).await,
+            json!({"client": "203.0.113.7"})
+        );
+        assert_eq!(
+            whoami(
+                &server.url,
+                "127.0.0.1",
+                &client("198.51.100.1, 203.0.113.7, 127.0.0.1")
+            )
+            .await,
+            json!({"client": "203.0.113.7"})
+        );
+        // `Forwarded` is not the configured header: ignored.
+        assert_eq!(
+            whoami(
+                &server.url,
+                "127.0.0.1",
+                &[("forwarded", "for=203.0.113.8")]
+            )
+            .await,
+            json!({"client": "127.0.0.1"})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_is_not_a_trusted_proxy_cannot_spoof() {
+        let (server, _db) = serve("whoami_spoof", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+        assert_eq!(
+            whoami(
+                &server.url,
+                "127.0.0.5",
+                &[("x-forwarded-for", "203.0.113.7")]
+            )
+            .await,
+            json!({"client": "127.0.0.5"})
+        );
+    }
+
+    #[tokio::test]
+    async fn forwarded_is_read_when_it_is_the_configured_header() {
+        let (server, _db) = serve(
+            "whoami_forwarded",
+            &[
+                ("TRUSTED_PROXIES", "127.0.0.0/8"),
+                ("PROXY_HEADER", "forwarded"),
+            ],
+        )
+        .await;
+        let headers = [
+            ("forwarded", r#"for="[2001:db8::7]:4711";proto=https"#),
+            ("x-forwarded-for", "203.0.113.7"),
+        ];
+        assert_eq!(
+            whoami(&server.url, "127.0.0.9", &headers).await,
+            json!({"client": "2001:db8::7"})
+        );
+    }
+
+    /// The `X-Request-Id` of `GET /health` from `local`, sending `id`.
+    async fn request_id(url: &str, local: &str, id: &str) -> String {
+        let http = reqwest::Client::builder()
+            .local_address(local.parse::<IpAddr>().unwrap())
+            .build()
+            .unwrap();
+        let resp = http
+            .get(format!("{url}/health"))
+            .header("x-request-id", id)
+            .send()
+            .await
+            .unwrap();
+        let id = resp.headers().get("x-request-id").unwrap();
+        id.to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_request_id_is_taken_from_a_trusted_proxy_only() {
+        let (server, _db) = serve("request_id", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+        let from_proxy = request_id(&server.url, "127.0.0.1", "nginx-3f2a9c").await;
+        assert_eq!(from_proxy, "nginx-3f2a9c");
+        let from_client = request_id(&server.url, "127.0.0.5", "nginx-3f2a9c").await;
+        assert_ne!(from_client, "nginx-3f2a9c");
+        assert_eq!(from_client.len(), 32, "{from_client}");
+        // Not a plain id: replaced, even from the proxy.
+        let odd = request_id(&server.url, "127.0.0.1", "a b").await;
+        assert_ne!(odd, "a b");
+    }
+
+    #[tokio::test]
+    async fn in_process_the_client_is_unknown() {
+        let db = sqlite("whoami_in_process").await;
+        let cli = client(&db).await;
+        let reply = get(&cli, "/whoami").await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.json(), json!({"client": "unknown"}));
+    }
+}
+
+/// Settings from the environment and a file.
+mod settings {
+    use super::*;
+    use ch16_deployment::settings::{LogFormat, read_file, sources};
+
+    fn file(dir: &TempDir, text: &str) -> String {
+        let path = dir.0.join("app.env");
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_file_sets_what_the_environment_does_not() {
+        let dir = TempDir::new("file_merge");
+        let path = file(
+            &dir,
+            "# the service\n\nWORKERS = 3\nLOG_FORMAT=json\nTRUSTED_PROXIES=10.0.0.0/8\n",
+        );
+        let process = Env::from_pairs([("CONFIG_FILE", path.as_str()), ("LOG_FORMAT", "text")]);
+        let env = sources(&process, &[("PORT", "9001".to_owned())]).unwrap();
+        let settings = Settings::from_env(&env).unwrap();
+        assert_eq!(settings.workers, Some(3));
+        assert_eq!(settings.log_format, LogFormat::Text, "the environment wins");
+        assert_eq!(settings.listen.port, 9001, "a flag wins");
+        assert_eq!(settings.trusted_proxies.len(), 1);
+    }
+
+    #[test]
+    fn a_flag_wins_over_the_environment_and_the_file() {
+        let dir = TempDir::new("file_flags");
+        let path = file(&dir, "PORT=9002\n");
+        let process = Env::from_pairs([("CONFIG_FILE", path.as_str()), ("PORT", "9003")]);
+        let env = sources(&process, &[("PORT", "9004".to_owned())]).unwrap();
+        assert_eq!(env.get("PORT").as_deref(), Some("9004"));
+        let env = sources(&process, &[]).unwrap();
+        assert_eq!(env.get("PORT").as_deref(), Some("9003"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_named_with_its_line() {
+        let dir = TempDir::new("file_unknown");
+        let path = file(&dir, "PORT=8000\nDATABSE_URL=sqlite://x.db\n");
+        let err = read_file(Path::new(&path)).unwrap_err();
+        assert_eq!(err.key, "DATABSE_URL");
+        assert!(err.problem.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_line_without_equals_or_a_key_set_twice_is_refused() {
+        let dir = TempDir::new("file_malformed");
+        let err = read_file(Path::new(&file(&dir, "PORT 8000\n"))).unwrap_err();
+        assert_eq!(err.key, "CONFIG_FILE");
+        assert!(err.problem.contains("line 1"), "{err}");
+        let err = read_file(Path::new(&file(&dir, "PORT=1\nPORT=2\n"))).unwrap_err();
+        assert_eq!(err.key, "PORT");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let process = Env::from_pairs([("CONFIG_FILE", "/no/such/app.env")]);
+        let err = sources(&process, &[]).unwrap_err();
+        assert_eq!(err.key, "CONFIG_FILE");
+        assert!(err.problem.contains("/no/such/app.env"), "{err}");
+    }
+
+    #[test]
+    fn unknown_variables_in_the_environment_are_not_settings() {
+        // The environment holds PATH, HOME and the rest: only the known keys are read.
+        let process = Env::from_pairs([("PATH", "/bin"), ("WORKERS", "2")]);
+        let env = sources(&process, &[]).unwrap();
+        assert_eq!(env.get("PATH"), None);
+        assert_eq!(env.get("WORKERS").as_deref(), Some("2"));
+    }
+}
+
+/// The document.
+mod docs {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_openapi_document_is_as_reviewed() {
+        let db = sqlite("openapi_document").await;
+        let cli = client(&db).await;
+        let reply = get(&cli, "/openapi.json").await;
+        reply.expect(StatusCode::OK);
+        let doc = reply.json();
+        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+        for path in ["/health", "/ready", "/whoami", "/version", "/api/services"] {
+            assert!(paths.iter().any(|p| *p == path), "{path} in {paths:?}");
+        }
+        assert!(!paths.iter().any(|p| p.starts_with("/static")), "{paths:?}");
+        insta::assert_json_snapshot!("openapi", doc);
+    }
+
+    #[tokio::test]
+    async fn docs_pages_are_served() {
+        let db = sqlite("docs_pages").await;
+        let cli = client(&db).await;
+        for path in ["/docs", "/redoc"] {
+            let reply = get(&cli, path).await;
+            reply.expect(StatusCode::OK);
+            assert!(
+                reply
+                    .header("content-type")
+                    .unwrap()
+                    .starts_with("text/html")
+            );
+        }
+    }
+}
+
+/// Chapter 14's service, inside the deployed one.
+mod service {
+    use super::*;
+
+    kit::db_tests! {
+        async fn accounts_and_keys_work_through_the_finished_service(db: TestDb) {
+            let cli = client(&db).await;
+            let body = json!({"email": "ryan@example.com", "pw": "correct horse"});
+            let reply = send(&cli, "POST", "/auth/register/email", &[], Some(body.clone())).await;
+            reply.expect(StatusCode::CREATED);
+            send(&cli, "POST", "/auth/login/email", &[], Some(body)).await
+                .expect(StatusCode::OK);
+            let token = reply.json()["Authorization"].as_str().unwrap().to_owned();
+            let auth = [("authorization", token.as_str())];
+            send(&cli, "POST", "/api/users/apikeys", &auth, Some(json!({"user_memo": null}))).await
+                .expect(StatusCode::CREATED);
+            let keys = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
+            keys.expect(StatusCode::OK);
+            assert_eq!(keys.json().as_array().map(Vec::len), Some(1));
+        }
+    }
+
+    #[tokio::test]
+    async fn nothing_a_client_sends_is_a_500() {
+        let db = sqlite("no_500").await;
+        let cli = client(&db).await;
+        let long = format!("/static/{}", "a/".repeat(2000));
+        // Method, URI, headers.
+        type Sent<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+        let requests: Vec<Sent> = vec![
+            ("GET", "/static/%ff%fe", vec![]),
+            ("GET", "/static/%00", vec![]),
+            ("GET", &long, vec![]),
+            ("GET", "/whoami", vec![("x-forwarded-for", "garbage, , ,")]),
+            ("GET", "/whoami", vec![("forwarded", "for=\"[::1\";;;=")]),
+            ("OPTIONS", "/static/style.css", vec![]),
+            ("DELETE", "/health", vec![]),
+            ("GET", "/ready?x=%FF", vec![]),
+            ("GET", "/version/extra", vec![]),
+        ];
+        for (method, uri, headers) in requests {
+            let reply = send(&cli, method, uri, &headers, None).await;
+            assert!(
+                reply.status.is_client_error() || reply.status.is_success(),
+                "{method} {uri}: {}",
+                reply.status
+            );
+        }
+    }
+}
+
+/// The program itself, started as a learner or an orchestrator starts it.
+mod program {
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use kit::db::TestDb;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    use tokio::process::{Child, Command};
+
+    use super::TempDir;
+
+    const PROGRAM: &str = env!("CARGO_BIN_EXE_ch16-deployment");
+    const PATIENCE: Duration = Duration::from_secs(60);
+
+    /// Grades the program on the database at `url`.
+    async fn grade_on(url: &str) {
+        let chapter = grader::chapters::find("16").expect("the grader knows chapter 16");
+        let options = grader::Options {
+            env: vec![("DATABASE_URL".to_owned(), url.to_owned())],
+            ..grader::Options::default()
+        };
+        let target = grader::Target::Program(PROGRAM.into());
+        let report = grader::grade(chapter, &target, &options).await;
+        assert!(report.passed(), "{}", report.to_text());
+    }
+
+    kit::db_tests! {
+        async fn the_grader_passes_every_check(db: TestDb) {
+            grade_on(&db.url).await;
+        }
+    }
+
+    /// Runs the program in `dir` with exactly `env` (and `args`) until it stops; answers its
+    /// standard output and standard error.
+    async fn start_failure(dir: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (String, String) {
+        let child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .args(args)
+            .current_dir(&dir.0)
+            .env_clear()
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let output = tokio::time::timeout(PATIENCE, child.wait_with_output())
+            .await
+            .expect("it stops by itself")
+            .expect("its output is readable");
+        assert!(!output.status.success(), "it should refuse to start");
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_bad_setting_stops_the_start_before_it_listens_and_is_named() {
+        let dir = TempDir::new("bad_settings");
+        std::fs::write(dir.0.join("typo.env"), "WORKERS=2\nWROKERS=4\n").unwrap();
+        std::fs::write(dir.0.join("bad.env"), "LOG_FORMAT=yaml\n").unwrap();
+        let typo = dir.0.join("typo.env");
+        let bad = dir.0.join("bad.env");
+        let missing = dir.0.join("missing.env");
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (
+                vec![("WORKERS", "abc")],
+                "error: WORKERS: must be a whole number",
+            ),
+            (
+                vec![("WORKERS", "0")],
+                "error: WORKERS: must be a whole number",
+            ),
+            (
+                vec![("LOG_FORMAT", "xml")],
+                "error: LOG_FORMAT: must be text or json",
+            ),
+            (
+                vec![("TRUSTED_PROXIES", "127.0.0.1,proxy.internal")],
+                "error: TRUSTED_PROXIES: \"proxy.internal\" is not an IP address",
+            ),
+            (vec![("HOST", " ")], "error: HOST: must name an address"),
+            (
+                vec![("STATIC_DIR", "/no/such/static")],
+                "error: STATIC_DIR: cannot open /no/such/static",
+            ),
+            (
+                vec![("CONFIG_FILE", typo.to_str().unwrap())],
+                "error: WROKERS: is not a setting",
+            ),
+            (
+                vec![("CONFIG_FILE", bad.to_str().unwrap())],
+                "error: LOG_FORMAT: must be text or json",
+            ),
+            (
+                vec![("CONFIG_FILE", missing.to_str().unwrap())],
+                "error: CONFIG_FILE: cannot read",
+            ),
+            // Chapter 14's settings, read from the same sources.
+            (
+                vec![("APP_ENV", "prod")],
+                "error: DATABASE_URL: must be set when APP_ENV=prod",
+            ),
+        ];
+        for (env, named) in cases {
+            let (stdout, stderr) = start_failure(&dir, &env, &[]).await;
+            assert!(stderr.contains(named), "{env:?}: {stderr}");
+            assert!(!stdout.contains("listening on"), "{env:?}: {stdout}");
+        }
+        let (_, stderr) = start_failure(&dir, &[], &["--workers", "x"]).await;
+        assert!(stderr.contains("--workers"), "{stderr}");
+    }
+
+    /// The program, started in `dir` with `env`, JSON logs, on a free port; its URL and the
+    /// reader of its standard error.
+    async fn start(dir: &TempDir, env: &[(&str, &str)], args: &[&str]) -> (Child, String, Lines) {
+        let db = dir.0.join("app.db");
+        let url = format!("sqlite://{}", db.display());
+        let mut child = Command::new(PROGRAM)
+            .args(["--port", "0"])
+            .args(args)
+            .current_dir(&dir.0)
+            .env_clear()
+            .envs([("LOG_FORMAT", "json"), ("DATABASE_URL", url.as_str())])
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the program starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("it starts in time")
+            .unwrap()
+            .unwrap_or_default();
+        let url = first
+            .strip_prefix("listening on ")
+            .expect("the address")
+            .to_owned();
+        let stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+        (child, url, stderr)
+    }
+
+    type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStderr>>;
+
+    /// The next log line that satisfies `wanted`, parsed.
+    async fn next_log(
+        lines: &mut Lines,
+        wanted: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        loop {
+            let line = tokio::time::timeout(PATIENCE, lines.next_line())
+                .await
+                .expect("a log line in time")
+                .unwrap()
+                .expect("the program is still running");
+            let parsed: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if wanted(&parsed) {
+                return parsed;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn workers_sets_the_runtimes_worker_threads() {
+        let dir = TempDir::new("workers");
+        for (env, args, expected) in [
+            (vec![("WORKERS", "3")], vec![], 3),
+            (vec![("WORKERS", "3")], vec!["--workers", "1"], 1),
+        ] {
+            let (mut child, _, mut logs) = start(&dir, &env, &args).await;
+            let line = next_log(&mut logs, |l| l["fields"]["message"] == "runtime started").await;
+            assert_eq!(line["fields"]["workers"], expected, "{env:?} {args:?}");
+            let _ = child.kill().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_access_log_leaves_out_the_probes_and_names_the_client() {
+        let dir = TempDir::new("access_log");
+        let (mut child, url, mut logs) =
+            start(&dir, &[("TRUSTED_PROXIES", "127.0.0.1")], &[]).await;
+        let http = reqwest::Client::new();
+        let mut ids = Vec::new();
+        for path in ["/health", "/ready", "/health", "/whoami"] {
+            let resp = http
+                .get(format!("{url}{path}"))
+                .header("x-forwarded-for", "203.0.113.7")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let id = resp
+                .headers()
+                .get("x-request-id")
+                .unwrap()
+                .to_str()
+                .unwrap();
+            ids.push(id.to_owned());
+        }
+        // Requests are answered in order, so the first access line is the first logged one.
+        let line = next_log(&mut logs, |l| l["target"] == "access").await;
+        let fields = &line["fields"];
+        assert_eq!(fields["path"], "/whoami", "{line}");
+        assert_eq!(fields["method"], "GET");
+        assert_eq!(fields["status"], 200);
+        assert_eq!(fields["client"], "203.0.113.7");
+        assert_eq!(fields["peer"], "127.0.0.1");
+        assert_eq!(
+            fields["request_id"],
+            ids[3].as_str(),
+            "the id of the answer"
+        );
+        assert!(fields["duration_ms"].is_number(), "{line}");
+        let _ = child.kill().await;
+    }
+
+    #[tokio::test]
+    async fn the_program_finds_its_static_files_from_any_folder() {
+        // The grader and `cargo run` start it outside the chapter's folder.
+        let dir = TempDir::new("static_default");
+        let (mut child, url, _logs) = start(&dir, &[], &[]).await;
+        let resp = reqwest::get(format!("{url}/static/style.css"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        // A `static` folder in the working directory comes first.
+        let _ = child.kill().await;
+        std::fs::create_dir_all(dir.0.join("static")).unwrap();
+        std::fs::write(dir.0.join("static/style.css"), "/* local */").unwrap();
+        let (mut child, url, _logs) = start(&dir, &[], &[]).await;
+        let body = reqwest::get(format!("{url}/static/style.css"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(body, "/* local */");
+        let _ = child.kill().await;
+    }
+}
