@@ -90,14 +90,21 @@ async fn run(cli: Cli) -> Result<bool, String> {
         request_timeout: Duration::from_secs_f64(cli.timeout),
         ..Options::default()
     };
+    // The reference chapters, when no server is given, built all at once.
+    let references = match (&cli.url, &cli.bin) {
+        (None, None) => {
+            let packages: Vec<&str> = selected.iter().map(|c| c.package).collect();
+            grader::target::build_references(&packages).await?
+        }
+        _ => Vec::new(),
+    };
     let mut reports: Vec<Report> = Vec::new();
-    for chapter in selected {
-        let target = match (&cli.url, &cli.bin) {
-            (Some(url), _) => Target::Url(check_url(url)?),
-            (None, Some(bin)) => Target::Program(bin.clone()),
-            (None, None) => {
-                Target::Program(grader::target::build_reference(chapter.package).await?)
-            }
+    for (n, chapter) in selected.into_iter().enumerate() {
+        let target = match (&cli.url, &cli.bin, references.get(n)) {
+            (Some(url), _, _) => Target::Url(check_url(url)?),
+            (None, Some(bin), _) => Target::Program(bin.clone()),
+            (None, None, Some(program)) => Target::Program(program.clone()),
+            (None, None, None) => return Err("no program for the reference chapter".to_owned()),
         };
         eprintln!(
             "grading chapter {} on {}…",

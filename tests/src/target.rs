@@ -210,6 +210,15 @@ pub(crate) async fn start_program_in(
 ///
 /// This needs the workbook's source tree, where the grader was built.
 pub async fn build_reference(package: &str) -> Result<PathBuf, String> {
+    let mut programs = build_references(&[package]).await?;
+    programs
+        .pop()
+        .ok_or_else(|| format!("cargo built {package} but named no program"))
+}
+
+/// Builds the reference chapters `packages` with one cargo command (so that what they share
+/// is built once, with one set of features) and returns their programs, in order.
+pub async fn build_references(packages: &[&str]) -> Result<Vec<PathBuf>, String> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     if !workspace.join("chapters").is_dir() {
         return Err(format!(
@@ -218,31 +227,37 @@ pub async fn build_reference(package: &str) -> Result<PathBuf, String> {
         ));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    eprintln!("building the reference chapter {package}…");
+    let mut args = vec!["build", "--message-format=json-render-diagnostics"];
+    for package in packages {
+        args.extend(["--package", package, "--bin", package]);
+    }
+    eprintln!("building the reference chapters: {}…", packages.join(", "));
     let output = Command::new(cargo)
         .current_dir(&workspace)
-        .args([
-            "build",
-            "--package",
-            package,
-            "--bin",
-            package,
-            "--message-format=json-render-diagnostics",
-        ])
+        .args(&args)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
         .await
         .map_err(|err| format!("cannot run cargo: {err}"))?;
     if !output.status.success() {
-        return Err(format!("cargo could not build {package} (see above)"));
+        return Err(format!(
+            "cargo could not build {} (see above)",
+            packages.join(", ")
+        ));
     }
-    String::from_utf8_lossy(&output.stdout)
+    let messages: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| {
-            message["reason"] == "compiler-artifact" && message["target"]["name"] == package
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    packages
+        .iter()
+        .map(|package| {
+            messages
+                .iter()
+                .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == *package)
+                .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+                .ok_or_else(|| format!("cargo built {package} but named no program"))
         })
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| format!("cargo built {package} but named no program"))
+        .collect()
 }
