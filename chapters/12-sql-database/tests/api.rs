@@ -575,78 +575,12 @@ mod exercises {
 
 /// The database going away while the app runs.
 mod faults {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
 
+    use kit::testing::TcpProxy;
     use sqlx::Connection;
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio::sync::watch;
 
     use super::*;
-
-    /// A TCP proxy between the app and a database server: `cut` closes every connection and
-    /// refuses new ones, as a server that went away does; `restore` lets them through again.
-    struct Proxy {
-        port: u16,
-        open: Arc<AtomicBool>,
-        cuts: watch::Sender<u64>,
-    }
-
-    impl Proxy {
-        async fn start(upstream: String) -> Self {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            let open = Arc::new(AtomicBool::new(true));
-            let (cuts, _) = watch::channel(0u64);
-            let (accepting, subscribe) = (open.clone(), cuts.clone());
-            tokio::spawn(async move {
-                while let Ok((mut client, _)) = listener.accept().await {
-                    if !accepting.load(Ordering::SeqCst) {
-                        drop(client);
-                        continue;
-                    }
-                    let upstream = upstream.clone();
-                    let mut cut = subscribe.subscribe();
-                    tokio::spawn(async move {
-                        let Ok(mut server) = TcpStream::connect(&upstream).await else {
-                            return;
-                        };
-                        tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                            _ = cut.changed() => {}
-                        }
-                    });
-                }
-            });
-            Self { port, open, cuts }
-        }
-
-        fn cut(&self) {
-            self.open.store(false, Ordering::SeqCst);
-            self.cuts.send_modify(|n| *n += 1);
-        }
-
-        fn restore(&self) {
-            self.open.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// `url` with its host and port replaced by the proxy's; and the host and port it had.
-    fn through(url: &str, port: u16) -> (String, String) {
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let (userinfo, rest) = rest.rsplit_once('@').map_or(("", rest), |(u, r)| (u, r));
-        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let at = if userinfo.is_empty() {
-            String::new()
-        } else {
-            format!("{userinfo}@")
-        };
-        (
-            format!("{scheme}://{at}127.0.0.1:{port}{path}"),
-            host.to_owned(),
-        )
-    }
 
     async fn expect_unavailable<E: Endpoint>(request: poem::test::TestRequestBuilder<'_, E>) {
         let started = Instant::now();
@@ -671,9 +605,9 @@ mod faults {
 
     /// PostgreSQL and MySQL: the connection to the server is cut, then restored.
     async fn server_behind_a_proxy(db: &TestDb) {
-        let (_, upstream) = through(&db.url, 0);
-        let proxy = Proxy::start(upstream).await;
-        let (url, _) = through(&db.url, proxy.port);
+        let upstream = db.server_address().unwrap();
+        let proxy = TcpProxy::start(&upstream).await.unwrap();
+        let url = db.url_through(proxy.port());
         let cli = client_at(&url).await;
         let id = register(&cli, "rick@example.com").await;
 
@@ -739,21 +673,6 @@ mod faults {
         register(&cli, "morty@example.com").await;
         let (_, user) = get(&cli, &format!("/users/{id}")).await;
         assert_eq!(user["is_active"], true);
-    }
-
-    #[test]
-    fn a_url_is_sent_through_the_proxy() {
-        assert_eq!(
-            through("postgres://postgres@127.0.0.1:5432/wb_x", 7000),
-            (
-                "postgres://postgres@127.0.0.1:7000/wb_x".to_owned(),
-                "127.0.0.1:5432".to_owned()
-            )
-        );
-        assert_eq!(
-            through("mysql://root:pw@db:3306/wb_x?ssl-mode=disabled", 7000).0,
-            "mysql://root:pw@127.0.0.1:7000/wb_x?ssl-mode=disabled"
-        );
     }
 }
 

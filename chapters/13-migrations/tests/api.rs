@@ -1299,100 +1299,16 @@ mod rules {
 
 /// A database that goes away while the server runs, and comes back.
 mod outage {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio::sync::Mutex;
-    use tokio::task::JoinHandle;
+    use kit::testing::TcpProxy;
 
     use super::*;
 
-    /// A TCP proxy in front of a database server, which a test can cut and restore.
-    struct Proxy {
-        port: u16,
-        open: Arc<AtomicBool>,
-        links: Arc<Mutex<Vec<JoinHandle<()>>>>,
-        accept: JoinHandle<()>,
-    }
-
-    impl Proxy {
-        async fn start(upstream: String) -> Self {
-            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-            let port = listener.local_addr().expect("an address").port();
-            let open = Arc::new(AtomicBool::new(true));
-            let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-            let accept = tokio::spawn({
-                let (open, links) = (open.clone(), links.clone());
-                async move {
-                    while let Ok((mut client, _)) = listener.accept().await {
-                        if !open.load(Ordering::SeqCst) {
-                            continue; // dropped: the connection is closed at once
-                        }
-                        let upstream = upstream.clone();
-                        links.lock().await.push(tokio::spawn(async move {
-                            if let Ok(mut server) = TcpStream::connect(upstream).await {
-                                let _ =
-                                    tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                            }
-                        }));
-                    }
-                }
-            });
-            Self {
-                port,
-                open,
-                links,
-                accept,
-            }
-        }
-
-        /// Closes every connection and refuses new ones.
-        async fn cut(&self) {
-            self.open.store(false, Ordering::SeqCst);
-            for link in self.links.lock().await.drain(..) {
-                link.abort();
-            }
-        }
-
-        fn restore(&self) {
-            self.open.store(true, Ordering::SeqCst);
-        }
-    }
-
-    impl Drop for Proxy {
-        fn drop(&mut self) {
-            self.accept.abort();
-        }
-    }
-
-    /// `scheme://user@host:port/db` → (`host:port`, the same URL through `127.0.0.1:proxy`).
-    fn through(url: &str, proxy_port: u16) -> (String, String) {
-        let (scheme, rest) = url.split_once("://").expect("a URL");
-        let (authority, path) = rest.split_once('/').expect("a database name");
-        let (user, host) = authority
-            .rsplit_once('@')
-            .map_or(("", authority), |(u, h)| (u, h));
-        let at = if user.is_empty() {
-            String::new()
-        } else {
-            format!("{user}@")
-        };
-        (
-            host.to_owned(),
-            format!("{scheme}://{at}127.0.0.1:{proxy_port}/{path}"),
-        )
-    }
-
-    kit::db_tests! {
+    // A SQLite file cannot go away over the network: PostgreSQL and MySQL only.
+    kit::server_db_tests! {
         async fn a_database_that_goes_away_is_a_503_and_the_server_recovers(db: TestDb) {
-            if db.backend == Backend::Sqlite {
-                eprintln!("a SQLite file cannot go away over the network: nothing to test");
-                return;
-            }
-            let (upstream, _) = through(&db.url, 0);
-            let proxy = Proxy::start(upstream).await;
-            let (_, url) = through(&db.url, proxy.port);
+            let upstream = db.server_address().unwrap();
+            let proxy = TcpProxy::start(&upstream).await.unwrap();
+            let url = db.url_through(proxy.port());
             let config = Config::for_tests(&url);
             let database = Database::connect(&config)
                 .await
@@ -1403,7 +1319,7 @@ mod outage {
             let cli = TestClient::new(app(&kit::Docs::default(), &config, database));
             new_user(&cli, "ann@example.com").await;
 
-            proxy.cut().await;
+            proxy.cut();
             for path in ["/users/", "/items/"] {
                 let (status, body) = get(&cli, path).await;
                 assert_eq!(

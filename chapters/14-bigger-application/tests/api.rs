@@ -1021,73 +1021,16 @@ mod settings {
 
 /// The database going away while the service runs: 503, then recovery.
 mod faults {
+    use kit::testing::TcpProxy;
+
     use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use tokio::net::{TcpListener, TcpStream};
 
-    /// A TCP proxy between the app and a database server, which a test can cut and restore.
-    struct Proxy {
-        port: u16,
-        open: Arc<AtomicBool>,
-        links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-    }
-
-    impl Proxy {
-        async fn start(upstream: String) -> Self {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            let open = Arc::new(AtomicBool::new(true));
-            let links = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let (flag, list) = (open.clone(), links.clone());
-            tokio::spawn(async move {
-                while let Ok((mut client, _)) = listener.accept().await {
-                    if !flag.load(Ordering::SeqCst) {
-                        continue; // dropped: the connection is refused at once
-                    }
-                    let upstream = upstream.clone();
-                    let link = tokio::spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                        }
-                    });
-                    list.lock().unwrap().push(link);
-                }
-            });
-            Self { port, open, links }
-        }
-
-        fn cut(&self) {
-            self.open.store(false, Ordering::SeqCst);
-            for link in self.links.lock().unwrap().drain(..) {
-                link.abort();
-            }
-        }
-
-        fn restore(&self) {
-            self.open.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// `url` with its host and port replaced by `port` on 127.0.0.1, and the host and port it
-    /// had.
-    fn through(url: &str, port: u16) -> (String, String) {
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let (authority, path) = rest.split_at(rest.find('/').unwrap());
-        let (user, host) = authority.rsplit_once('@').unwrap();
-        (
-            format!("{scheme}://{user}@127.0.0.1:{port}{path}"),
-            host.to_owned(),
-        )
-    }
-
-    kit::db_tests! {
+    // A file does not go away mid-request: PostgreSQL and MySQL only.
+    kit::server_db_tests! {
         async fn a_lost_database_is_503_until_it_returns(db: TestDb) {
-            if db.backend == Backend::Sqlite {
-                return; // a file does not go away mid-request
-            }
-            let (_, upstream) = through(&db.url, 0);
-            let proxy = Proxy::start(upstream).await;
-            let (url, _) = through(&db.url, proxy.port);
+            let upstream = db.server_address().unwrap();
+            let proxy = TcpProxy::start(&upstream).await.unwrap();
+            let url = db.url_through(proxy.port());
             let cli = client_at(&url, &[]).await;
             let token = register(&cli, "ryan@example.com").await;
             let key = create_key(&cli, &token, Value::Null).await;

@@ -1271,21 +1271,25 @@ mod program {
         }
     }
 
-    kit::db_tests! {
-        async fn the_grader_passes_every_check_on_this_database(db: TestDb) {
-            // SQLite is graded by the test above, with the default DATABASE_URL.
-            if db.backend == Backend::Sqlite {
-                return;
-            }
-            let chapter = grader::chapters::find("15").expect("chapter 15 has checks");
-            let options = grader::Options {
-                env: vec![("DATABASE_URL".to_owned(), db.url.clone())],
-                ..grader::Options::default()
-            };
-            let report = grader::grade(chapter, &grader::Target::Program(PROGRAM.into()), &options).await;
-            assert!(report.passed(), "{}", report.to_text());
-        }
+    /// The grader on the database servers; SQLite is graded by the test above, with the
+    /// default DATABASE_URL.
+    mod graded {
+        use super::*;
 
+        kit::server_db_tests! {
+            async fn the_grader_passes_every_check_on_this_database(db: TestDb) {
+                let chapter = grader::chapters::find("15").expect("chapter 15 has checks");
+                let options = grader::Options {
+                    env: vec![("DATABASE_URL".to_owned(), db.url.clone())],
+                    ..grader::Options::default()
+                };
+                let report = grader::grade(chapter, &grader::Target::Program(PROGRAM.into()), &options).await;
+                assert!(report.passed(), "{}", report.to_text());
+            }
+        }
+    }
+
+    kit::db_tests! {
         // ANCHOR: crash_test
         async fn no_job_is_lost_to_sigkill_and_none_is_sent_twice_after_sigterm(db: TestDb) {
             const JOBS: usize = 12;

@@ -152,6 +152,49 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The server's `host:port`, where a test puts a [`TcpProxy`](crate::testing::TcpProxy)
+    /// in front of it; `None` for SQLite, which has no server.
+    pub fn server_address(&self) -> Option<String> {
+        match self.backend {
+            Backend::Sqlite => None,
+            Backend::Postgres | Backend::MySql => Some(split_url(&self.url).host.to_owned()),
+        }
+    }
+
+    /// This database's URL with its server at `127.0.0.1:port` instead (a proxy's).
+    pub fn url_through(&self, port: u16) -> String {
+        let parts = split_url(&self.url);
+        format!(
+            "{}://{}127.0.0.1:{port}{}",
+            parts.scheme, parts.userinfo, parts.rest
+        )
+    }
+}
+
+/// `scheme://userinfo@host/rest`, cut into its parts (`userinfo` keeps its `@`).
+struct UrlParts<'a> {
+    scheme: &'a str,
+    userinfo: &'a str,
+    host: &'a str,
+    rest: &'a str,
+}
+
+fn split_url(url: &str) -> UrlParts<'_> {
+    let (scheme, after) = url.split_once("://").unwrap_or(("", url));
+    let (authority, rest) = after.split_at(after.find(['/', '?']).unwrap_or(after.len()));
+    let (userinfo, host) = match authority.rfind('@') {
+        Some(at) => authority.split_at(at + 1),
+        None => ("", authority),
+    };
+    UrlParts {
+        scheme,
+        userinfo,
+        host,
+        rest,
+    }
+}
+
 impl Drop for TestDb {
     // Runs even when the test failed; a thread of its own, since Drop cannot await.
     fn drop(&mut self) {
@@ -250,9 +293,53 @@ macro_rules! db_tests {
     };
 }
 
+/// [`db_tests!`] for what only a database server has, such as a network connection to lose:
+/// each test runs on PostgreSQL (`postgres::name`) and MySQL/MariaDB (`mysql::name`), not on
+/// SQLite, which has no server.
+#[macro_export]
+macro_rules! server_db_tests {
+    ($(async fn $name:ident($db:ident: $ty:ty) $body:block)*) => {
+        $(
+            // A test body: a panic is how it fails, as in a `#[test]`.
+            #[allow(clippy::unwrap_used, clippy::expect_used)]
+            async fn $name($db: $ty) $body
+        )*
+        $crate::db_tests!(@backend postgres, Postgres, $($name)*);
+        $crate::db_tests!(@backend mysql, MySql, $($name)*);
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn test_db(backend: Backend, url: &str) -> TestDb {
+        TestDb {
+            backend,
+            url: url.to_owned(),
+            cleanup: Cleanup::File(std::path::PathBuf::from("/nonexistent")),
+        }
+    }
+
+    #[test]
+    fn a_url_is_sent_through_a_proxy_with_its_user_and_options() {
+        let db = test_db(
+            Backend::MySql,
+            "mysql://root:pw@db:3306/wb_x?ssl-mode=disabled",
+        );
+        assert_eq!(db.server_address().as_deref(), Some("db:3306"));
+        assert_eq!(
+            db.url_through(7000),
+            "mysql://root:pw@127.0.0.1:7000/wb_x?ssl-mode=disabled"
+        );
+        let db = test_db(Backend::Postgres, "postgres://127.0.0.1:5432/wb_y");
+        assert_eq!(db.server_address().as_deref(), Some("127.0.0.1:5432"));
+        assert_eq!(db.url_through(7001), "postgres://127.0.0.1:7001/wb_y");
+        assert_eq!(
+            test_db(Backend::Sqlite, "sqlite:///tmp/x.db").server_address(),
+            None
+        );
+    }
 
     #[test]
     fn urls_name_their_backend() {

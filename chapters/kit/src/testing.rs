@@ -1,10 +1,14 @@
 //! Helpers for the chapters' tests.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use poem::IntoEndpoint;
 use poem::Server;
 use poem::test::TestResponse;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// A server running on a free port of 127.0.0.1 for the length of a test.
@@ -156,5 +160,76 @@ impl Browser {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+/// A TCP proxy on a free port of 127.0.0.1 to `upstream` (`host:port`), which a test can
+/// [`cut`](Self::cut), as a server that went away (every connection closed, new ones
+/// refused), and [`restore`](Self::restore). The SQL chapters put one between the app and
+/// the database to show what the app does while the database is gone.
+#[derive(Debug)]
+pub struct TcpProxy {
+    port: u16,
+    open: Arc<AtomicBool>,
+    cuts: watch::Sender<u64>,
+    accepting: JoinHandle<()>,
+}
+
+impl TcpProxy {
+    /// Starts one in front of `upstream`.
+    pub async fn start(upstream: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let open = Arc::new(AtomicBool::new(true));
+        let (cuts, _) = watch::channel(0u64);
+        let (is_open, subscribe, upstream) = (open.clone(), cuts.clone(), upstream.to_owned());
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !is_open.load(Ordering::SeqCst) {
+                    // Closed at once: to the app, the server refuses connections.
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let mut cut = subscribe.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            port,
+            open,
+            cuts,
+            accepting,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Closes every connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.cuts.send_modify(|n| *n += 1);
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accepting.abort();
     }
 }
