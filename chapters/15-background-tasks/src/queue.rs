@@ -354,6 +354,25 @@ impl Queue {
     }
     // ANCHOR_END: claim
 
+    /// Extends a claim's lease to `lease` from now, while its worker is still delivering: a
+    /// slow relay, or a slow database after the delivery, does not let another worker take
+    /// over a job whose worker is alive. Returns whether the claim was still this worker's.
+    pub async fn renew(&self, job: &Claimed, lease: Duration) -> Result<bool, sqlx::Error> {
+        let now = now_ms();
+        let result = self
+            .query(
+                "UPDATE jobs SET lease_until = ?, updated_at = ? \
+                 WHERE id = ? AND state = 'running' AND attempts = ?",
+            )
+            .bind(now + ms(lease))
+            .bind(now)
+            .bind(job.id)
+            .bind(job.attempts)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     // ANCHOR: report
     /// Records a delivery. Only the claim's own worker can: a claim taken over after its
     /// lease expired has another attempt number, and this changes nothing. Returns whether

@@ -86,9 +86,9 @@ pub(crate) async fn run(
 // ANCHOR_END: run
 
 // ANCHOR: work
-/// Delivers one claimed job and records what happened.
+/// Delivers one claimed job and records what happened, renewing the claim's lease as it goes.
 async fn work(queue: Queue, mailer: Mailer, pace: Pace, job: Claimed) {
-    let outcome = mailer.deliver(&job).await;
+    let outcome = while_renewing(&queue, &job, pace.lease, mailer.deliver(&job)).await;
     let recorded = match &outcome {
         Ok(()) => queue.complete(&job).await,
         Err(error) => {
@@ -108,6 +108,29 @@ async fn work(queue: Queue, mailer: Mailer, pace: Pace, job: Claimed) {
         }
         // The outcome is lost, not the job: when the lease expires, it is tried again.
         (_, Err(err)) => tracing::error!(job = job.id, error = %err, "cannot record the outcome"),
+    }
+}
+
+/// Runs `work` while renewing `job`'s lease every third of it, so that the job stays this
+/// worker's for as long as the worker lives; a worker that dies stops renewing, and the
+/// lease runs out.
+async fn while_renewing<T>(
+    queue: &Queue,
+    job: &Claimed,
+    lease: Duration,
+    work: impl Future<Output = T>,
+) -> T {
+    let mut work = std::pin::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep(lease / 3) => match queue.renew(job, lease).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(job = job.id, "the claim was taken over"),
+                // The database may be away for a moment: the next renewal tries again.
+                Err(err) => tracing::warn!(job = job.id, error = %err, "cannot renew the lease"),
+            },
+        }
     }
 }
 // ANCHOR_END: work
