@@ -27,12 +27,20 @@ pub use target::Target;
 /// Grades `program` as chapter `chapter` with default options: what a chapter's own tests
 /// call to check that the chapter keeps to its contract.
 pub async fn grade_program(chapter: &str, program: &str) -> Report {
+    grade_program_with_env(chapter, program, &[]).await
+}
+
+/// The same, with `env` for every server the grader starts (a `DATABASE_URL`, say): what the
+/// SQL chapters' tests call on each backend.
+pub async fn grade_program_with_env(chapter: &str, program: &str, env: &[(&str, &str)]) -> Report {
     let chapter =
         chapters::find(chapter).unwrap_or_else(|| panic!("no checks for chapter {chapter}"));
-    grade(
-        chapter,
-        &Target::Program(program.into()),
-        &Options::default(),
-    )
-    .await
+    let options = Options {
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..Options::default()
+    };
+    grade(chapter, &Target::Program(program.into()), &options).await
 }

@@ -716,17 +716,9 @@ mod program {
     // ANCHOR: grader_on_every_backend
     kit::db_tests! {
         async fn the_grader_passes_every_check(db: TestDb) {
-            let chapter = grader::chapters::find("12").expect("the grader knows chapter 12");
-            let options = grader::Options {
-                env: vec![
-                    ("DATABASE_URL".to_owned(), db.url.clone()),
-                    // The cheapest hashes: the checks register many users.
-                    ("BCRYPT_COST".to_owned(), "4".to_owned()),
-                ],
-                ..grader::Options::default()
-            };
-            let target = grader::Target::Program(PROGRAM.into());
-            let report = grader::grade(chapter, &target, &options).await;
+            // The cheapest hashes: the checks register many users.
+            let env = [("DATABASE_URL", db.url.as_str()), ("BCRYPT_COST", "4")];
+            let report = grader::grade_program_with_env("12", PROGRAM, &env).await;
             assert!(report.passed(), "{}", report.to_text());
         }
     }

@@ -1361,16 +1361,8 @@ mod grading {
 
     kit::db_tests! {
         async fn the_grader_passes_every_check_on_this_backend(db: TestDb) {
-            let chapter = grader::chapters::find("13").expect("chapter 13 has checks");
-            let options = grader::Options {
-                env: vec![
-                    ("DATABASE_URL".to_owned(), db.url.clone()),
-                    ("BCRYPT_COST".to_owned(), "4".to_owned()),
-                ],
-                ..grader::Options::default()
-            };
-            let report =
-                grader::grade(chapter, &grader::Target::Program(PROGRAM.into()), &options).await;
+            let env = [("DATABASE_URL", db.url.as_str()), ("BCRYPT_COST", "4")];
+            let report = grader::grade_program_with_env("13", PROGRAM, &env).await;
             assert!(report.passed(), "{}", report.to_text());
         }
     }

@@ -667,13 +667,7 @@ mod program {
 
     /// Grades the program on the database at `url`.
     async fn grade_on(url: &str) {
-        let chapter = grader::chapters::find("16").expect("the grader knows chapter 16");
-        let options = grader::Options {
-            env: vec![("DATABASE_URL".to_owned(), url.to_owned())],
-            ..grader::Options::default()
-        };
-        let target = grader::Target::Program(PROGRAM.into());
-        let report = grader::grade(chapter, &target, &options).await;
+        let report = grader::grade_program_with_env("16", PROGRAM, &[("DATABASE_URL", url)]).await;
         assert!(report.passed(), "{}", report.to_text());
     }
 
