@@ -14,8 +14,9 @@ use ch14_bigger_application::{Config, app};
 use hmac::{Hmac, Mac};
 use kit::Env;
 use kit::db::{Backend, TestDb};
+use kit::testing::{Reply, send};
 use poem::endpoint::BoxEndpoint;
-use poem::http::{HeaderMap, StatusCode};
+use poem::http::StatusCode;
 use poem::test::TestClient;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -52,60 +53,6 @@ async fn sqlite(test: &str) -> TestDb {
     TestDb::create(Backend::Sqlite, test)
         .await
         .expect("SQLite is always here")
-}
-
-/// What came back.
-#[derive(Debug)]
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    #[track_caller]
-    fn expect(&self, status: StatusCode) -> &Self {
-        assert_eq!(self.status, status, "{}", self.body);
-        self
-    }
-
-    #[track_caller]
-    fn expect_detail(&self, status: StatusCode, detail: &str) -> &Self {
-        self.expect(status);
-        assert_eq!(self.body, json!({ "detail": detail }));
-        self
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// Sends a request: `headers` as given, `body` as JSON when there is one.
-async fn send(
-    cli: &Client,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Reply {
-    let method: poem::http::Method = method.parse().expect("a method");
-    let mut req = cli.request(method, uri.to_owned());
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    if let Some(body) = body {
-        req = req.body_json(&body);
-    }
-    let resp = req.send().await;
-    let status = resp.0.status();
-    let headers = resp.0.headers().clone();
-    let body = kit::testing::json(resp).await;
-    Reply {
-        status,
-        headers,
-        body,
-    }
 }
 
 async fn post_json(cli: &Client, uri: &str, body: Value) -> Reply {

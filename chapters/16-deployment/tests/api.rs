@@ -12,8 +12,9 @@ use std::sync::Arc;
 use ch16_deployment::{Settings, app};
 use kit::Env;
 use kit::db::{Backend, TestDb};
+use kit::testing::{Reply, send};
 use poem::endpoint::BoxEndpoint;
-use poem::http::{HeaderMap, StatusCode};
+use poem::http::StatusCode;
 use poem::test::TestClient;
 use serde_json::{Value, json};
 
@@ -52,69 +53,6 @@ async fn sqlite(test: &str) -> TestDb {
     TestDb::create(Backend::Sqlite, test)
         .await
         .expect("SQLite is always here")
-}
-
-/// What came back.
-#[derive(Debug)]
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    #[track_caller]
-    fn expect(&self, status: StatusCode) -> &Self {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.bytes)
-        );
-        self
-    }
-
-    #[track_caller]
-    fn expect_detail(&self, status: StatusCode, detail: &str) -> &Self {
-        self.expect(status);
-        assert_eq!(self.json(), json!({ "detail": detail }));
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// Sends a request: `headers` as given, `body` as JSON when there is one.
-async fn send(
-    cli: &Client,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Reply {
-    let method: poem::http::Method = method.parse().expect("a method");
-    let mut req = cli.request(method, uri.to_owned());
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    if let Some(body) = body {
-        req = req.body_json(&body);
-    }
-    let resp = req.send().await;
-    let status = resp.0.status();
-    let headers = resp.0.headers().clone();
-    let bytes = resp.0.into_body().into_vec().await.unwrap_or_default();
-    Reply {
-        status,
-        headers,
-        bytes,
-    }
 }
 
 async fn get(cli: &Client, uri: &str) -> Reply {
