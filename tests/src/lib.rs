@@ -9,12 +9,14 @@
 //! - [`check`]: what a check is, and the requests and assertions checks use;
 //! - [`runner`], [`target`]: running checks against a server;
 //! - [`report`]: text, JSON and JUnit reports;
-//! - [`fixtures`]: deliberately broken servers.
+//! - [`fixtures`]: deliberately broken servers;
+//! - [`learn`]: the learner's loop behind `scripts/learn`.
 
 pub mod chapters;
 pub mod check;
 pub mod command;
 pub mod fixtures;
+pub mod learn;
 pub mod report;
 pub mod rng;
 pub mod runner;
