@@ -5,4 +5,5 @@ mod api {
     mod book;
     mod broken;
     mod cli;
+    mod learn;
 }
