@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::check::{Check, Ctx, Failure, Reply, ensure};
+use crate::check::{Check, Ctx, Failure, Reply, cut, ensure};
 use crate::rng::Rng;
 
 /// The checks of chapter 09, contract first, then exercises.
@@ -352,16 +352,25 @@ fn exercise_checks() -> Vec<Check> {
             }),
         Check::new("09.ex.password.rules", "a wrong current password is 400; a new one under 8 characters or over 72 bytes is 422")
             .exercise()
-            .hint("400 {\"detail\": \"Incorrect password\"} for a wrong current password; 422 at [\"body\", \"new_password\"] for a bad new one.")
+            .hint("400 {\"detail\": \"Incorrect password\"} for a wrong current password; 422 at [\"body\", \"new_password\"] for a new one under 8 characters or over 72 bytes (count bytes: `é` is two), without the password in `input`. In Pydantic: a field_validator on len(v.encode()).")
             .book("09-jwt.html#exercise-1-change-the-password")
             .server_env(secret_env)
             .run(|cx| async move {
                 let token = access_token(&cx, "johndoe", "secret").await?;
                 let new = format!("{}-{}", cx.word(), cx.word());
                 change_password(&cx, &token, &cx.word(), &new).await?.expect_detail(400, "Incorrect password")?;
-                for bad in ["short".to_owned(), letters(&cx, 73)] {
+                // Characters are counted for the lower bound and bytes for bcrypt's upper one:
+                // 4 `é` are 8 bytes but 4 characters, 41 `é` are 41 characters but 82 bytes.
+                let bad = ["7#qZ!x".to_owned(), "é".repeat(4), letters(&cx, 73), "é".repeat(41)];
+                for bad in bad {
                     let reply = change_password(&cx, &token, "secret", &bad).await?;
                     reply.expect_problem(&json!(["body", "new_password"]), None)?;
+                    ensure(!reply.text.contains(&bad), || {
+                        reply
+                            .fail("the 422 repeats the refused password")
+                            .expected("a 422 that does not echo the password (leave out `input`)")
+                            .got(cut(&reply.text, 300))
+                    })?;
                 }
                 login(&cx, "johndoe", "secret", &[]).await?.expect_status(200)?;
                 Ok(())
