@@ -5,8 +5,9 @@
 
 use poem::Endpoint;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi, OpenApiService, Tags};
+
+mod exercises;
 
 // ANCHOR: tags
 /// Groups of operations; each becomes a section of `/docs`.
@@ -15,40 +16,19 @@ enum Tag {
     /// Greetings from the first endpoint.
     #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/first-steps/")]
     Hello,
-    /// What the service says about itself.
-    #[oai(external_docs = "https://spec.openapis.org/oas/v3.0.3#info-object")]
-    About,
 }
 // ANCHOR_END: tags
 
 // ANCHOR: message
 /// A greeting.
 #[derive(Object)]
+// The example in the schema is what `impl Example for Message` gives: exercise 2, in exercises.rs.
 #[oai(example)]
 struct Message {
     /// The greeting itself.
     message: String,
 }
-
-impl Example for Message {
-    fn example() -> Self {
-        Message {
-            message: "Hello World".to_owned(),
-        }
-    }
-}
 // ANCHOR_END: message
-
-// ANCHOR: about
-/// The service's name and version, as the OpenAPI document gives them.
-#[derive(Object)]
-struct About {
-    /// The document's `info.title`.
-    title: String,
-    /// The document's `info.version`.
-    version: String,
-}
-// ANCHOR_END: about
 
 // ANCHOR: api
 /// The operations of this chapter.
@@ -68,25 +48,6 @@ impl Api {
 }
 // ANCHOR_END: api
 
-// ANCHOR: about_endpoint
-/// Exercise 1's solution: a second endpoint.
-struct AboutApi;
-
-#[OpenApi]
-impl AboutApi {
-    /// About this service
-    ///
-    /// The title and version of the service, the same ones the OpenAPI document shows.
-    #[oai(path = "/about", method = "get", tag = "Tag::About")]
-    async fn about(&self) -> Json<About> {
-        Json(About {
-            title: TITLE.to_owned(),
-            version: VERSION.to_owned(),
-        })
-    }
-}
-// ANCHOR_END: about_endpoint
-
 // ANCHOR: metadata
 const TITLE: &str = "Hello World";
 const VERSION: &str = "1.0.0";
@@ -101,8 +62,10 @@ It says hello, and shows what every later chapter has:
 * **ReDoc** at `/redoc`, to read them.";
 
 /// The OpenAPI service: the operations and the document's metadata.
-fn api() -> OpenApiService<kit::FastapiErrors<(Api, AboutApi)>, ()> {
-    OpenApiService::new(kit::FastapiErrors((Api, AboutApi)), TITLE, VERSION)
+fn api() -> OpenApiService<kit::FastapiErrors<(Api, exercises::AboutApi)>, ()> {
+    // The chapter's operations, then the exercises'.
+    let operations = (Api, exercises::AboutApi);
+    OpenApiService::new(kit::FastapiErrors(operations), TITLE, VERSION)
         .description(DESCRIPTION)
         .terms_of_service("https://example.com/terms/")
         .contact(

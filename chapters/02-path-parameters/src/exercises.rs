@@ -2,9 +2,18 @@
 
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi, Tags};
 
-use crate::Tag;
+/// The exercises' groups of operations; each becomes a section of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// Machine-learning models, one of a fixed list (exercise 1).
+    Models,
+    /// Items of a user: two parameters in one path (exercise 2).
+    Users,
+    /// Files, named by a path that contains slashes (exercise 3).
+    Files,
+}
 
 // ANCHOR: models
 /// The models this service knows.
@@ -33,7 +42,11 @@ impl ModelsApi {
     /// Read a model
     ///
     /// `alexnet`, `resnet` or `lenet`; any other name is refused with a 422 that lists them.
-    #[oai(path = "/models/:model_name", method = "get", tag = "Tag::Models")]
+    #[oai(
+        path = "/models/:model_name",
+        method = "get",
+        tag = "ExerciseTag::Models"
+    )]
     async fn get_model(
         &self,
         /// The model's name.
@@ -73,7 +86,7 @@ impl UsersApi {
     #[oai(
         path = "/users/:user_id/items/:item_id",
         method = "get",
-        tag = "Tag::Users"
+        tag = "ExerciseTag::Users"
     )]
     async fn read_user_item(
         &self,
@@ -109,7 +122,7 @@ impl FilesApi {
     ///
     /// The file's path is one segment, so its slashes are sent encoded as `%2F`:
     /// `/files/home%2Fjohnson%2Fmyfile.txt` is the file `home/johnson/myfile.txt`.
-    #[oai(path = "/files/:file_path", method = "get", tag = "Tag::Files")]
+    #[oai(path = "/files/:file_path", method = "get", tag = "ExerciseTag::Files")]
     async fn read_file(
         &self,
         /// The file's path. Swagger UI encodes its slashes; with curl, write each `/` as `%2F`.

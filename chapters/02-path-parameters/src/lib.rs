@@ -19,12 +19,6 @@ enum Tag {
     Items,
     /// Requests, found by name or by type.
     Requests,
-    /// Machine-learning models, one of a fixed list (exercise 1).
-    Models,
-    /// Items of a user: two parameters in one path (exercise 2).
-    Users,
-    /// Files, named by a path that contains slashes (exercise 3).
-    Files,
 }
 
 // ANCHOR: item

@@ -2,9 +2,19 @@
 
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{Object, OpenApi, Tags};
 
 use crate::Tag;
+
+/// The exercises' own group of operations, beside the chapter's; it becomes a section of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// A query parameter whose name in the URL is not a Rust name.
+    #[oai(
+        external_docs = "https://fastapi.tiangolo.com/tutorial/query-params-str-validations/#alias-parameters"
+    )]
+    Aliases,
+}
 
 // ANCHOR: needy
 /// An item read with a mix of path and query parameters.
@@ -71,7 +81,7 @@ impl AliasApi {
     ///
     /// The URL says `item-query`, which is not a valid Rust (or Python) name; the handler
     /// calls it `q`. It may be left out, and when sent it must have 3 to 50 characters.
-    #[oai(path = "/aliased/", method = "get", tag = "Tag::Aliases")]
+    #[oai(path = "/aliased/", method = "get", tag = "ExerciseTag::Aliases")]
     async fn read_aliased(
         &self,
         /// Text to search for; 3 to 50 characters.

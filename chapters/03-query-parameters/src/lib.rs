@@ -26,11 +26,6 @@ enum Tag {
         external_docs = "https://fastapi.tiangolo.com/tutorial/query-params-str-validations/#query-parameter-list-multiple-values"
     )]
     Lists,
-    /// A query parameter whose name in the URL is not a Rust name.
-    #[oai(
-        external_docs = "https://fastapi.tiangolo.com/tutorial/query-params-str-validations/#alias-parameters"
-    )]
-    Aliases,
 }
 // ANCHOR_END: tags
 

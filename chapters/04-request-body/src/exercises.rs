@@ -3,9 +3,17 @@
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::types::multipart::Upload;
-use poem_openapi::{Multipart, Object, OpenApi};
+use poem_openapi::{Multipart, Object, OpenApi, Tags};
 
 use crate::Tag;
+
+/// The exercises' own group of operations, beside the chapter's; it becomes a section of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// A JSON body that is a list of models.
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/body-nested-models/")]
+    Images,
+}
 
 // ANCHOR: image
 /// A picture on the web.
@@ -39,7 +47,11 @@ impl ImagesApi {
     ///
     /// Takes a JSON list of images and answers it back. A problem in one of them is reported
     /// with its position: `["body", 0, "url"]`.
-    #[oai(path = "/images/multiple/", method = "post", tag = "Tag::Images")]
+    #[oai(
+        path = "/images/multiple/",
+        method = "post",
+        tag = "ExerciseTag::Images"
+    )]
     async fn create_multiple_images(&self, images: Json<Vec<Image>>) -> Json<Vec<Image>> {
         images
     }

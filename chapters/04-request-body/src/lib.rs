@@ -31,9 +31,6 @@ enum Tag {
     /// JSON bodies read into models, one model or several.
     #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/body/")]
     Items,
-    /// A JSON body that is a list of models.
-    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/body-nested-models/")]
-    Images,
 }
 // ANCHOR_END: tags
 

@@ -4,26 +4,34 @@
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{Object, OpenApi, Union};
+use poem_openapi::{Object, OpenApi, Tags, Union};
 
 use crate::Tag;
 use crate::items::{Item, Lookup, find_item, item_id_example};
+
+/// The exercises' own group of operations, beside the chapter's; it becomes a section of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// One answer, two possible shapes (exercise 3).
+    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/extra-models/")]
+    Vehicles,
+}
 
 // ANCHOR: sparse_item
 /// An item with only the fields its catalogue entry sets: a field left out of the entry is
 /// left out of the answer, while a field set to `null` is answered as `null`.
 #[derive(Debug, Clone, PartialEq, Object)]
-pub struct SparseItem {
+struct SparseItem {
     /// What it is called.
-    pub name: String,
+    name: String,
     /// A few words about it; absent when the entry does not set it.
     #[oai(nullable)]
-    pub description: MaybeUndefined<String>,
+    description: MaybeUndefined<String>,
     /// Its price.
-    pub price: f64,
+    price: f64,
     /// The tax on it; absent when the entry does not set it.
     #[oai(nullable)]
-    pub tax: MaybeUndefined<f64>,
+    tax: MaybeUndefined<f64>,
 }
 
 /// The catalogue as FastAPI's tutorial writes it, as dictionaries: `foo` sets a name and a
@@ -75,12 +83,12 @@ impl SparseApi {
 // ANCHOR: item_name
 /// An item's name and description, and nothing else.
 #[derive(Debug, Clone, PartialEq, Object)]
-pub struct ItemName {
+struct ItemName {
     /// What it is called.
-    pub name: String,
+    name: String,
     /// A few words about it, or `null`.
     #[oai(nullable)]
-    pub description: Option<String>,
+    description: Option<String>,
 }
 
 impl From<Item> for ItemName {
@@ -120,24 +128,24 @@ impl NameApi {
 // ANCHOR: vehicle
 /// A car.
 #[derive(Debug, Clone, PartialEq, Object)]
-pub struct CarItem {
+struct CarItem {
     /// What the car is like.
-    pub description: String,
+    description: String,
 }
 
 /// A plane, which also has a size.
 #[derive(Debug, Clone, PartialEq, Object)]
-pub struct PlaneItem {
+struct PlaneItem {
     /// What the plane is like.
-    pub description: String,
+    description: String,
     /// How many seats it has.
-    pub size: i64,
+    size: i64,
 }
 
 /// A vehicle: a car or a plane. The `type` member says which.
 #[derive(Debug, Clone, PartialEq, Union)]
 #[oai(discriminator_name = "type")]
-pub enum Vehicle {
+enum Vehicle {
     /// A car: `{"description": ..., "type": "car"}`.
     #[oai(mapping = "car")]
     Car(CarItem),
@@ -178,7 +186,11 @@ impl VehiclesApi {
     /// The vehicle with this id (`item1` is a car, `item2` a plane), as FastAPI's
     /// `response_model=Union[PlaneItem, CarItem]` answers. The document describes the answer
     /// as one of two schemas, told apart by `type`.
-    #[oai(path = "/vehicles/:item_id", method = "get", tag = "Tag::Vehicles")]
+    #[oai(
+        path = "/vehicles/:item_id",
+        method = "get",
+        tag = "ExerciseTag::Vehicles"
+    )]
     async fn read_vehicle(
         &self,
         /// The vehicle's id.

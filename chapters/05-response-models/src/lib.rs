@@ -12,7 +12,6 @@ mod formats;
 mod items;
 mod users;
 
-pub use exercises::{CarItem, ItemName, PlaneItem, SparseItem, Vehicle};
 pub use formats::{Download, Redirect};
 pub use items::{Item, Lookup};
 pub use users::{CreateUserResponse, UserIn, UserOut};
@@ -30,9 +29,6 @@ enum Tag {
     /// Answers that are not JSON: HTML, plain text, a redirect, a file.
     #[oai(external_docs = "https://fastapi.tiangolo.com/advanced/custom-response/")]
     Formats,
-    /// One answer, two possible shapes (exercise 3).
-    #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/extra-models/")]
-    Vehicles,
 }
 // ANCHOR_END: tags
 

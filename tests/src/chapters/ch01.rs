@@ -80,7 +80,7 @@ pub(super) fn checks() -> Vec<Check> {
             }),
         Check::new("01.openapi.operations", "every operation has a summary and a description")
             .hint("The first line of an operation's doc comment is its summary; the rest is its description.")
-            .book("01-hello-world.html#metadata")
+            .book("01-hello-world.html#the-first-endpoint")
             .run(|cx| async move {
                 let doc = cx.document("/openapi.json").await?;
                 let mut operations = 0;
