@@ -2,6 +2,7 @@
 //! keep the book's links and includes whole.
 
 mod api {
+    mod attacks;
     mod book;
     mod broken;
     mod cli;

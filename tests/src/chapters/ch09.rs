@@ -194,7 +194,9 @@ fn attack_checks() -> Vec<Check> {
             .points(2)
             .hint("Any token that does not decode is answered 401 {\"detail\": \"Could not validate credentials\"} with WWW-Authenticate: Bearer, never 500.")
             .book("09-jwt.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let word = cx.word();
                 let long = letters(&cx, 4000);
                 for token in [word.as_str(), "a.b.c", "..", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln", long.as_str()] {
@@ -206,7 +208,9 @@ fn attack_checks() -> Vec<Check> {
             .points(2)
             .hint("Accept HS256 only (jsonwebtoken::Validation::new(Algorithm::HS256)): a token must never choose its own algorithm.")
             .book("09-jwt.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let token = access_token(&cx, "johndoe", "secret").await?;
                 let claims = part(&token, 1)?;
                 for alg in ["none", "None", "NONE"] {
@@ -219,7 +223,9 @@ fn attack_checks() -> Vec<Check> {
             .points(2)
             .hint("Verify the signature over header and payload: changing sub or exp must break it.")
             .book("09-jwt.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let token = access_token(&cx, "alice", "secret2").await?;
                 let parts: Vec<&str> = token.split('.').collect();
                 let mut claims = part(&token, 1)?;
@@ -231,7 +237,9 @@ fn attack_checks() -> Vec<Check> {
             .points(2)
             .hint("Check the signature with the server's own key.")
             .book("09-jwt.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let key = letters(&cx, 48);
                 let token = sign(Algorithm::HS256, &claims_for(&cx, "johndoe"), key.as_bytes());
                 expect_refused(&cx, "/users/me/", &token, "Bearer").await
@@ -253,6 +261,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let mut claims = claims_for(&cx, "johndoe");
                 claims["iat"] = json!(now() - 1800);
                 claims["exp"] = json!(now() - 2);
@@ -263,6 +272,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 for claim in ["nbf", "iat"] {
                     let mut claims = claims_for(&cx, "johndoe");
                     claims[claim] = json!(now() + 120);
@@ -275,6 +285,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 for claim in ["exp", "sub"] {
                     let mut claims = claims_for(&cx, "johndoe");
                     if let Some(object) = claims.as_object_mut() {
@@ -290,6 +301,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let key = cx.env("JWT_SECRET");
                 for algorithm in [Algorithm::HS384, Algorithm::HS512] {
                     let token = sign(algorithm, &claims_for(&cx, "johndoe"), key.as_bytes());
@@ -305,6 +317,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let nobody = format!("{}{}", cx.word(), cx.word());
                 expect_refused(&cx, "/users/me/items/", &forge(&cx, &claims_for(&cx, &nobody)), "Bearer").await
             }),
@@ -313,6 +326,7 @@ fn attack_checks() -> Vec<Check> {
             .book("09-jwt.html#checking-a-token")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/users/me/").await?;
                 let token = forge(&cx, &claims_for(&cx, "alice"));
                 let reply = cx.get("/users/me/").header("authorization", &format!("Bearer {token}")).send().await?;
                 reply.expect_detail(400, "Inactive user")?;
@@ -565,12 +579,38 @@ pub(super) async fn expect_refused(
     token: &str,
     challenge: &str,
 ) -> Result<(), Failure> {
+    expect_key_used(cx, path).await?;
     let reply = cx
         .get(path)
         .header("authorization", &format!("Bearer {token}"))
         .send()
         .await?;
     expect_challenge(&reply, 401, "Could not validate credentials", challenge)
+}
+
+/// Where the check's server was given `JWT_SECRET`: fails unless a valid token signed with it
+/// (the control) passes validation at `path`. A server that ignores the key refuses every token
+/// the check forges, so without this control an attack check would pass without judging it.
+pub(super) async fn expect_key_used(cx: &Ctx, path: &str) -> Result<(), Failure> {
+    if cx.env("JWT_SECRET").is_empty() {
+        return Ok(());
+    }
+    let control = forge(cx, &claims_for(cx, "johndoe"));
+    let reply = cx
+        .get(path)
+        .header("authorization", &format!("Bearer {control}"))
+        .send()
+        .await?;
+    let refused = reply.status == 401 && reply.text.contains("Could not validate credentials");
+    ensure(!refused, || {
+        reply
+            .fail("the server does not use JWT_SECRET: the attack checks cannot judge it")
+            .expected(
+                "a valid token for johndoe signed with JWT_SECRET (HS256) accepted, before the \
+                 forged one is refused",
+            )
+            .got(format!("{} {}", reply.status, cut(&reply.text, 300)))
+    })
 }
 
 /// The operation `method` at `path`, as the document describes it (paths may be written
