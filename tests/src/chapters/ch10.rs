@@ -11,8 +11,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
 use super::ch09::{
-    access_token, b64, claims_for, expect_password_flow, forge, form_post, handmade, letters, now,
-    operation, part, secret_env, sign,
+    access_token, b64, claims_for, expect_key_used, expect_password_flow, forge, form_post,
+    handmade, letters, now, operation, part, secret_env, sign,
 };
 use crate::check::{Check, Ctx, Failure, Reply, ensure};
 
@@ -237,7 +237,9 @@ fn attack_checks() -> Vec<Check> {
             .points(2)
             .hint("The signature covers the scopes claim: adding one breaks it.")
             .book("10-scopes.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/status/").await?;
                 let token = scoped_token(&cx, "johndoe", "secret", "me").await?;
                 let parts: Vec<&str> = token.split('.').collect();
                 let mut claims = part(&token, 1)?;
@@ -250,7 +252,9 @@ fn attack_checks() -> Vec<Check> {
         Check::new("10.attack.alg_none", "an unsigned token (alg none) granting every scope is refused")
             .hint("Accept HS256 only, as in chapter 09.")
             .book("10-scopes.html#attacks-the-server-refuses")
+            .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/status/").await?;
                 let claims = json!({"sub": "johndoe", "scopes": ["me", "items"], "iat": now(), "exp": now() + 600});
                 let unsigned = handmade(&json!({"alg": "none", "typ": "JWT"}), &claims, "");
                 let reply = get(&cx, "/users/me/items/", &unsigned).await?;
@@ -263,6 +267,7 @@ fn attack_checks() -> Vec<Check> {
             .book("10-scopes.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/status/").await?;
                 let mut claims = claims_for(&cx, "johndoe");
                 claims["scopes"] = json!(["me"]);
                 get(&cx, "/users/me/", &forge(&cx, &claims)).await?.expect_status(200)?;
@@ -278,6 +283,7 @@ fn attack_checks() -> Vec<Check> {
             .book("10-scopes.html#attacks-the-server-refuses")
             .server_env(secret_env)
             .run(|cx| async move {
+                expect_key_used(&cx, "/status/").await?;
                 let base = || {
                     let mut claims = claims_for(&cx, "johndoe");
                     claims["scopes"] = json!(["me"]);
