@@ -11,11 +11,25 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef};
 use poem_openapi::types::Example;
-use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Object, OpenApi};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Object, OpenApi, Tags};
 use serde_json::json;
 
-use crate::Tag;
 use crate::parameters::CatalogueItem;
+
+/// The exercises' sections of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// A request id that the client may send and the server otherwise makes (exercise 1).
+    #[oai(
+        external_docs = "https://docs.rs/poem-openapi/latest/poem_openapi/trait.ApiExtractor.html"
+    )]
+    Tracing,
+    /// Pages of a long list, with limits set when the app is built (exercise 2).
+    #[oai(
+        external_docs = "https://fastapi.tiangolo.com/advanced/advanced-dependencies/#parameterized-dependencies"
+    )]
+    Pagination,
+}
 
 // ANCHOR: request_id
 /// The ids made so far for requests that came without one; shared by every request.
@@ -106,7 +120,7 @@ impl TracingApi {
     /// List the items, with the request's id
     ///
     /// Answers the id sent in `X-Request-Id`, or one the server made when none was sent.
-    #[oai(path = "/traced/items/", method = "get", tag = "Tag::Tracing")]
+    #[oai(path = "/traced/items/", method = "get", tag = "ExerciseTag::Tracing")]
     async fn read_traced_items(
         &self,
         /// An id for this request, 1 to 64 visible ASCII characters; the server makes one
@@ -125,7 +139,7 @@ impl TracingApi {
     /// List the users, with the request's id
     ///
     /// The same dependency as `GET /traced/items/`.
-    #[oai(path = "/traced/users/", method = "get", tag = "Tag::Tracing")]
+    #[oai(path = "/traced/users/", method = "get", tag = "ExerciseTag::Tracing")]
     async fn read_traced_users(
         &self,
         /// An id for this request, 1 to 64 visible ASCII characters; the server makes one
@@ -229,10 +243,13 @@ pub(crate) struct PaginationApi {
     paginator: Paginator,
 }
 
-impl PaginationApi {
-    /// The operations, paginated by `paginator`.
-    pub(crate) fn new(paginator: Paginator) -> Self {
-        Self { paginator }
+impl Default for PaginationApi {
+    /// FastAPI's `paginator = Paginator(max_limit=50)`: 10 items a page unless asked, 50 at
+    /// most.
+    fn default() -> Self {
+        Self {
+            paginator: Paginator::new(10, 50),
+        }
     }
 }
 
@@ -242,7 +259,11 @@ impl PaginationApi {
     ///
     /// `Item 1` to `Item 100`, from `skip` on, at most `limit` of them (10 when not given).
     /// `limit` must be 1 to 50: the maximum is the paginator's setting.
-    #[oai(path = "/paginated-items/", method = "get", tag = "Tag::Pagination")]
+    #[oai(
+        path = "/paginated-items/",
+        method = "get",
+        tag = "ExerciseTag::Pagination"
+    )]
     async fn read_paginated_items(
         &self,
         /// How many items to skip; 0 or more.

@@ -40,16 +40,6 @@ enum Tag {
         external_docs = "https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/"
     )]
     Resources,
-    /// A request id that the client may send and the server otherwise makes (exercise 1).
-    #[oai(
-        external_docs = "https://docs.rs/poem-openapi/latest/poem_openapi/trait.ApiExtractor.html"
-    )]
-    Tracing,
-    /// Pages of a long list, with limits set when the app is built (exercise 2).
-    #[oai(
-        external_docs = "https://fastapi.tiangolo.com/advanced/advanced-dependencies/#parameterized-dependencies"
-    )]
-    Pagination,
 }
 // ANCHOR_END: tags
 
@@ -74,7 +64,7 @@ pub fn app(docs: &kit::Docs) -> impl Endpoint + use<> {
         cache::CacheApi,
         session::SessionApi,
         exercises::TracingApi,
-        exercises::PaginationApi::new(exercises::Paginator::new(10, 50)),
+        exercises::PaginationApi::default(),
     );
     let service = OpenApiService::new(kit::FastapiErrors(operations), "Dependencies", "1.0.0")
         .description(DESCRIPTION);

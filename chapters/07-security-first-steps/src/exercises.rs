@@ -6,9 +6,23 @@ use poem::Request;
 use poem_openapi::auth::ApiKey;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{Enum, Object, OpenApi, SecurityScheme};
+use poem_openapi::{Enum, Object, OpenApi, SecurityScheme, Tags};
 
-use crate::{AuthError, HttpBasic, OAuth2PasswordBearer, Tag, fake_decode_token};
+use crate::{AuthError, HttpBasic, OAuth2PasswordBearer, fake_decode_token};
+
+/// The exercises' sections of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// Exercise 1: a key in a header of its own.
+    #[oai(
+        rename = "API key",
+        external_docs = "https://spec.openapis.org/oas/v3.0.3#security-scheme-object"
+    )]
+    ApiKey,
+    /// Exercise 2: one operation, two ways in.
+    #[oai(external_docs = "https://spec.openapis.org/oas/v3.0.3#security-requirement-object")]
+    Either,
+}
 
 // ANCHOR: api_key_scheme
 /// The key this service accepts. A real one is long, random, and read from the environment
@@ -65,7 +79,7 @@ impl ApiKeyApi {
     ///
     /// Needs the header `X-API-Key: fake-super-secret-api-key`. Without it, or with another
     /// key, the answer is 401.
-    #[oai(path = "/api-key/items/", method = "get", tag = "Tag::ApiKey")]
+    #[oai(path = "/api-key/items/", method = "get", tag = "ExerciseTag::ApiKey")]
     async fn read_items_with_key(&self, _key: ApiKeyHeader) -> Json<Vec<Item>> {
         let items = ["Foo", "Bar"].map(|name| Item {
             item: name.to_owned(),
@@ -124,7 +138,7 @@ impl EitherApi {
     ///
     /// Takes either `Authorization: Bearer <token>` (not checked, as in `/users/me`) or
     /// `Authorization: Basic ...` with `stanleyjobson` / `swordfish`.
-    #[oai(path = "/either/users/me", method = "get", tag = "Tag::Either")]
+    #[oai(path = "/either/users/me", method = "get", tag = "ExerciseTag::Either")]
     async fn read_either_user(&self, auth: BearerOrBasic) -> Result<Json<Caller>, AuthError> {
         let caller = match auth {
             BearerOrBasic::Bearer(token) => Caller {

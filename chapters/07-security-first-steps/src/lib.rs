@@ -27,15 +27,6 @@ enum Tag {
         external_docs = "https://fastapi.tiangolo.com/advanced/security/http-basic-auth/"
     )]
     HttpBasic,
-    /// Exercise 1: a key in a header of its own.
-    #[oai(
-        rename = "API key",
-        external_docs = "https://spec.openapis.org/oas/v3.0.3#security-scheme-object"
-    )]
-    ApiKey,
-    /// Exercise 2: one operation, two ways in.
-    #[oai(external_docs = "https://spec.openapis.org/oas/v3.0.3#security-requirement-object")]
-    Either,
 }
 // ANCHOR_END: tags
 

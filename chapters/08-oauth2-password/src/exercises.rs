@@ -1,13 +1,22 @@
 //! The exercises' solutions: a second route behind the same guards, and signing up.
 
+use std::sync::PoisonError;
+
 use kit::Detail;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{Email, Example, Password};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 
 use crate::users::{User, UserInDb, UsersDb, fake_hash_password};
 use crate::{AuthError, CurrentActiveUser, Tag};
+
+/// The exercises' sections of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// What the current user owns (exercise 1).
+    Items,
+}
 
 // ANCHOR: items
 /// An item, and who owns it.
@@ -28,7 +37,7 @@ impl ItemsApi {
     ///
     /// The items of the user the token belongs to. The same guards as `GET /users/me`: a
     /// missing or unknown token is refused with 401, a disabled user with 400.
-    #[oai(path = "/users/me/items/", method = "get", tag = "Tag::Items")]
+    #[oai(path = "/users/me/items/", method = "get", tag = "ExerciseTag::Items")]
     async fn read_own_items(
         &self,
         current_user: CurrentActiveUser,
@@ -71,6 +80,21 @@ impl Example for UserIn {
     }
 }
 // ANCHOR_END: user_in
+
+// ANCHOR: insert_new
+impl UsersDb {
+    /// Adds `user` unless the name is taken; says whether it did. The check and the insert
+    /// happen under one write lock, so two sign-ups with the same name cannot both succeed.
+    fn insert_new(&self, user: UserInDb) -> bool {
+        let mut users = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if users.contains_key(&user.username) {
+            return false;
+        }
+        users.insert(user.username.clone(), user);
+        true
+    }
+}
+// ANCHOR_END: insert_new
 
 // ANCHOR: signup
 /// The answers of a sign-up.

@@ -35,8 +35,6 @@ enum Tag {
     /// The user behind a token.
     #[oai(external_docs = "https://fastapi.tiangolo.com/tutorial/security/get-current-user/")]
     Users,
-    /// What the current user owns (exercise 1).
-    Items,
 }
 // ANCHOR_END: tags
 

@@ -75,7 +75,7 @@ pub(crate) fn fake_hash_password(password: &str) -> String {
 /// FastAPI's tutorial keeps them in a module-level dict. Here the app owns its own copy and
 /// hands it to each request (`Data<&UsersDb>`), so every test builds an app with fresh users.
 #[derive(Clone)]
-pub(crate) struct UsersDb(Arc<RwLock<HashMap<String, UserInDb>>>);
+pub(crate) struct UsersDb(pub(crate) Arc<RwLock<HashMap<String, UserInDb>>>);
 
 impl UsersDb {
     /// The tutorial's two users: `johndoe` (password `secret`) and `alice` (password
@@ -113,17 +113,3 @@ impl UsersDb {
     }
 }
 // ANCHOR_END: users_db
-
-// ANCHOR: insert_new
-impl UsersDb {
-    /// Adds `user` unless the name is taken; says whether it did (exercise 2).
-    pub(crate) fn insert_new(&self, user: UserInDb) -> bool {
-        let mut users = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        if users.contains_key(&user.username) {
-            return false;
-        }
-        users.insert(user.username.clone(), user);
-        true
-    }
-}
-// ANCHOR_END: insert_new

@@ -7,13 +7,22 @@ use kit::Detail;
 use kit::validation::{Loc, Problem};
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
 use serde_json::{Value, json};
 
 use crate::login::authenticate_user;
 use crate::passwords::{self, MAX_PASSWORD_BYTES};
+use crate::tokens::Claims;
 use crate::users::UsersDb;
-use crate::{AuthError, CurrentActiveUser, CurrentToken, Tag};
+use crate::{AuthError, CurrentActiveUser, get_current_token};
+
+/// The exercises' section of `/docs`.
+#[derive(Tags)]
+enum ExerciseTag {
+    /// The exercises: changing the password, logging out.
+    #[oai(external_docs = "https://datatracker.ietf.org/doc/html/rfc7009")]
+    Account,
+}
 
 // ANCHOR: password_change
 /// A new password, and the current one to prove it is the user who asks.
@@ -46,7 +55,11 @@ impl PasswordApi {
     /// Needs a valid token and the current password: a stolen token alone cannot lock the
     /// user out. The new password must have 8 characters or more and 72 bytes or fewer
     /// (bcrypt reads no more); it is hashed with a new salt, on the blocking pool.
-    #[oai(path = "/users/me/password", method = "post", tag = "Tag::Account")]
+    #[oai(
+        path = "/users/me/password",
+        method = "post",
+        tag = "ExerciseTag::Account"
+    )]
     async fn change_password(
         &self,
         db: Data<&UsersDb>,
@@ -67,6 +80,16 @@ impl PasswordApi {
         let hashed_password = passwords::get_password_hash(new_password).await?;
         db.set_hashed_password(&user.username, hashed_password);
         Ok(PasswordChanged::Changed)
+    }
+}
+
+impl UsersDb {
+    /// Replaces a user's password hash.
+    fn set_hashed_password(&self, username: &str, hashed_password: String) {
+        let mut users = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(user) = users.get_mut(username) {
+            user.hashed_password = hashed_password;
+        }
     }
 }
 
@@ -97,13 +120,14 @@ fn check_new_password(password: &str) -> poem::Result<()> {
 // ANCHOR_END: password_change
 
 // ANCHOR: revoked
-/// Tokens given up by logging out, by `jti`, each with its expiry.
+/// Tokens given up by logging out, by `jti`, each with its expiry. The app adds it to its
+/// data, and every token check asks it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Revoked(Arc<Mutex<HashMap<String, u64>>>);
 
 impl Revoked {
     /// Refuses the token `jti` from now on.
-    pub(crate) fn revoke(&self, jti: String, exp: u64) {
+    fn revoke(&self, jti: String, exp: u64) {
         let now = jsonwebtoken::get_current_timestamp();
         let mut revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         // An expired token is refused anyway: forgetting it keeps the list short.
@@ -111,12 +135,25 @@ impl Revoked {
         revoked.insert(jti, exp);
     }
 
-    /// Whether the token `jti` was revoked.
-    pub(crate) fn contains(&self, jti: &str) -> bool {
+    /// Whether the token with these claims was revoked.
+    pub(crate) fn is_revoked(&self, claims: &Claims) -> bool {
         let revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        revoked.contains_key(jti)
+        revoked.contains_key(&claims.jti)
     }
 }
+
+// The token alone, checked as for every operation, without looking its user up: what logging
+// out needs. (The doc comment is for `/docs`, where this is the lesson's scheme.)
+/// Log in with a username and password at `POST /token`, then send the token you get as
+/// `Authorization: Bearer <token>`.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "OAuth2PasswordBearer",
+    ty = "oauth2",
+    flows(password(token_url = "token")),
+    checker = "get_current_token"
+)]
+struct CurrentToken(Claims);
 
 /// Exercise 2's solution: logging out.
 pub(crate) struct LogoutApi;
@@ -127,7 +164,7 @@ impl LogoutApi {
     ///
     /// Revokes the token sent: from now on it is refused, even before it expires. A JWT is
     /// valid by itself, so the server must remember the revoked ones until they expire.
-    #[oai(path = "/logout", method = "post", tag = "Tag::Account")]
+    #[oai(path = "/logout", method = "post", tag = "ExerciseTag::Account")]
     async fn logout(
         &self,
         revoked: Data<&Revoked>,

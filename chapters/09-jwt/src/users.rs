@@ -30,7 +30,7 @@ const ALICE_HASH: &str = "$2b$12$BAKtBpmDmm/qJsANnaI/geoKwlRpWzz8xa5Wic3.5FaulZ7
 /// The users by name, shared by every request of one app (`Data<&UsersDb>`), as in chapter
 /// 08. A real service keeps them in a database (chapter 12).
 #[derive(Debug, Clone)]
-pub(crate) struct UsersDb(Arc<RwLock<HashMap<String, UserInDb>>>);
+pub(crate) struct UsersDb(pub(crate) Arc<RwLock<HashMap<String, UserInDb>>>);
 
 impl UsersDb {
     /// The two users of the tutorial: johndoe, active, and alice, disabled.
@@ -57,16 +57,6 @@ impl UsersDb {
     }
 }
 // ANCHOR_END: fake_users_db
-
-impl UsersDb {
-    /// Replaces a user's password hash (exercise 1).
-    pub(crate) fn set_hashed_password(&self, username: &str, hashed_password: String) {
-        let mut users = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(user) = users.get_mut(username) {
-            user.hashed_password = hashed_password;
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,7 @@ const ALICE_HASH: &str = "$2b$12$BAKtBpmDmm/qJsANnaI/geoKwlRpWzz8xa5Wic3.5FaulZ7
 /// The users by name, shared by every request of one app (`Data<&UsersDb>`). Nothing changes
 /// them in this chapter, so they need no lock.
 #[derive(Debug, Clone)]
-pub(crate) struct UsersDb(Arc<HashMap<String, UserInDb>>);
+pub(crate) struct UsersDb(pub(crate) Arc<HashMap<String, UserInDb>>);
 
 impl UsersDb {
     /// johndoe may read himself and his items, and write items (exercise 1); alice, disabled,
@@ -68,15 +68,6 @@ impl UsersDb {
     }
 }
 // ANCHOR_END: fake_users_db
-
-impl UsersDb {
-    /// Every user, by name (exercise 2).
-    pub(crate) fn all(&self) -> Vec<UserInDb> {
-        let mut users: Vec<UserInDb> = self.0.values().cloned().collect();
-        users.sort_by(|a, b| a.username.cmp(&b.username));
-        users
-    }
-}
 
 #[cfg(test)]
 mod tests {
