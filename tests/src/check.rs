@@ -130,6 +130,11 @@ impl Check {
         self.program
     }
 
+    /// Whether the check needs a server of its own, started with other settings.
+    pub fn needs_own_server(&self) -> bool {
+        self.env.is_some()
+    }
+
     /// What the check does.
     pub fn run<F, Fut>(mut self, run: F) -> Self
     where
@@ -167,6 +172,11 @@ pub struct Failure {
     /// The command that showed it, for checks that run the program.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The shell line that starts the server it showed on again, with the same settings and
+    /// port, when the grader started that server: run it, then the request's `curl`. (Boxed,
+    /// as every check returns a `Result<_, Failure>`: it keeps them small.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Box<str>>,
 }
 
 impl Failure {
@@ -178,6 +188,7 @@ impl Failure {
             got: None,
             exchange: None,
             command: None,
+            start: None,
         }
     }
 
@@ -202,6 +213,81 @@ impl Failure {
     pub(crate) fn with_exchange(mut self, exchange: &Exchange) -> Self {
         self.exchange = Some(Box::new(exchange.clone()));
         self
+    }
+
+    /// Names `line` as the way to start the server at `url` again, unless the failure is
+    /// about another server (one a check started itself, say).
+    pub(crate) fn started_with(mut self, line: &str, url: &str) -> Self {
+        let elsewhere = self
+            .exchange
+            .as_ref()
+            .is_some_and(|exchange| !exchange.url.starts_with(url));
+        if !elsewhere && self.start.is_none() {
+            self.start = Some(line.into());
+        }
+        self
+    }
+
+    /// The same failure with every text cut to [`CUT`] bytes, the full size noted: a server
+    /// that echoes a 10 MiB body must not make a 10 MiB report.
+    pub(crate) fn bounded(mut self) -> Self {
+        for text in [
+            Some(&mut self.message),
+            self.expected.as_mut(),
+            self.got.as_mut(),
+            self.command.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            cut_in_place(text);
+        }
+        if let Some(start) = self.start.as_mut().filter(|start| start.len() > CUT) {
+            *start = cut(start, CUT).into();
+        }
+        if let Some(exchange) = self.exchange.as_mut() {
+            let Exchange {
+                url,
+                headers,
+                body,
+                curl,
+                response_headers,
+                response_body,
+                ..
+            } = exchange.as_mut();
+            let pairs = headers.iter_mut().chain(response_headers.iter_mut());
+            let texts = pairs.flat_map(|(name, value)| [name, value]);
+            for text in texts
+                .chain([url, curl])
+                .chain(body.as_mut())
+                .chain(response_body.as_mut())
+            {
+                cut_in_place(text);
+            }
+        }
+        self
+    }
+}
+
+/// The most of one text a report shows, in bytes: enough to see what a body is, while a
+/// chapter's report stays well under 100 KiB whatever the server echoes.
+pub const CUT: usize = 2 * 1024;
+
+/// `text` cut to at most `limit` bytes (at a character's boundary), with its full size noted.
+pub fn cut(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+fn cut_in_place(text: &mut String) {
+    if text.len() > CUT {
+        *text = cut(text, CUT);
     }
 }
 
@@ -235,14 +321,9 @@ pub struct Exchange {
     pub response_body: Option<String>,
 }
 
-/// Bodies are shown up to this many characters in reports.
-const SHOWN: usize = 2000;
-
+/// Bodies and other long texts are shown cut to [`CUT`] bytes in reports.
 pub(crate) fn shorten(text: &str) -> String {
-    match text.char_indices().nth(SHOWN) {
-        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
-        None => text.to_owned(),
-    }
+    cut(text, CUT)
 }
 
 /// Quotes a word for a POSIX shell.
@@ -267,8 +348,21 @@ fn curl_command(
     for (name, value) in headers {
         let _ = write!(curl, " -H {}", shell_quote(&format!("{name}: {value}")));
     }
-    if let Some(body) = body {
-        let _ = write!(curl, " --data-raw {}", shell_quote(body));
+    match body {
+        // Pasted whole, megabytes of body make a command no terminal takes.
+        Some(body) if body.len() > CUT => {
+            let _ = write!(
+                curl,
+                " --data-binary @request-body {}  # request-body: the {} bytes the check sent",
+                shell_quote(url),
+                body.len()
+            );
+            return curl;
+        }
+        Some(body) => {
+            let _ = write!(curl, " --data-raw {}", shell_quote(body));
+        }
+        None => {}
     }
     let _ = write!(curl, " {}", shell_quote(url));
     curl
@@ -734,6 +828,67 @@ mod tests {
             failure.message,
             r#"the problem at ["query","skip"] has another type"#
         );
+    }
+
+    #[test]
+    fn a_cut_keeps_characters_whole_and_says_how_much_there_was() {
+        let text = "é".repeat(CUT);
+        let shown = cut(&text, CUT);
+        assert!(
+            shown.ends_with(&format!("… ({} bytes in all)", 2 * CUT)),
+            "{shown}"
+        );
+        assert!(shown.len() <= CUT + 30);
+        assert_eq!(cut("short", CUT), "short");
+    }
+
+    #[test]
+    fn a_body_too_long_to_paste_is_sent_from_a_file() {
+        let body = "a".repeat(CUT + 1);
+        let curl = curl_command("POST", "http://h/", &[], Some(&body));
+        assert_eq!(
+            curl,
+            format!(
+                "curl -i -X POST --data-binary @request-body 'http://h/'  \
+                 # request-body: the {} bytes the check sent",
+                CUT + 1
+            )
+        );
+        let curl = curl_command("POST", "http://h/", &[], Some("it's"));
+        assert_eq!(curl, r#"curl -i -X POST --data-raw 'it'\''s' 'http://h/'"#);
+    }
+
+    #[test]
+    fn a_bounded_failure_has_no_text_longer_than_the_cut() {
+        let huge = "x".repeat(10 * CUT);
+        let reply = reply(200, "application/json", &json!({"echo": huge}));
+        let failure = reply
+            .fail(huge.clone())
+            .expected(huge.clone())
+            .got(huge.clone())
+            .bounded();
+        let exchange = failure.exchange.as_deref().expect("the exchange");
+        let texts = [
+            Some(&failure.message),
+            failure.expected.as_ref(),
+            failure.got.as_ref(),
+            exchange.response_body.as_ref(),
+        ];
+        for text in texts.into_iter().flatten() {
+            assert!(text.len() < CUT + 30, "{}", text.len());
+            assert!(text.ends_with(" bytes in all)"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_start_line_is_for_the_server_the_failure_is_about() {
+        let reply = reply(200, "application/json", &json!({}));
+        let here = reply.fail("x").started_with("start", "http://127.0.0.1:1");
+        assert_eq!(here.start.as_deref(), Some("start"));
+        let elsewhere = reply.fail("x").started_with("start", "http://127.0.0.1:2");
+        assert_eq!(elsewhere.start, None);
+        let no_request = Failure::new("x").started_with("start", "http://127.0.0.1:2");
+        assert_eq!(no_request.start.as_deref(), Some("start"));
     }
 
     #[test]

@@ -92,6 +92,9 @@ impl Command<'_> {
         let child = tokio::process::Command::new(&self.program.path)
             .current_dir(&self.program.dir)
             .args(&self.args)
+            // As for a server the grader starts: the DATA_DIR that cargo's configuration sets
+            // for what it runs must not send the command's files out of the check's folder.
+            .env_remove("DATA_DIR")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -124,13 +127,14 @@ impl Command<'_> {
             .iter()
             .map(|(k, v)| format!("{k}={}", quote(v)))
             .collect();
-        words.push(self.program.path.display().to_string());
+        words.push(quote(&self.program.path.display().to_string()));
         words.extend(self.args.iter().map(|a| quote(a)));
         words.join(" ")
     }
 }
 
-fn quote(word: &str) -> String {
+/// Quotes `word` for a POSIX shell, unless it needs no quotes.
+pub(crate) fn quote(word: &str) -> String {
     let plain = word
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c));

@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::chapters::{CHAPTERS, Chapter};
-use crate::report::{Report, Status};
+use crate::report::{Report, Status, Subtotals};
 use crate::{Options, Target};
 
 /// Folders of a chapter that are not part of a learner's copy.
@@ -490,57 +490,27 @@ pub async fn check(
     let mut progress = Progress::load(ws)?;
     progress.last = Some(chapter.number.to_owned());
     let entry = progress.chapter(chapter.number);
-    let totals = Totals::of(&report);
+    let totals = report.subtotals();
     entry.checked = Some(now_utc());
-    entry.contract = Some(totals.contract);
-    entry.exercises = Some(totals.exercises);
-    entry.first_failure = report
-        .failures()
-        .next()
-        .map(|(result, _)| result.id.clone());
+    entry.contract = Some([totals.contract.earned, totals.contract.possible]);
+    entry.exercises = Some([totals.exercises.earned, totals.exercises.possible]);
+    entry.first_failure = match &report.error {
+        Some(_) => Some(NOT_STARTED.to_owned()),
+        None => report
+            .failures()
+            .next()
+            .map(|(result, _)| result.id.clone()),
+    };
     let passed = report.passed();
     let text = summary(ws, chapter, &report, &totals);
     progress.save(ws)?;
     Ok(Checked { text, passed })
 }
 
-/// Points of one run, split into the contract and the exercises.
-#[derive(Debug, Clone, Copy)]
-pub struct Totals {
-    /// Contract points earned and possible (skipped checks not counted).
-    pub contract: [u32; 2],
-    /// Exercise points earned and possible (skipped checks not counted).
-    pub exercises: [u32; 2],
-    /// Points of checks that were skipped.
-    pub skipped: u32,
-}
+/// What `first_failure` says when the server could not be started or reached.
+const NOT_STARTED: &str = "(the server did not start)";
 
-impl Totals {
-    /// The totals of `report`.
-    pub fn of(report: &Report) -> Self {
-        let mut totals = Self {
-            contract: [0, 0],
-            exercises: [0, 0],
-            skipped: 0,
-        };
-        for result in &report.results {
-            if matches!(result.status, Status::Skipped(_)) {
-                totals.skipped += result.points;
-                continue;
-            }
-            let part = if result.exercise {
-                &mut totals.exercises
-            } else {
-                &mut totals.contract
-            };
-            part[0] += result.earned;
-            part[1] += result.points;
-        }
-        totals
-    }
-}
-
-fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) -> String {
+fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Subtotals) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -554,10 +524,11 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) 
             .filter(|r| r.exercise == kind && matches!(r.status, Status::Failed(_)))
             .count()
     };
-    for (name, [got, of], failing) in [
+    for (name, points, failing) in [
         ("contract ", totals.contract, left(false)),
         ("exercises", totals.exercises, left(true)),
     ] {
+        let (got, of) = (points.earned, points.possible);
         let mark = if failing == 0 {
             "✓".to_owned()
         } else {
@@ -572,6 +543,16 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) 
             totals.skipped
         );
     }
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "\nYour server could not be graded: {}", error.message);
+        if let Some(got) = &error.got {
+            let _ = writeln!(out, "{got}");
+        }
+        if let Some(start) = &error.start {
+            let _ = writeln!(out, "Start it by hand to see why:\n  {start}");
+        }
+        return out;
+    }
     match report.failures().next() {
         None => {
             let _ = writeln!(
@@ -580,7 +561,7 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) 
                 chapter.number
             );
         }
-        Some((result, failure)) => {
+        Some((result, _)) => {
             let kind = if result.exercise {
                 "exercise"
             } else {
@@ -591,7 +572,7 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) 
                 "\nfirst failing check: {} ({} pt, {kind}): {}",
                 result.id, result.points, result.title
             );
-            out.push_str(&render_failure(failure, &book_base(ws)));
+            out.push_str(&crate::report::render_failure(result, &book_base(ws)));
             let _ = writeln!(
                 out,
                 "\nMore help: `scripts/learn hint {} {}`. Then check again: `scripts/learn check`.",
@@ -600,11 +581,6 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Totals) 
         }
     }
     out
-}
-
-// TEMPORARY until the report's own renderer of one failure is public.
-fn render_failure(failure: &crate::check::Failure, _book: &str) -> String {
-    format!("  problem  {}\n", failure.message)
 }
 
 /// Where the book's pages are: the built book when it is there, else the local server's
@@ -839,31 +815,35 @@ pub const CLEAR_SCREEN: &str = "\x1b[2J\x1b[H";
 pub struct SelfTest {
     /// The chapter.
     pub chapter: &'static Chapter,
-    /// The starter's totals.
-    pub starter: Totals,
-    /// The reference's totals.
-    pub reference: Totals,
+    /// The starter's points.
+    pub starter: Subtotals,
+    /// The reference's points.
+    pub reference: Subtotals,
     /// Checks that went the wrong way: contract checks the starter failed, exercise checks it
     /// passed, any check the reference failed.
     pub wrong: Vec<String>,
+}
+
+fn full(points: crate::report::Points) -> bool {
+    points.earned == points.possible && points.skipped == 0
 }
 
 impl SelfTest {
     /// Starter: contract full, exercises 0; reference: everything.
     pub fn ok(&self) -> bool {
         self.wrong.is_empty()
-            && self.starter.contract[0] == self.starter.contract[1]
-            && self.starter.exercises[0] == 0
-            && self.reference.contract[0] == self.reference.contract[1]
-            && self.reference.exercises[0] == self.reference.exercises[1]
+            && full(self.starter.contract)
+            && self.starter.exercises.earned == 0
+            && full(self.reference.contract)
+            && full(self.reference.exercises)
     }
 
     /// One line per program, and the checks that went the wrong way.
     pub fn describe(&self) -> String {
-        let line = |name: &str, t: &Totals| {
+        let line = |name: &str, t: &Subtotals| {
             format!(
                 "  {name:<9} contract {:>3}/{:<3} exercises {:>3}/{:<3}\n",
-                t.contract[0], t.contract[1], t.exercises[0], t.exercises[1]
+                t.contract.earned, t.contract.possible, t.exercises.earned, t.exercises.possible
             )
         };
         let verdict = if self.ok() { "ok" } else { "WRONG" };
@@ -934,6 +914,11 @@ async fn selftest_built(chapters: &[&'static Chapter]) -> Result<Vec<SelfTest>, 
         let starter = crate::grade(chapter, &Target::Program(starter.clone()), &options).await;
         let reference = crate::grade(chapter, &Target::Program(reference.clone()), &options).await;
         let mut wrong = Vec::new();
+        for (name, report) in [("starter", &starter), ("reference", &reference)] {
+            if let Some(error) = &report.error {
+                wrong.push(format!("the {name} could not be graded: {}", error.message));
+            }
+        }
         for result in &starter.results {
             let passed = matches!(result.status, Status::Passed);
             if result.exercise && passed {
@@ -951,8 +936,8 @@ async fn selftest_built(chapters: &[&'static Chapter]) -> Result<Vec<SelfTest>, 
         }
         tests.push(SelfTest {
             chapter,
-            starter: Totals::of(&starter),
-            reference: Totals::of(&reference),
+            starter: starter.subtotals(),
+            reference: reference.subtotals(),
             wrong,
         });
     }
@@ -981,7 +966,7 @@ mod tests {
     fn dates_are_utc_civil_dates() {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(format_utc(1_796_526_000), "2026-12-06 03:40 UTC");
+        assert_eq!(format_utc(1_796_528_400), "2026-12-06 03:40 UTC");
     }
 
     #[test]

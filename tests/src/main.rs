@@ -22,7 +22,10 @@ struct Cli {
     /// Grade a server that is already running at this URL (any language).
     #[arg(long, conflicts_with = "bin")]
     url: Option<String>,
-    /// Start this program with `--host 127.0.0.1 --port 0` and grade it.
+    /// Start this program with `--host 127.0.0.1 --port 0` and grade it. It must print
+    /// `listening on http://HOST:PORT` first, then take connections there within 10 s; it
+    /// runs in an empty folder of its own. For a FastAPI app, give `scripts/uvicorn-bin` and
+    /// set UVICORN_APP (`main:app`) and UVICORN_APP_DIR (the app's folder).
     #[arg(long)]
     bin: Option<PathBuf>,
     /// Seed of the data checks invent; a report names its seed, so a run can be repeated.
@@ -50,8 +53,16 @@ const EXAMPLES: &str = "Examples:
   grader 09 --url http://127.0.0.1:8000     grade a running server (Rust, FastAPI, ...)
   grader 09 --bin target/debug/my-server    start a program and grade it
   grader all --format junit --output grades.xml
+  UVICORN_APP=main:app UVICORN_APP_DIR=~/my-app grader 01 --bin scripts/uvicorn-bin
+                                            start a FastAPI app with uvicorn and grade it
 
-Exit status: 0 when every check passed, 1 when one failed, 2 when grading could not run.";
+A failure shows the request to repeat (`try`), and for a server the grader started, the line
+that starts the same server, with the same settings and port (`start`). Skipped checks count
+in no total: a summary says how many points were skipped, and why.
+
+Exit status: 0 when every check passed, 1 when one failed, 2 when grading could not run (an
+unknown chapter, a reference that does not build, a server that cannot be started or
+reached).";
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
@@ -127,6 +138,17 @@ async fn run(cli: Cli) -> Result<bool, String> {
         Some(path) => std::fs::write(path, rendered)
             .map_err(|err| format!("cannot write {}: {err}", path.display()))?,
         None => print!("{rendered}"),
+    }
+    let ungraded: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.error.is_some())
+        .map(|r| r.chapter.as_str())
+        .collect();
+    if !ungraded.is_empty() {
+        return Err(format!(
+            "the server could not be started or reached for chapter {} (see the report)",
+            ungraded.join(", ")
+        ));
     }
     Ok(reports.iter().all(Report::passed))
 }

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::check::{Check, Failure};
 
@@ -51,6 +52,10 @@ impl CheckResult {
         } else {
             0
         };
+        let status = match status {
+            Status::Failed(failure) => Status::Failed(failure.bounded()),
+            other => other,
+        };
         Self {
             id: check.id.to_owned(),
             title: check.title.to_owned(),
@@ -80,6 +85,11 @@ pub struct Report {
     pub target: String,
     /// The seed of the invented data (`--seed` repeats the run).
     pub seed: u64,
+    /// Why the server could not be started or reached, when it could not, and the line that
+    /// starts it by hand: the checks that needed it did not run (they are skipped with
+    /// [`NOT_RUN`]), and the run is no grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
     /// One result per check, in order.
     pub results: Vec<CheckResult>,
     /// How long the whole run took.
@@ -87,24 +97,102 @@ pub struct Report {
     pub duration: Duration,
 }
 
+/// Why a check did not run when the server could not be started or reached.
+pub const NOT_RUN: &str = "not run: the server could not be started or reached";
+
+/// The points of one part of a chapter, its contract or its exercises.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Points {
+    /// Points earned.
+    pub earned: u32,
+    /// Points that could be earned: those of the checks that ran.
+    pub possible: u32,
+    /// Points of the checks that did not run (skipped).
+    pub skipped: u32,
+}
+
+impl Points {
+    fn add(self, other: Points) -> Points {
+        Points {
+            earned: self.earned + other.earned,
+            possible: self.possible + other.possible,
+            skipped: self.skipped + other.skipped,
+        }
+    }
+}
+
+/// A run's points, split into the chapter's contract and its exercises; see
+/// [`Report::subtotals`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Subtotals {
+    /// The contract's checks.
+    pub contract: Points,
+    /// The exercises' checks.
+    pub exercises: Points,
+    /// Points of the checks that did not run, contract and exercises together.
+    pub skipped: u32,
+}
+
+impl Subtotals {
+    /// Contract and exercises together.
+    pub fn total(&self) -> Points {
+        self.contract.add(self.exercises)
+    }
+
+    fn add(self, other: Subtotals) -> Subtotals {
+        Subtotals {
+            contract: self.contract.add(other.contract),
+            exercises: self.exercises.add(other.exercises),
+            skipped: self.skipped + other.skipped,
+        }
+    }
+}
+
+/// The subtotals of several runs together (`grade all`).
+pub fn total(reports: &[Report]) -> Subtotals {
+    reports
+        .iter()
+        .map(Report::subtotals)
+        .fold(Subtotals::default(), Subtotals::add)
+}
+
 impl Report {
-    /// Whether no check failed (skipped checks do not fail a run).
+    /// Whether the server could be graded and no check failed (skipped checks do not fail a
+    /// run).
     pub fn passed(&self) -> bool {
-        !self
-            .results
-            .iter()
-            .any(|r| matches!(r.status, Status::Failed(_)))
+        self.error.is_none()
+            && !self
+                .results
+                .iter()
+                .any(|r| matches!(r.status, Status::Failed(_)))
     }
 
     /// Points earned and points that could be earned (skipped checks not counted).
     pub fn score(&self) -> (u32, u32) {
-        let counted = self
-            .results
-            .iter()
-            .filter(|r| !matches!(r.status, Status::Skipped(_)));
-        counted.fold((0, 0), |(earned, possible), r| {
-            (earned + r.earned, possible + r.points)
-        })
+        let total = self.subtotals().total();
+        (total.earned, total.possible)
+    }
+
+    /// Points earned, possible and skipped, for the contract and for the exercises. Possible
+    /// points are those of the checks that ran: a run with skipped checks is never full
+    /// marks for the chapter, and `skipped` says by how much.
+    pub fn subtotals(&self) -> Subtotals {
+        let mut subtotals = Subtotals::default();
+        for result in &self.results {
+            let part = if result.exercise {
+                &mut subtotals.exercises
+            } else {
+                &mut subtotals.contract
+            };
+            if matches!(result.status, Status::Skipped(_)) {
+                part.skipped += result.points;
+                subtotals.skipped += result.points;
+            } else {
+                part.earned += result.earned;
+                part.possible += result.points;
+            }
+        }
+        subtotals
     }
 
     fn count(&self, wanted: fn(&Status) -> bool) -> usize {
@@ -146,7 +234,8 @@ impl Style {
     }
 }
 
-/// The report for a person: a checklist, and what to do about each failure.
+/// The report for a person: a checklist, and what to do about each failure; for several
+/// chapters, a grand total at the end.
 pub fn text(reports: &[Report], book_url: &str, style: Style) -> String {
     let mut out = String::new();
     for report in reports {
@@ -155,9 +244,17 @@ pub fn text(reports: &[Report], book_url: &str, style: Style) -> String {
             "chapter {} · {} · {} · seed {}\n",
             report.chapter, report.title, report.target, report.seed
         );
-        let width = report.results.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        let shown = shown(report);
+        if let Some(error) = &report.error {
+            let _ = writeln!(out, "  {} no server to grade", style.paint("31", "✗"));
+            out.push_str(&labelled(error, "", ""));
+            if !shown.is_empty() {
+                out.push('\n');
+            }
+        }
+        let width = shown.iter().map(|r| r.id.len()).max().unwrap_or(0);
         let mut in_exercises = false;
-        for result in &report.results {
+        for result in shown {
             if result.exercise && !in_exercises {
                 in_exercises = true;
                 let _ = writeln!(out, "  exercises");
@@ -175,25 +272,126 @@ pub fn text(reports: &[Report], book_url: &str, style: Style) -> String {
                 "  {mark} {:width$}  {points:>5}  {}{note}",
                 result.id, result.title
             );
-            if let Status::Failed(failure) = &result.status {
-                explain(&mut out, result, failure, book_url);
-            }
+            out.push_str(&render_failure(result, book_url));
         }
-        let (earned, possible) = report.score();
-        let _ = writeln!(
-            out,
-            "\n  {earned}/{possible} points · {} passed, {} failed, {} skipped · {:.1} s · repeat with --seed {}\n",
-            report.count(|s| matches!(s, Status::Passed)),
-            report.count(|s| matches!(s, Status::Failed(_))),
-            report.count(|s| matches!(s, Status::Skipped(_))),
-            report.duration.as_secs_f64(),
-            report.seed
-        );
+        let _ = writeln!(out, "\n  {}\n", summary(report));
+    }
+    if reports.len() > 1 {
+        let _ = writeln!(out, "{}", grand_total(reports));
     }
     out
 }
 
-fn explain(out: &mut String, result: &CheckResult, failure: &Failure, book_url: &str) {
+/// The results a report lists: a server that could not be started or reached is said once,
+/// so the checks it kept from running are not listed one by one.
+fn shown(report: &Report) -> Vec<&CheckResult> {
+    report
+        .results
+        .iter()
+        .filter(|r| !matches!(&r.status, Status::Skipped(reason) if reason == NOT_RUN))
+        .collect()
+}
+
+/// `14/14 points · 4 points skipped (need --bin) · 12 passed, 0 failed, 2 skipped · …`
+fn summary(report: &Report) -> String {
+    let total = report.subtotals().total();
+    let mut parts = vec![format!("{}/{} points", total.earned, total.possible)];
+    parts.extend(skipped_notes(&report.results));
+    let not_run = report.count(|s| matches!(s, Status::Skipped(reason) if reason == NOT_RUN));
+    parts.push(format!(
+        "{} passed, {} failed, {} skipped",
+        report.count(|s| matches!(s, Status::Passed)),
+        report.count(|s| matches!(s, Status::Failed(_))),
+        report.count(|s| matches!(s, Status::Skipped(_))) - not_run,
+    ));
+    if not_run > 0 {
+        parts.push(format!("{not_run} not run"));
+    }
+    parts.push(format!("{:.1} s", report.duration.as_secs_f64()));
+    parts.push(format!("repeat with --seed {}", report.seed));
+    parts.join(" · ")
+}
+
+/// The points of skipped checks, by why they were skipped: `4 points skipped (need --bin)`.
+fn skipped_notes<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Vec<String> {
+    let (mut need_bin, mut not_run, mut other) = (0, 0, 0);
+    for result in results {
+        match &result.status {
+            Status::Skipped(reason) if reason == NOT_RUN => not_run += result.points,
+            Status::Skipped(reason) if reason.contains("--bin") => need_bin += result.points,
+            Status::Skipped(_) => other += result.points,
+            _ => {}
+        }
+    }
+    [
+        (need_bin, "skipped (need --bin)"),
+        (not_run, "not run (no server)"),
+        (other, "skipped"),
+    ]
+    .into_iter()
+    .filter(|(points, _)| *points > 0)
+    .map(|(points, why)| format!("{points} {} {why}", plural(points, "point")))
+    .collect()
+}
+
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `total · 16 chapters · 300/310 points (contract 250/250, exercises 50/60) · …`
+fn grand_total(reports: &[Report]) -> String {
+    let sum = total(reports);
+    let all = sum.total();
+    let mut parts = vec![
+        "total".to_owned(),
+        format!("{} chapters", reports.len()),
+        format!(
+            "{}/{} points (contract {}/{}, exercises {}/{})",
+            all.earned,
+            all.possible,
+            sum.contract.earned,
+            sum.contract.possible,
+            sum.exercises.earned,
+            sum.exercises.possible
+        ),
+    ];
+    parts.extend(skipped_notes(reports.iter().flat_map(|r| &r.results)));
+    let failed = reports.iter().filter(|r| !r.passed()).count();
+    if failed > 0 {
+        parts.push(format!("{failed} of them not passed"));
+    }
+    let ungraded = reports.iter().filter(|r| r.error.is_some()).count();
+    if ungraded > 0 {
+        parts.push(format!("{ungraded} with no server"));
+    }
+    parts.join(" · ")
+}
+
+/// One failed check in full, as the text report shows it under the check's line: the
+/// problem, the request, the command that starts the same server and the `curl` to repeat
+/// it, what was expected and what came back, the hint and the book section (`book_url` is
+/// where the book is served). Empty for a check that did not fail.
+///
+/// For a tool that shows one failure at a time, say the first of [`Report::failures`].
+pub fn render_failure(result: &CheckResult, book_url: &str) -> String {
+    let Status::Failed(failure) = &result.status else {
+        return String::new();
+    };
+    let book = if result.book.is_empty() {
+        String::new()
+    } else {
+        book_link(book_url, &result.book)
+    };
+    labelled(failure, &result.hint, &book)
+}
+
+/// A failure as labelled lines, continuation lines under the first.
+fn labelled(failure: &Failure, hint: &str, book: &str) -> String {
+    let mut out = String::new();
     let mut line = |label: &str, text: &str| {
         let text = text.replace('\n', "\n                ");
         let _ = writeln!(out, "      {label:<9} {text}");
@@ -201,6 +399,11 @@ fn explain(out: &mut String, result: &CheckResult, failure: &Failure, book_url: 
     line("problem", &failure.message);
     if let Some(exchange) = &failure.exchange {
         line("request", &format!("{} {}", exchange.method, exchange.url));
+    }
+    if let Some(start) = &failure.start {
+        line("start", start);
+    }
+    if let Some(exchange) = &failure.exchange {
         line("try", &exchange.curl);
     }
     if let Some(command) = &failure.command {
@@ -212,12 +415,13 @@ fn explain(out: &mut String, result: &CheckResult, failure: &Failure, book_url: 
     if let Some(got) = &failure.got {
         line("got", got);
     }
-    if !result.hint.is_empty() {
-        line("hint", &result.hint);
+    if !hint.is_empty() {
+        line("hint", hint);
     }
-    if !result.book.is_empty() {
-        line("book", &book_link(book_url, &result.book));
+    if !book.is_empty() {
+        line("book", book);
     }
+    out
 }
 
 /// The full address of a book section.
@@ -225,73 +429,135 @@ pub fn book_link(book_url: &str, section: &str) -> String {
     format!("{}/{}", book_url.trim_end_matches('/'), section)
 }
 
-/// The report for a program: one JSON document for the whole run.
+/// The report for a program: one JSON document for the whole run, with each chapter's
+/// subtotals and the points of all of them.
 pub fn json(reports: &[Report], book_url: &str) -> String {
-    let earned: u32 = reports.iter().map(|r| r.score().0).sum();
-    let possible: u32 = reports.iter().map(|r| r.score().1).sum();
+    let sum = total(reports);
+    let all = sum.total();
+    let chapters: Vec<Value> = reports.iter().map(chapter_json).collect();
     let document = serde_json::json!({
         "passed": reports.iter().all(Report::passed),
-        "score": {"earned": earned, "possible": possible},
+        "score": {"earned": all.earned, "possible": all.possible, "skipped": all.skipped},
+        "subtotals": sum,
         "book_url": book_url,
-        "chapters": reports,
+        "chapters": chapters,
     });
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }
 
-/// The report for CI systems: JUnit XML, a test suite per chapter and a test case per check.
+/// A chapter's report, with its subtotals before its results.
+fn chapter_json(report: &Report) -> Value {
+    let Ok(Value::Object(fields)) = serde_json::to_value(report) else {
+        return Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for (key, value) in fields {
+        if key == "results" {
+            let subtotals = serde_json::to_value(report.subtotals()).unwrap_or_default();
+            out.insert("subtotals".to_owned(), subtotals);
+        }
+        out.insert(key, value);
+    }
+    Value::Object(out)
+}
+
+/// The report for CI systems: JUnit XML, a test suite per chapter and a test case per check,
+/// with the points as properties. A server that could not be started or reached is one
+/// error, not a failure per check.
 pub fn junit(reports: &[Report], book_url: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total: usize = reports.iter().map(|r| r.results.len()).sum();
+    let tests: usize = reports
+        .iter()
+        .map(|r| shown(r).len() + usize::from(r.error.is_some()))
+        .sum();
     let failures: usize = reports.iter().map(|r| r.failures().count()).sum();
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
     let _ = writeln!(
         out,
-        "<testsuites name=\"grader\" tests=\"{total}\" failures=\"{failures}\">"
+        "<testsuites name=\"grader\" tests=\"{tests}\" failures=\"{failures}\" \
+         errors=\"{errors}\">"
     );
     for report in reports {
-        let skipped = report.count(|s| matches!(s, Status::Skipped(_)));
+        let results = shown(report);
+        let skipped = results
+            .iter()
+            .filter(|r| matches!(r.status, Status::Skipped(_)))
+            .count();
+        let error = usize::from(report.error.is_some());
         let _ = writeln!(
             out,
-            "  <testsuite name=\"chapter {}\" tests=\"{}\" failures=\"{}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+            "  <testsuite name=\"chapter {}\" tests=\"{}\" failures=\"{}\" errors=\"{error}\" \
+             skipped=\"{skipped}\" time=\"{:.3}\">",
             xml(&report.chapter),
-            report.results.len(),
+            results.len() + error,
             report.failures().count(),
             report.duration.as_secs_f64()
         );
-        let _ = writeln!(
-            out,
-            "    <properties><property name=\"seed\" value=\"{}\"/><property name=\"target\" value=\"{}\"/></properties>",
-            report.seed,
-            xml(&report.target)
-        );
-        for result in &report.results {
-            let _ = write!(
+        let points = report.subtotals();
+        let all = points.total();
+        let properties = [
+            ("seed", report.seed.to_string()),
+            ("target", report.target.clone()),
+            ("points.earned", all.earned.to_string()),
+            ("points.possible", all.possible.to_string()),
+            ("points.skipped", all.skipped.to_string()),
+            ("contract.earned", points.contract.earned.to_string()),
+            ("contract.possible", points.contract.possible.to_string()),
+            ("contract.skipped", points.contract.skipped.to_string()),
+            ("exercises.earned", points.exercises.earned.to_string()),
+            ("exercises.possible", points.exercises.possible.to_string()),
+            ("exercises.skipped", points.exercises.skipped.to_string()),
+        ];
+        out.push_str("    <properties>\n");
+        for (name, value) in properties {
+            let _ = writeln!(
                 out,
-                "    <testcase classname=\"chapter{}\" name=\"{}: {}\" time=\"{:.3}\"",
+                "      <property name=\"{name}\" value=\"{}\"/>",
+                xml(&value)
+            );
+        }
+        out.push_str("    </properties>\n");
+        if let Some(error) = &report.error {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"chapter{}\" name=\"server\" time=\"{:.3}\">\n      \
+                 <error message=\"{}\">{}</error>\n    </testcase>",
+                xml(&report.chapter),
+                report.duration.as_secs_f64(),
+                xml(error.message.lines().next().unwrap_or_default()),
+                xml(&labelled(error, "", ""))
+            );
+        }
+        for result in results {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"chapter{}\" name=\"{}: {}\" time=\"{:.3}\">",
                 xml(&report.chapter),
                 xml(&result.id),
                 xml(&result.title),
                 result.duration.as_secs_f64()
             );
+            let _ = writeln!(
+                out,
+                "      <properties><property name=\"points\" value=\"{}\"/>\
+                 <property name=\"earned\" value=\"{}\"/></properties>",
+                result.points, result.earned
+            );
             match &result.status {
-                Status::Passed => out.push_str("/>\n"),
+                Status::Passed => {}
                 Status::Skipped(reason) => {
-                    let _ = writeln!(
-                        out,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        xml(reason)
-                    );
+                    let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml(reason));
                 }
                 Status::Failed(failure) => {
-                    let mut body = String::new();
-                    explain(&mut body, result, failure, book_url);
                     let _ = writeln!(
                         out,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        "      <failure message=\"{}\">{}</failure>",
                         xml(&failure.message),
-                        xml(&body)
+                        xml(&render_failure(result, book_url))
                     );
                 }
             }
+            out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");
     }

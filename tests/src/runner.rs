@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::chapters::Chapter;
 use crate::check::{Check, Ctx, Failure};
 use crate::command::Program;
-use crate::report::{CheckResult, Report, Status};
+use crate::report::{CheckResult, NOT_RUN, Report, Status};
 use crate::rng::Rng;
 use crate::target::{Server, Target};
 
@@ -48,42 +48,58 @@ pub fn seed_from_clock() -> u64 {
 }
 
 /// Grades `chapter` on `target`.
+///
+/// The server is started (or, for a URL, reached) before any check runs. When it cannot be,
+/// the report says so once, in [`Report::error`], and the checks that need it are not run;
+/// the checks that run the program's own commands still do.
 pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Report {
     let started = Instant::now();
     let checks = (chapter.checks)();
-    let mut main_server: Option<Result<Server, String>> = None;
+    let needs_main = checks
+        .iter()
+        .any(|check| !check.needs_program() && !check.needs_own_server());
+    let (main_server, error) = if needs_main {
+        match target.start(&options.env, options.startup_timeout).await {
+            Ok(server) => (Some(server), None),
+            Err(err) => (None, Some(unreachable(target, &options.env, &err))),
+        }
+    } else {
+        (None, None)
+    };
     let mut results = Vec::with_capacity(checks.len());
     for check in &checks {
         let mut rng = Rng::for_check(options.seed, check.id);
         let check_started = Instant::now();
         let outcome = match check.env(&mut rng) {
             _ if check.needs_program() => run_program_check(check, target, rng, options).await,
-            Some(_) if !target.can_restart() => Outcome::Skipped(
-                "needs a server started with other settings; grade with --bin or the reference to run it".to_owned(),
-            ),
-            Some(env) => match target.start(&[options.env.clone(), env.clone()].concat(), options.startup_timeout).await {
-                Ok(server) => {
-                    let outcome = run_check(check, &server.url, rng, &env, options, None).await;
-                    server.stop().await;
-                    outcome
-                }
-                Err(err) => Outcome::Failed(Failure::new(format!("the server did not start: {err}"))),
-            },
-            None => {
-                let server = match &mut main_server {
-                    Some(server) => server,
-                    None => main_server.insert(target.start(&options.env, options.startup_timeout).await),
-                };
-                match server {
-                    Ok(server) => run_check(check, &server.url, rng, &[], options, None).await,
+            _ if error.is_some() => Outcome::Skipped(NOT_RUN.to_owned()),
+            Some(_) if !target.can_restart() => Outcome::Skipped(NEEDS_RESTART.to_owned()),
+            Some(env) => {
+                let all = [options.env.clone(), env.clone()].concat();
+                match target.start(&all, options.startup_timeout).await {
+                    Ok(server) => {
+                        let outcome = run_check(check, &server.url, rng, &env, options, None)
+                            .await
+                            .started_with(&server);
+                        server.stop().await;
+                        outcome
+                    }
                     Err(err) => {
                         let failure = Failure::new(format!("the server did not start: {err}"));
-                        // Said once in full; the checks after it point back to it.
-                        *err = "see the first failed check".to_owned();
-                        Outcome::Failed(failure)
+                        let line = target.start_line(&all, 0);
+                        Outcome::Failed(match line {
+                            Some(line) => failure.started_with(&line, ""),
+                            None => failure,
+                        })
                     }
                 }
             }
+            None => match &main_server {
+                Some(server) => run_check(check, &server.url, rng, &[], options, None)
+                    .await
+                    .started_with(server),
+                None => Outcome::Skipped(NOT_RUN.to_owned()),
+            },
         };
         results.push(CheckResult::new(
             check,
@@ -91,7 +107,7 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
             check_started.elapsed(),
         ));
     }
-    if let Some(Ok(server)) = main_server {
+    if let Some(server) = main_server {
         server.stop().await;
     }
     Report {
@@ -99,8 +115,26 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
         title: chapter.title.to_owned(),
         target: target.describe(),
         seed: options.seed,
+        error,
         results,
         duration: started.elapsed(),
+    }
+}
+
+/// Why a check needing a restart did not run against a URL.
+const NEEDS_RESTART: &str = "needs a server started with other settings; grade with --bin or \
+                             the reference to run it";
+
+/// What a report says, once, about a server that could not be started or reached.
+fn unreachable(target: &Target, env: &[(String, String)], err: &str) -> Failure {
+    let what = match target {
+        Target::Url(_) => "the server could not be reached",
+        Target::Program(_) => "the server could not be started",
+    };
+    let failure = Failure::new(format!("{what}: {err}"));
+    match target.start_line(env, 0) {
+        Some(line) => failure.started_with(&line, ""),
+        None => failure,
     }
 }
 
@@ -111,6 +145,16 @@ enum Outcome {
 }
 
 impl Outcome {
+    /// Names the shell line that starts `server` again in a failure about it.
+    fn started_with(self, server: &Server) -> Self {
+        match (self, server.start_line()) {
+            (Outcome::Failed(failure), Some(line)) => {
+                Outcome::Failed(failure.started_with(line, &server.url))
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
     fn into_status(self) -> Status {
         match self {
             Outcome::Passed => Status::Passed,

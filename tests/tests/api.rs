@@ -7,4 +7,6 @@ mod api {
     mod broken;
     mod cli;
     mod learn;
+    mod reports;
+    mod started;
 }
