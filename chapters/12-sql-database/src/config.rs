@@ -1,12 +1,14 @@
 //! The chapter's settings, read once at start: which database, and how slow password hashes are.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use kit::db::{Backend, mask_password};
 use kit::{ConfigError, Env};
 
-/// The database when `DATABASE_URL` is not set: a file next to the program, as in the tutorial.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://sql_app.db";
+/// The database when `DATABASE_URL` is not set: this SQLite file, as in the tutorial, in the
+/// chapter's data folder (see [`kit::data_dir`]).
+pub const DEFAULT_DATABASE_FILE: &str = "sql_app.db";
 
 /// The cost of new bcrypt hashes when `BCRYPT_COST` is not set: 2^12 rounds.
 pub const DEFAULT_BCRYPT_COST: u32 = 12;
@@ -18,7 +20,8 @@ const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
 /// Settings of this chapter, from the environment.
 ///
 /// - `DATABASE_URL`: `sqlite://FILE` (created if missing), `postgres://…` or `mysql://…`;
-///   default `sqlite://sql_app.db`.
+///   default `sqlite://sql_app.db` in the data folder.
+/// - `DATA_DIR`: where the data folder is, `$DATA_DIR/<package>`; unset, the current folder.
 /// - `BCRYPT_COST`: how slow a password hash is, from 4 to 31 (default 12, about a quarter
 ///   of a second). Each step doubles the time.
 #[derive(Clone)]
@@ -29,20 +32,24 @@ pub struct Config {
     pub backend: Backend,
     /// The cost of new password hashes.
     pub bcrypt_cost: u32,
+    /// The folder of the default database, made at start if it is missing.
+    pub data_dir: PathBuf,
 }
 
 impl Config {
     /// Reads and checks the settings; a wrong one is an error that names it.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Self::from_env_or(env, DEFAULT_DATABASE_URL)
+        Self::from_env_or(env, env!("CARGO_PKG_NAME"), DEFAULT_DATABASE_FILE)
     }
 
-    /// The same, with another database when `DATABASE_URL` is not set: each chapter keeps
-    /// its tables in a file of its own, so that running one does not upset the next.
-    pub fn from_env_or(env: &Env, default_database_url: &str) -> Result<Self, ConfigError> {
+    /// The same for the program of another package, whose database is `database_file` in its
+    /// own data folder when `DATABASE_URL` is not set: each chapter keeps its tables apart, so
+    /// that running one does not upset the next.
+    pub fn from_env_or(env: &Env, package: &str, database_file: &str) -> Result<Self, ConfigError> {
+        let data_dir = kit::data_dir(env, package);
         let database_url = env
             .get("DATABASE_URL")
-            .unwrap_or_else(|| default_database_url.to_owned());
+            .unwrap_or_else(|| sqlite_url(&data_dir.join(database_file)));
         let backend = Backend::of_url(&database_url).ok_or_else(|| {
             ConfigError::new(
                 "DATABASE_URL",
@@ -80,6 +87,7 @@ impl Config {
             database_url,
             backend,
             bcrypt_cost,
+            data_dir,
         })
     }
 
@@ -89,10 +97,16 @@ impl Config {
             database_url: database_url.to_owned(),
             backend: Backend::of_url(database_url).unwrap_or(Backend::Sqlite),
             bcrypt_cost: *BCRYPT_COSTS.start(),
+            data_dir: PathBuf::from("."),
         }
     }
 }
 // ANCHOR_END: config
+
+/// The URL of the SQLite file at `path`.
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
 
 /// `sqlite::memory:`, `sqlite://:memory:` or `?mode=memory`.
 fn is_in_memory(url: &str) -> bool {
@@ -106,6 +120,7 @@ impl fmt::Debug for Config {
             .field("database_url", &mask_password(&self.database_url))
             .field("backend", &self.backend)
             .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("data_dir", &self.data_dir)
             .finish()
     }
 }
@@ -119,11 +134,31 @@ mod tests {
     }
 
     #[test]
-    fn without_settings_the_database_is_a_sqlite_file() {
+    fn without_settings_the_database_is_a_sqlite_file_in_the_current_folder() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.database_url, "sqlite://sql_app.db");
+        assert_eq!(config.database_url, "sqlite://./sql_app.db");
         assert_eq!(config.backend, Backend::Sqlite);
         assert_eq!(config.bcrypt_cost, 12);
+        assert_eq!(config.data_dir, PathBuf::from("."));
+    }
+
+    #[test]
+    fn data_dir_puts_the_database_in_a_folder_named_after_the_package() {
+        let config = config(&[("DATA_DIR", "/srv/data")]).unwrap();
+        let folder = PathBuf::from("/srv/data/ch12-sql-database");
+        assert_eq!(
+            config.database_url,
+            "sqlite:///srv/data/ch12-sql-database/sql_app.db"
+        );
+        assert_eq!(config.data_dir, folder);
+        let given = [
+            ("DATA_DIR", "/srv/data"),
+            ("DATABASE_URL", "sqlite://elsewhere.db"),
+        ];
+        assert_eq!(
+            self::config(&given).unwrap().database_url,
+            "sqlite://elsewhere.db"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! back the API's types. Every value travels as a bound parameter (`?`), never inside the SQL
 //! text, so no input can change what a query does.
 
-use poem_openapi::types::{Email, MaybeUndefined};
+use poem_openapi::types::Email;
 use sqlx::AnyConnection;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -17,7 +17,7 @@ use crate::schemas::{Item, ItemCreate, User};
 
 // ANCHOR: helpers
 /// A query in the connection's dialect.
-fn query(conn: &AnyConnection, text: &'static str) -> Query<'static, Any, AnyArguments> {
+pub(crate) fn query(conn: &AnyConnection, text: &'static str) -> Query<'static, Any, AnyArguments> {
     sqlx::query(sql(backend(conn), text))
 }
 
@@ -60,7 +60,7 @@ fn user_from_row(row: &AnyRow, backend: Backend) -> sqlx::Result<User> {
     })
 }
 
-fn item_from_row(row: &AnyRow) -> sqlx::Result<Item> {
+pub(crate) fn item_from_row(row: &AnyRow) -> sqlx::Result<Item> {
     Ok(Item {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
@@ -215,104 +215,29 @@ pub(crate) async fn create_user_item(
     })
 }
 
-/// A page of items in id order; with `q`, only those whose title contains it (exercise 3).
+/// A page of items in id order.
 pub(crate) async fn get_items(
     conn: &mut AnyConnection,
     skip: i64,
     limit: i64,
-    q: Option<&str>,
 ) -> sqlx::Result<Vec<Item>> {
-    let query = match q {
-        None => query(
-            conn,
-            "SELECT id, title, description, owner_id FROM items ORDER BY id LIMIT ? OFFSET ?",
-        ),
-        // ANCHOR: search
-        Some(q) => query(
-            conn,
-            "SELECT id, title, description, owner_id FROM items \
-             WHERE LOWER(title) LIKE LOWER(?) ESCAPE '!' ORDER BY id LIMIT ? OFFSET ?",
-        )
-        .bind(contains(q)),
-        // ANCHOR_END: search
-    };
-    let rows = query.bind(limit).bind(skip).fetch_all(&mut *conn).await?;
+    let rows = query(
+        conn,
+        "SELECT id, title, description, owner_id FROM items ORDER BY id LIMIT ? OFFSET ?",
+    )
+    .bind(limit)
+    .bind(skip)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter().map(item_from_row).collect()
 }
 // ANCHOR_END: items
 
-// ANCHOR: contains
-/// A `LIKE` pattern that matches `text` anywhere. `%` and `_` are `LIKE`'s wildcards: written
-/// as they are, a search for `50%` would find "500 rupees". Each is escaped with `!` (and `!`
-/// itself), the character the query names in `ESCAPE '!'`: the same on every backend, where
-/// a backslash is not (MySQL reads it inside string literals).
-fn contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-// ANCHOR_END: contains
-
-// ANCHOR: exercises
-/// Exercise 1: the items of one user, in id order; `None` when there is no such user.
-pub(crate) async fn get_user_items_or_none(
+/// The items of one user, in id order.
+pub(crate) async fn get_user_items(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> sqlx::Result<Option<Vec<Item>>> {
-    let exists = query(conn, "SELECT id FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match exists {
-        Some(_) => Ok(Some(get_user_items(conn, user_id).await?)),
-        None => Ok(None),
-    }
-}
-
-/// Exercise 2: changes what is given, and gives the item back; `None` when there is no such
-/// item. An absent description stays; a `null` one is removed.
-pub(crate) async fn update_item(
-    conn: &mut AnyConnection,
-    item_id: i64,
-    title: Option<String>,
-    description: MaybeUndefined<String>,
-) -> sqlx::Result<Option<Item>> {
-    let (change_description, description) = match description {
-        MaybeUndefined::Undefined => (false, None),
-        MaybeUndefined::Null => (true, None),
-        MaybeUndefined::Value(text) => (true, Some(text)),
-    };
-    query(
-        conn,
-        "UPDATE items SET title = COALESCE(?, title), \
-         description = CASE WHEN ? THEN ? ELSE description END WHERE id = ?",
-    )
-    .bind(title)
-    .bind(change_description)
-    .bind(description)
-    .bind(item_id)
-    .execute(&mut *conn)
-    .await?;
-    let row = query(
-        conn,
-        "SELECT id, title, description, owner_id FROM items WHERE id = ?",
-    )
-    .bind(item_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(item_from_row).transpose()
-}
-// ANCHOR_END: exercises
-
-/// The items of one user, in id order.
-async fn get_user_items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<Vec<Item>> {
+) -> sqlx::Result<Vec<Item>> {
     let rows = query(
         conn,
         "SELECT id, title, description, owner_id FROM items WHERE owner_id = ? ORDER BY id",
@@ -321,15 +246,4 @@ async fn get_user_items(conn: &mut AnyConnection, user_id: i64) -> sqlx::Result<
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(item_from_row).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_in_a_search_are_escaped() {
-        assert_eq!(contains("50%_off!"), "%50!%!_off!!%");
-        assert_eq!(contains("plain"), "%plain%");
-    }
 }

@@ -51,9 +51,9 @@ pub struct Database {
 }
 
 impl Database {
-    /// Connects to the database `config` names, creating a SQLite file if there is none, and
-    /// brings its tables up to date. A failure says which database and why, without the
-    /// password.
+    /// Connects to the database `config` names, creating a SQLite file (and the data folder)
+    /// if there is none, and brings its tables up to date. A failure says which database and
+    /// why, without the password.
     pub async fn connect(config: &Config) -> Result<Self, String> {
         sqlx::any::install_default_drivers();
         let url = config.database_url.as_str();
@@ -65,6 +65,13 @@ impl Database {
             )
         };
         if config.backend == Backend::Sqlite && !Any::database_exists(url).await.unwrap_or(false) {
+            // SQLite makes a missing file, but not a missing folder.
+            std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+                format!(
+                    "cannot make the data folder {}: {err}",
+                    config.data_dir.display()
+                )
+            })?;
             Any::create_database(url)
                 .await
                 .map_err(|err| failed("create", &err))?;

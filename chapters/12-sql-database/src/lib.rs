@@ -23,7 +23,7 @@ pub use config::Config;
 pub use database::Database;
 pub use errors::ApiError;
 pub use passwords::MAX_PASSWORD_BYTES;
-pub use schemas::{Item, ItemCreate, ItemUpdate, User, UserCreate, UserUpdate};
+pub use schemas::{Item, ItemCreate, User, UserCreate, UserUpdate};
 
 use database::{Session, Tx};
 use errors::{is_foreign_key_violation, is_unique_violation};
@@ -213,7 +213,10 @@ impl ItemsApi {
         q: Query<Option<String>>,
         mut db: Session,
     ) -> Result<Json<Vec<Item>>, ApiError> {
-        let items = crud::get_items(&mut db, skip.0, limit.0, q.0.as_deref()).await?;
+        let items = match q.0.as_deref() {
+            None => crud::get_items(&mut db, skip.0, limit.0).await?,
+            Some(q) => exercises::search_items(&mut db, q, skip.0, limit.0).await?,
+        };
         Ok(Json(items))
     }
 }

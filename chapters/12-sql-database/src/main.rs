@@ -1,5 +1,6 @@
 //! Runs chapter 12: `cargo run -p ch12-sql-database`, then open http://127.0.0.1:8000/docs.
-//! `DATABASE_URL` chooses the database (default `sqlite://sql_app.db`).
+//! `DATABASE_URL` chooses the database (default `sqlite://sql_app.db` in the data folder,
+//! `target/data/ch12-sql-database/` under cargo: see `kit::data_dir`).
 
 // ANCHOR: main
 fn main() -> std::process::ExitCode {

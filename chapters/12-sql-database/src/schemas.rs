@@ -4,7 +4,7 @@
 use std::fmt;
 
 use poem_openapi::Object;
-use poem_openapi::types::{Email, Example, MaybeUndefined, Password};
+use poem_openapi::types::{Email, Example, Password};
 
 // Every text may hold any character but NUL (U+0000), hence the `pattern` on each: PostgreSQL
 // cannot store a NUL in a text column, so it is refused on every backend, and the API behaves
@@ -88,21 +88,6 @@ impl fmt::Debug for UserCreate {
     }
 }
 
-// ANCHOR: item_update
-/// Exercise 2: changes to an item. An absent member stays as it is; `"description": null`
-/// removes the description (a title cannot be removed).
-#[derive(Debug, Clone, Object)]
-#[oai(example)]
-pub struct ItemUpdate {
-    /// A new title.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
-    pub title: Option<String>,
-    /// A new description, or `null` for none.
-    #[oai(nullable, validator(pattern = r"^[^\u0000]*$"))]
-    pub description: MaybeUndefined<String>,
-}
-// ANCHOR_END: item_update
-
 impl Example for ItemCreate {
     fn example() -> Self {
         Self {
@@ -148,15 +133,6 @@ impl Example for User {
             email: Email("rick@example.com".to_owned()),
             is_active: true,
             items: vec![Item::example()],
-        }
-    }
-}
-
-impl Example for ItemUpdate {
-    fn example() -> Self {
-        Self {
-            title: Some("Portal gun, mark II".to_owned()),
-            description: MaybeUndefined::Null,
         }
     }
 }

@@ -730,6 +730,7 @@ mod program {
             .args(["--port", "0"])
             .current_dir(dir)
             .env_remove("DATABASE_URL")
+            .env_remove("DATA_DIR")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -804,14 +805,16 @@ mod program {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[tokio::test]
-    async fn by_default_the_database_is_sql_app_db_in_the_working_folder() {
+    /// Starts the program in `dir` with `env` (and neither `DATABASE_URL` nor `DATA_DIR` but
+    /// those in `env`), waits until it listens, and stops it.
+    async fn start_and_stop(dir: &std::path::Path, env: &[(&str, &str)]) {
         use tokio::io::AsyncBufReadExt;
-        let dir = temp_dir("default");
         let mut child = Command::new(PROGRAM)
             .args(["--port", "0"])
-            .current_dir(&dir)
+            .current_dir(dir)
             .env_remove("DATABASE_URL")
+            .env_remove("DATA_DIR")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -828,8 +831,27 @@ mod program {
         .expect("it starts in time")
         .unwrap();
         assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
-        assert!(dir.join("sql_app.db").is_file());
         child.kill().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn by_default_the_database_is_sql_app_db_in_the_working_folder() {
+        let dir = temp_dir("default");
+        start_and_stop(&dir, &[]).await;
+        assert!(dir.join("sql_app.db").is_file());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn with_data_dir_the_database_is_in_a_folder_of_the_package_made_at_start() {
+        let dir = temp_dir("data_dir");
+        let data = dir.join("data");
+        start_and_stop(&dir, &[("DATA_DIR", data.to_str().unwrap())]).await;
+        assert!(data.join("ch12-sql-database").join("sql_app.db").is_file());
+        assert!(
+            !dir.join("sql_app.db").exists(),
+            "nothing is left where it runs"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -13,13 +13,14 @@ use kit::db::mask_password;
 use kit::{Env, StartError};
 
 use crate::migrations::{self, State, Status};
-use crate::{Config, Database};
+use crate::{Config, Database, exercises};
 
 // ANCHOR: cli
 /// Chapter 13: the users and items API, and the migrations of its database.
 ///
-/// The database is DATABASE_URL (default sqlite://ch13.db), which may also be a
-/// postgres:// or a mysql:// URL. Without a subcommand, the program serves.
+/// The database is DATABASE_URL (default sqlite://ch13.db in the data folder, $DATA_DIR/<package>
+/// or else the current folder), which may also be a postgres:// or a mysql:// URL. Without a
+/// subcommand, the program serves.
 #[derive(Debug, Parser)]
 #[command(name = "ch13-migrations", args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -61,8 +62,9 @@ enum Migrate {
     Status,
     /// List every migration: when it was applied, and whether its file still matches.
     History,
-    /// Undo the last applied migration and apply it again.
-    Redo,
+    /// The exercises' subcommands.
+    #[command(flatten)]
+    Exercise(exercises::MigrateExercise),
 }
 // ANCHOR_END: cli
 
@@ -91,7 +93,7 @@ fn fail(err: &StartError) -> ExitCode {
 }
 
 async fn run(cli: Cli, env: &Env) -> Result<(), StartError> {
-    let config = Config::from_env_or(env, crate::DEFAULT_DATABASE_URL)?;
+    let config = Config::from_env_or(env, env!("CARGO_PKG_NAME"), crate::DEFAULT_DATABASE_FILE)?;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args, env, &config).await,
         Command::Migrate(command) => migrate(command, &config).await,
@@ -138,10 +140,7 @@ async fn migrate(command: Migrate, config: &Config) -> Result<(), StartError> {
                 println!("nothing to undo");
             }
         }
-        Migrate::Redo => {
-            let name = migrations::redo(&db, migrator).await?;
-            println!("undone {name}\napplied {name}");
-        }
+        Migrate::Exercise(command) => exercises::migrate(command, &db, migrator).await?,
         Migrate::Status => {
             let status = migrations::status(&db, migrator).await?;
             print!("{}", status_report(&status, &config.database_url));

@@ -38,6 +38,18 @@ impl Database {
     /// or a server that is down stops the program at start, saying why.
     pub async fn connect(config: &Config) -> Result<Self, ConnectError> {
         sqlx::any::install_default_drivers();
+        if config.backend == Backend::Sqlite {
+            // SQLite makes a missing file, but not a missing folder.
+            std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+                let folder = config.data_dir.display();
+                ConnectError {
+                    url: mask_password(&config.database_url),
+                    source: sqlx::Error::Configuration(
+                        format!("cannot make the data folder {folder}: {err}").into(),
+                    ),
+                }
+            })?;
+        }
         let url = match config.backend {
             // A new SQLite file is made where it is missing, as FastAPI's tutorial does.
             Backend::Sqlite if !config.database_url.contains("mode=") => {

@@ -7,15 +7,17 @@
 pub mod cli;
 mod crud;
 pub mod db;
+mod exercises;
 pub mod migrations;
 pub mod schemas;
 
 // Chapter 12's settings, errors and password hashing, unchanged.
 pub use ch12_sql_database::{config, errors, passwords};
 
-/// The database when `DATABASE_URL` is not set: a file of this chapter's own, since chapter
-/// 12's `sql_app.db` holds a schema made without these migrations.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://ch13.db";
+/// The database when `DATABASE_URL` is not set: a file of this chapter's own, in its data
+/// folder (see `kit::data_dir`), since chapter 12's `sql_app.db` holds a schema made without
+/// these migrations.
+pub const DEFAULT_DATABASE_FILE: &str = "ch13.db";
 
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt};

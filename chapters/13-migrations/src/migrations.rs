@@ -29,7 +29,7 @@ pub fn migrator(backend: Backend) -> &'static Migrator {
 // ANCHOR_END: migrators
 
 /// The table where sqlx records what it applied.
-const TABLE: &str = "_sqlx_migrations";
+pub(crate) const TABLE: &str = "_sqlx_migrations";
 
 // ANCHOR: name
 /// The name of a migration as its files are named: version `2` and description
@@ -250,7 +250,7 @@ async fn has_table(conn: &mut AnyConnection, backend: Backend) -> Result<bool, M
 }
 
 /// Compares the database's table with the program's migrations.
-async fn read_status(
+pub(crate) async fn read_status(
     conn: &mut AnyConnection,
     backend: Backend,
     migrator: &Migrator,
@@ -307,13 +307,13 @@ fn ups(migrator: &Migrator) -> impl Iterator<Item = &Migration> {
 }
 
 /// The "down" half of migration `version`, if it has one.
-fn down_of(migrator: &Migrator, version: i64) -> Option<&Migration> {
+pub(crate) fn down_of(migrator: &Migrator, version: i64) -> Option<&Migration> {
     migrator
         .iter()
         .find(|m| m.version == version && m.migration_type.is_down_migration())
 }
 
-fn up_of(migrator: &Migrator, version: i64) -> Option<&Migration> {
+pub(crate) fn up_of(migrator: &Migrator, version: i64) -> Option<&Migration> {
     ups(migrator).find(|m| m.version == version)
 }
 
@@ -321,7 +321,7 @@ fn up_of(migrator: &Migrator, version: i64) -> Option<&Migration> {
 /// Runs `work` on one connection while holding sqlx's migration lock (an advisory lock on
 /// PostgreSQL and MySQL; SQLite locks the whole file as it writes), so that two programs
 /// migrating the same database at once take turns.
-async fn locked<T, W>(db: &Database, work: W) -> Result<T, MigrationError>
+pub(crate) async fn locked<T, W>(db: &Database, work: W) -> Result<T, MigrationError>
 where
     W: AsyncFnOnce(&mut AnyConnection) -> Result<T, MigrationError>,
 {
@@ -425,46 +425,6 @@ pub async fn down(
     .await
 }
 // ANCHOR_END: down
-
-// ANCHOR: redo
-/// Exercise 3's solution: undoes the last applied migration and applies it again, to try a
-/// migration's down and up while writing them. Returns its name.
-pub async fn redo(db: &Database, migrator: &Migrator) -> Result<String, MigrationError> {
-    locked(db, async |conn| {
-        let status = read_status(conn, db.backend(), migrator).await?;
-        status.check()?;
-        let Some(last) = status.current() else {
-            return Err(MigrationError::TooFew {
-                asked: 1,
-                applied: 0,
-            });
-        };
-        let name = last.name.clone();
-        let (Some(down), Some(up)) = (
-            down_of(migrator, last.version),
-            up_of(migrator, last.version),
-        ) else {
-            return Err(MigrationError::Irreversible { name });
-        };
-        conn.revert(TABLE, down)
-            .await
-            .map_err(|source| MigrationError::Run {
-                name: name.clone(),
-                done: "undone",
-                source,
-            })?;
-        conn.apply(TABLE, up)
-            .await
-            .map_err(|source| MigrationError::Run {
-                name: name.clone(),
-                done: "applied",
-                source,
-            })?;
-        Ok(name)
-    })
-    .await
-}
-// ANCHOR_END: redo
 
 // ANCHOR: before_serving
 /// What `serve` does before it listens: a database whose history disagrees with the program

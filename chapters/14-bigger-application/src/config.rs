@@ -4,6 +4,7 @@
 //! `APP_ENV` (`local`, `dev` or `prod`) picks the defaults; each setting can still be given.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kit::db::{Backend, mask_password};
@@ -70,8 +71,11 @@ pub struct Config {
     /// `APP_ENV`: `local` (default), `dev` or `prod`.
     pub app_env: AppEnv,
     /// `DATABASE_URL`: `sqlite://…`, `postgres://…` or `mysql://…`; by default (not in
-    /// production) `sqlite://ch14.db`, created if missing.
+    /// production) `sqlite://ch14.db` in the data folder, created if missing.
     pub database_url: String,
+    /// The data folder, where the default database goes: `$DATA_DIR/<package>`, or the
+    /// current folder without `DATA_DIR` (see `kit::data_dir`). Made at start if missing.
+    pub data_dir: PathBuf,
     /// `JWT_SECRET`: the key that signs access tokens, at least 32 bytes. Only a local run
     /// may leave it out (a random key is made, and tokens die with the process).
     pub jwt_secret: Vec<u8>,
@@ -91,10 +95,18 @@ pub struct Config {
 impl Config {
     /// Reads and checks every setting; the first wrong one is an error that names it.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Self::from_env_for(env, env!("CARGO_PKG_NAME"))
+    }
+
+    /// The same, for the program of another package that serves this service (chapter 16):
+    /// its default database goes into that package's data folder.
+    pub fn from_env_for(env: &Env, package: &str) -> Result<Self, ConfigError> {
         let app_env = AppEnv::from_env(env)?;
+        let data_dir = kit::data_dir(env, package);
         Ok(Self {
             app_env,
-            database_url: database_url(env, app_env)?,
+            database_url: database_url(env, app_env, &data_dir)?,
+            data_dir,
             jwt_secret: jwt_secret(env, app_env)?,
             access_token_expire: access_token_expire(env)?,
             bcrypt_cost: bcrypt_cost(env, app_env)?,
@@ -113,10 +125,12 @@ impl Config {
 /// The shortest signing key accepted: 32 bytes, the size of HS256's output (RFC 7518 §3.2).
 const MIN_SECRET_BYTES: usize = 32;
 
-fn database_url(env: &Env, app_env: AppEnv) -> Result<String, ConfigError> {
+fn database_url(env: &Env, app_env: AppEnv, data_dir: &Path) -> Result<String, ConfigError> {
     let url = match (env.get("DATABASE_URL"), app_env) {
         (Some(url), _) => url,
-        (None, AppEnv::Local | AppEnv::Dev) => "sqlite://ch14.db".to_owned(),
+        (None, AppEnv::Local | AppEnv::Dev) => {
+            format!("sqlite://{}", data_dir.join("ch14.db").display())
+        }
         (None, AppEnv::Prod) => {
             return Err(ConfigError::new(
                 "DATABASE_URL",
@@ -277,6 +291,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("app_env", &self.app_env)
             .field("database_url", &mask_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
             .field("jwt_secret", &"[hidden]")
             .field("access_token_expire", &self.access_token_expire)
             .field("bcrypt_cost", &self.bcrypt_cost)
@@ -296,10 +311,27 @@ mod tests {
     fn a_local_run_needs_no_setting() {
         let config = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
         assert_eq!(config.app_env, AppEnv::Local);
-        assert_eq!(config.database_url, "sqlite://ch14.db");
+        assert_eq!(config.database_url, "sqlite://./ch14.db");
+        assert_eq!(config.data_dir, PathBuf::from("."));
         assert_eq!(config.jwt_secret.len(), MIN_SECRET_BYTES);
         assert_eq!(config.trusted_hosts, ["localhost", "127.0.0.1", "[::1]"]);
         assert_eq!(config.docs, Docs::default());
+    }
+
+    #[test]
+    fn data_dir_puts_the_default_database_in_a_folder_named_after_the_package() {
+        let env = Env::from_pairs([("DATA_DIR", "/srv/data")]);
+        let config = Config::from_env(&env).unwrap();
+        assert_eq!(
+            config.database_url,
+            "sqlite:///srv/data/ch14-bigger-application/ch14.db"
+        );
+        let config = Config::from_env_for(&env, "ch16-deployment").unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/data/ch16-deployment"));
+        assert_eq!(
+            config.database_url,
+            "sqlite:///srv/data/ch16-deployment/ch14.db"
+        );
     }
 
     #[test]

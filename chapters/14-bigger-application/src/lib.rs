@@ -8,6 +8,7 @@
 pub mod config;
 pub mod database;
 pub mod errors;
+pub mod exercises;
 pub mod middleware;
 pub mod models;
 pub mod routes;
@@ -15,6 +16,7 @@ pub mod security;
 // ANCHOR_END: modules
 
 use kit::StartError;
+use kit::db::Backend;
 use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::OpenApiService;
@@ -73,6 +75,15 @@ pub struct State {
 impl State {
     /// Connects to the database (and brings its schema up to date), and makes the keys.
     pub async fn connect(config: &Config) -> Result<Self, StartError> {
+        if Backend::of_url(&config.database_url) == Some(Backend::Sqlite) {
+            // SQLite makes a missing file, but not a missing folder.
+            std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+                format!(
+                    "cannot make the data folder {}: {err}",
+                    config.data_dir.display()
+                )
+            })?;
+        }
         Ok(Self {
             db: Db::connect(&config.database_url).await?,
             passwords: Passwords::new(config.bcrypt_cost).await?,

@@ -5,6 +5,8 @@
 use poem_openapi::Object;
 use poem_openapi::types::{Email, Example, Password};
 
+use crate::exercises::KeyUsage;
+
 // ANCHOR: auth_models
 /// The body of `POST /auth/register/{sns_type}` and `POST /auth/login/{sns_type}`.
 #[derive(Object)]
@@ -84,9 +86,9 @@ pub struct ApiKey {
     pub user_memo: Option<String>,
     /// When the key was made: RFC 3339, UTC.
     pub created_at: String,
-    /// When the key last signed an accepted request (RFC 3339, UTC), or `null` (exercise 3).
-    #[oai(nullable)]
-    pub last_used_at: Option<String>,
+    /// What the exercises show of the key's use.
+    #[oai(flatten)]
+    pub usage: KeyUsage,
 }
 
 impl Example for ApiKey {
@@ -96,7 +98,7 @@ impl Example for ApiKey {
             access_key: "3f1c9a7e0b2d4c6e8a0f1e2d3c4b5a69".to_owned(),
             user_memo: Some("billing server".to_owned()),
             created_at: "2025-01-31T09:30:00Z".to_owned(),
-            last_used_at: None,
+            usage: KeyUsage::default(),
         }
     }
 }
@@ -192,28 +194,6 @@ impl Example for Index {
             version: "1.0.0".to_owned(),
             time: "2025-01-31T09:30:00Z".to_owned(),
             timestamp: 1_738_315_800,
-        }
-    }
-}
-
-/// The logged-in user (exercise 1).
-#[derive(Debug, Object)]
-#[oai(example)]
-pub struct Me {
-    /// The user's id: the `sub` of their tokens.
-    pub id: i64,
-    /// Their email address.
-    pub email: String,
-    /// When they registered: RFC 3339, UTC.
-    pub created_at: String,
-}
-
-impl Example for Me {
-    fn example() -> Self {
-        Self {
-            id: 1,
-            email: "ryan@example.com".to_owned(),
-            created_at: "2025-01-31T09:30:00Z".to_owned(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The chapter's settings, read once at start and checked; a wrong one stops the start with a
 //! message that names it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kit::db::{Backend, mask_password};
@@ -11,6 +11,8 @@ use lettre::message::Mailbox;
 // ANCHOR: config
 /// Settings of this chapter, from the environment (defaults in brackets).
 ///
+/// - `DATA_DIR` [unset]: the default files below go into the data folder, `$DATA_DIR/<package>`;
+///   unset, the current folder (see `kit::data_dir`).
 /// - `DATABASE_URL` [`sqlite://ch15.db`]: where the jobs are kept; SQLite, PostgreSQL or
 ///   MySQL/MariaDB.
 /// - `NOTIFICATION_LOG` [`log.txt`]: the file the notifications are appended to.
@@ -30,6 +32,8 @@ use lettre::message::Mailbox;
 ///   running jobs may take to finish.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The folder of the default files, made at start if it is missing.
+    pub data_dir: PathBuf,
     /// Where the jobs are kept.
     pub database_url: String,
     /// Where notifications are appended.
@@ -76,9 +80,10 @@ pub enum Delivery {
 impl Config {
     /// Reads and checks every setting.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let data_dir = kit::data_dir(env, env!("CARGO_PKG_NAME"));
         let database_url = env
             .get("DATABASE_URL")
-            .unwrap_or_else(|| "sqlite://ch15.db".to_owned());
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ch15.db").display()));
         if Backend::of_url(&database_url).is_none() {
             return Err(ConfigError::new(
                 "DATABASE_URL",
@@ -90,7 +95,7 @@ impl Config {
         }
         let delivery = match env.get("SMTP_URL").filter(|url| !url.is_empty()) {
             Some(url) => smtp_url(&url)?,
-            None => Delivery::Outbox(path(env, "OUTBOX_DIR", "outbox")?),
+            None => Delivery::Outbox(path(env, "OUTBOX_DIR", &data_dir.join("outbox"))?),
         };
         let mail_from = env
             .get("MAIL_FROM")
@@ -102,8 +107,9 @@ impl Config {
             )
         })?;
         let config = Self {
+            notification_log: path(env, "NOTIFICATION_LOG", &data_dir.join("log.txt"))?,
+            data_dir,
             database_url,
-            notification_log: path(env, "NOTIFICATION_LOG", "log.txt")?,
             delivery,
             mail_from,
             smtp_timeout: secs(number(env, "SMTP_TIMEOUT_SECS", 10, 1..=3600)?),
@@ -170,9 +176,9 @@ fn smtp_url(url: &str) -> Result<Delivery, ConfigError> {
     })
 }
 
-fn path(env: &Env, key: &str, default: &str) -> Result<PathBuf, ConfigError> {
+fn path(env: &Env, key: &str, default: &Path) -> Result<PathBuf, ConfigError> {
     match env.get(key) {
-        None => Ok(PathBuf::from(default)),
+        None => Ok(default.to_owned()),
         Some(value) if value.is_empty() => Err(ConfigError::new(key, "must not be empty")),
         Some(value) => Ok(PathBuf::from(value)),
     }
@@ -223,10 +229,28 @@ mod tests {
     #[test]
     fn defaults_write_to_an_outbox_on_sqlite() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.database_url, "sqlite://ch15.db");
-        assert_eq!(config.delivery, Delivery::Outbox(PathBuf::from("outbox")));
-        assert_eq!(config.notification_log, PathBuf::from("log.txt"));
+        assert_eq!(config.database_url, "sqlite://./ch15.db");
+        assert_eq!(config.delivery, Delivery::Outbox(PathBuf::from("./outbox")));
+        assert_eq!(config.notification_log, PathBuf::from("./log.txt"));
         assert_eq!(config.max_attempts, 5);
+    }
+
+    #[test]
+    fn data_dir_puts_the_default_files_in_a_folder_named_after_the_package() {
+        let config = config(&[("DATA_DIR", "/srv/data")]).unwrap();
+        let folder = PathBuf::from("/srv/data/ch15-background-tasks");
+        assert_eq!(
+            config.database_url,
+            "sqlite:///srv/data/ch15-background-tasks/ch15.db"
+        );
+        assert_eq!(config.delivery, Delivery::Outbox(folder.join("outbox")));
+        assert_eq!(config.notification_log, folder.join("log.txt"));
+        assert_eq!(config.data_dir, folder);
+        let given = [("DATA_DIR", "/srv/data"), ("NOTIFICATION_LOG", "notes.txt")];
+        assert_eq!(
+            self::config(&given).unwrap().notification_log,
+            PathBuf::from("notes.txt")
+        );
     }
 
     #[test]

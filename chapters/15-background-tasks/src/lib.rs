@@ -11,6 +11,7 @@ use poem_openapi::{OpenApiService, Tags};
 mod background;
 mod config;
 mod emails;
+mod exercises;
 mod jobs;
 mod mailer;
 mod notifications;
@@ -23,7 +24,7 @@ pub use background::{BackgroundTasks, TaskTracker, run_background_tasks};
 pub use config::{Config, Delivery};
 pub use emails::{Job, Jobs};
 pub use notifications::{DEFAULT_MESSAGE, Notifier, write_notification};
-pub use queue::{Claimed, Deleted, JobRow, JobState, Queue, Retry};
+pub use queue::{Claimed, JobRow, JobState, Queue};
 pub use service::{AppState, Service, serve};
 pub use worker::retry_delay;
 
@@ -69,6 +70,7 @@ pub fn app(docs: &kit::Docs, state: &AppState) -> impl Endpoint + use<> {
         emails::EmailsApi,
         slow::SlowApi,
         jobs::JobsApi,
+        exercises::ExercisesApi,
     );
     let service = OpenApiService::new(kit::FastapiErrors(operations), TITLE, VERSION)
         .description(DESCRIPTION);

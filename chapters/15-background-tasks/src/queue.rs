@@ -96,32 +96,10 @@ pub struct Claimed {
 }
 // ANCHOR_END: claimed
 
-/// What deleting a job did (exercise 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deleted {
-    /// It is gone.
-    Gone,
-    /// A worker is delivering it: it stays.
-    Running,
-    /// There was no such job.
-    NotFound,
-}
-
-/// What retrying a job did (exercise 3).
-#[derive(Debug, Clone)]
-pub enum Retry {
-    /// It is queued again, as shown.
-    Queued(JobRow),
-    /// It was not `failed`, but in this state.
-    NotFailed(JobState),
-    /// There was no such job.
-    NotFound,
-}
-
 /// The jobs table, on whichever database `DATABASE_URL` names.
 #[derive(Debug, Clone)]
 pub struct Queue {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
@@ -129,7 +107,8 @@ pub struct Queue {
 const LOST_LAST_ATTEMPT: &str = "the worker stopped during the last attempt (its lease expired)";
 
 /// The columns the API shows.
-const JOB_COLUMNS: &str = "id, recipient, subject, state, attempts, max_attempts, last_error";
+pub(crate) const JOB_COLUMNS: &str =
+    "id, recipient, subject, state, attempts, max_attempts, last_error";
 
 /// Now, in Unix milliseconds.
 pub(crate) fn now_ms() -> i64 {
@@ -219,11 +198,11 @@ impl Queue {
     }
     // ANCHOR_END: placeholders
 
-    fn query(&self, text: &str) -> Query<'static, Any, AnyArguments> {
+    pub(crate) fn query(&self, text: &str) -> Query<'static, Any, AnyArguments> {
         sqlx::query(self.sql(text))
     }
 
-    fn query_as<T>(&self, text: &str) -> QueryAs<'static, Any, T, AnyArguments>
+    pub(crate) fn query_as<T>(&self, text: &str) -> QueryAs<'static, Any, T, AnyArguments>
     where
         T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
     {
@@ -417,69 +396,6 @@ impl Queue {
         Ok(result.rows_affected() == 1)
     }
     // ANCHOR_END: report
-
-    // ANCHOR: exercises
-    /// Jobs in `state` (all of them when `None`), by id (exercise 2).
-    pub async fn list(
-        &self,
-        state: Option<JobState>,
-        skip: i64,
-        limit: i64,
-    ) -> Result<Vec<JobRow>, sqlx::Error> {
-        let query = match state {
-            Some(state) => self
-                .query_as(&format!(
-                    "SELECT {JOB_COLUMNS} FROM jobs WHERE state = ? ORDER BY id LIMIT ? OFFSET ?"
-                ))
-                .bind(state.as_str()),
-            None => self.query_as(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs ORDER BY id LIMIT ? OFFSET ?"
-            )),
-        };
-        query.bind(limit).bind(skip).fetch_all(&self.pool).await
-    }
-
-    /// Deletes a job unless a worker holds it (exercise 1).
-    pub async fn delete(&self, id: i64) -> Result<Deleted, sqlx::Error> {
-        let deleted = self
-            .query("DELETE FROM jobs WHERE id = ? AND state <> 'running'")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if deleted.rows_affected() == 1 {
-            return Ok(Deleted::Gone);
-        }
-        Ok(match self.get(id).await? {
-            Some(_) => Deleted::Running,
-            None => Deleted::NotFound,
-        })
-    }
-
-    /// Puts a `failed` job back in the queue, due now, with its attempts reset (exercise 3).
-    pub async fn retry(&self, id: i64) -> Result<Retry, sqlx::Error> {
-        let now = now_ms();
-        let updated = self
-            .query(
-                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = ?, updated_at = ? \
-                 WHERE id = ? AND state = 'failed'",
-            )
-            .bind(now)
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(match (updated.rows_affected(), self.get(id).await?) {
-            (_, None) => Retry::NotFound,
-            // A worker may have taken it already: answer with the job as the retry left it.
-            (1, Some(job)) => Retry::Queued(JobRow {
-                state: JobState::Queued,
-                attempts: 0,
-                ..job
-            }),
-            (_, Some(job)) => Retry::NotFailed(job.state),
-        })
-    }
-    // ANCHOR_END: exercises
 }
 
 /// Whether a database error means "the database cannot be reached right now" (503) rather

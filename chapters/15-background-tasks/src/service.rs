@@ -43,6 +43,14 @@ impl Service {
     /// Connects to the database (bringing it up to date) and starts the worker, unless
     /// `WORKER_CONCURRENCY` is 0.
     pub async fn start(config: &Config) -> Result<Self, kit::StartError> {
+        // The default database, log and outbox go there; SQLite makes a missing file, not a
+        // missing folder.
+        std::fs::create_dir_all(&config.data_dir).map_err(|err| {
+            format!(
+                "cannot make the data folder {}: {err}",
+                config.data_dir.display()
+            )
+        })?;
         let queue = Queue::connect(&config.database_url).await?;
         let wake = Arc::new(Notify::new());
         let (stop, stopped) = watch::channel(false);

@@ -1175,9 +1175,11 @@ mod program {
 
     impl Running {
         async fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+            // The DATA_DIR that cargo sets for tests would send the default files out of `dir`.
             let mut child = Command::new(PROGRAM)
                 .args(["--port", "0"])
                 .current_dir(dir)
+                .env_remove("DATA_DIR")
                 .envs(env.iter().copied())
                 .env("RUST_LOG", "error")
                 .stdin(Stdio::null())
@@ -1399,6 +1401,7 @@ mod program {
         let output = Command::new(PROGRAM)
             .args(["--port", "0"])
             .current_dir(&scratch.0)
+            .env_remove("DATA_DIR")
             .env("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/jobs")
             .stdin(Stdio::null())
             .kill_on_drop(true)
@@ -1440,6 +1443,7 @@ mod program {
             let output = Command::new(PROGRAM)
                 .args(["--port", "0"])
                 .current_dir(&scratch.0)
+                .env_remove("DATA_DIR")
                 .env(key, value)
                 .stdin(Stdio::null())
                 .kill_on_drop(true)
@@ -1453,6 +1457,34 @@ mod program {
             assert!(stderr.contains(says), "{stderr}");
             assert!(!stderr.contains(":pw@"), "{stderr}");
         }
+    }
+
+    #[tokio::test]
+    async fn with_data_dir_the_default_files_are_in_a_folder_of_the_package_made_at_start() {
+        let scratch = Scratch::new();
+        let data = scratch.path("data");
+        let mut app = Running::start(&scratch.0, &[("DATA_DIR", data.to_str().unwrap())]).await;
+        let id = app.send_email("data").await;
+        app.wait_all_done(&[id]).await;
+        let notified = app
+            .http
+            .post(format!("{}/send-notification/a@example.com", app.url))
+            .send()
+            .await
+            .expect("the program answers");
+        assert_eq!(notified.status(), reqwest::StatusCode::OK);
+        app.signal("-TERM");
+        assert!(app.exit().await.success());
+        let folder = data.join("ch15-background-tasks");
+        assert!(folder.join("ch15.db").is_file());
+        assert!(folder.join(format!("outbox/job-{id}.eml")).is_file());
+        let log = std::fs::read_to_string(folder.join("log.txt")).unwrap_or_default();
+        assert_eq!(log, "notification for a@example.com: some notification\n");
+        let left: Vec<_> = std::fs::read_dir(&scratch.0)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["data"], "nothing else is left where it runs");
     }
 
     #[tokio::test]

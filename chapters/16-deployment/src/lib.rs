@@ -6,6 +6,7 @@
 
 // ANCHOR: modules
 pub mod access_log;
+mod exercises;
 pub mod ops;
 pub mod proxies;
 pub mod settings;
@@ -24,7 +25,8 @@ use poem_openapi::OpenApiService;
 pub use settings::Settings;
 
 use access_log::access_log;
-use ops::{OpsApi, VersionApi};
+use exercises::VersionApi;
+use ops::OpsApi;
 use proxies::Proxies;
 use settings::LogFormat;
 use static_files::StaticFiles;
@@ -36,7 +38,8 @@ const DESCRIPTION: &str = "\
 Chapter 16 of the **Poem API Workbook**: chapter 14's service as it runs in production.
 
 Everything of chapter 14 (accounts, API keys, signed service requests), plus the operations
-that orchestrators and operators call: `GET /health`, `GET /ready`, `GET /whoami`, `GET /version`.
+that orchestrators and operators call: `GET /health`, `GET /ready`, `GET /whoami`, and
+`GET /version` (exercise 1).
 Static files are served at `/static/` (not listed here: they are files, not operations).";
 
 // ANCHOR: app

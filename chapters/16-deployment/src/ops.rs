@@ -1,5 +1,5 @@
-//! The operations deployment adds: liveness and readiness for orchestrators, the caller's
-//! address as the service sees it, and what is running.
+//! The operations deployment adds: liveness and readiness for orchestrators, and the
+//! caller's address as the service sees it.
 
 use std::time::Duration;
 
@@ -115,43 +115,3 @@ impl OpsApi {
     }
 }
 // ANCHOR_END: ops
-
-// ANCHOR: version
-/// What is running (exercise 1).
-#[derive(Debug, Object)]
-pub struct Version {
-    /// The program: `ch16-deployment`.
-    pub name: String,
-    /// The program's version, from its `Cargo.toml`.
-    pub version: String,
-    /// The API's version, as the document gives it.
-    pub api_version: String,
-    /// `release` or `debug`: a debug build in production is a mistake worth seeing.
-    pub profile: String,
-}
-
-/// Exercise 1: `GET /version`.
-#[derive(Debug)]
-pub struct VersionApi;
-
-#[OpenApi(tag = "Tag::Operations")]
-impl VersionApi {
-    /// Version
-    ///
-    /// The program's name and version and how it was built, fixed at compile time: after a
-    /// deploy, this says which build answers.
-    #[oai(path = "/version", method = "get")]
-    async fn version(&self) -> Json<Version> {
-        Json(Version {
-            name: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            api_version: ch14_bigger_application::VERSION.to_owned(),
-            profile: match cfg!(debug_assertions) {
-                true => "debug",
-                false => "release",
-            }
-            .to_owned(),
-        })
-    }
-}
-// ANCHOR_END: version

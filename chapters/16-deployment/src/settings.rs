@@ -26,6 +26,8 @@ pub const KEYS: &[&str] = &[
     "OPENAPI_URL",
     "DOCS_URL",
     "REDOC_URL",
+    // Where the default SQLite database goes (see `kit::data_dir`).
+    "DATA_DIR",
     // Chapter 16: how it runs.
     "HOST",
     "PORT",
@@ -43,7 +45,7 @@ pub const KEYS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Chapter 14's settings (`APP_ENV`, `DATABASE_URL`, `JWT_SECRET`…), read by its own
-    /// `Config::from_env` from the same sources.
+    /// `Config` from the same sources; its default database is in this program's data folder.
     pub app: ch14_bigger_application::Config,
     /// `HOST` [`127.0.0.1`] and `PORT` [`8000`]; in a container, `HOST=0.0.0.0`.
     pub listen: Listen,
@@ -94,7 +96,7 @@ impl Settings {
             trusted_proxies: trusted_proxies(env)?,
             proxy_header: proxy_header(env)?,
             log_format: log_format(env)?,
-            app: ch14_bigger_application::Config::from_env(env)?,
+            app: ch14_bigger_application::Config::from_env_for(env, env!("CARGO_PKG_NAME"))?,
         })
     }
 }
@@ -303,6 +305,16 @@ mod tests {
         assert_eq!(settings.proxy_header, ProxyHeader::XForwardedFor);
         assert_eq!(settings.log_format, LogFormat::Text);
         assert!(settings.static_dir.join("index.html").is_file());
+    }
+
+    #[test]
+    fn data_dir_puts_the_default_database_in_this_programs_folder() {
+        let process = Env::from_pairs([("DATA_DIR", "/srv/data")]);
+        let settings = Settings::from_env(&sources(&process, &[]).unwrap()).unwrap();
+        assert_eq!(
+            settings.app.database_url,
+            "sqlite:///srv/data/ch16-deployment/ch14.db"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ use percent_encoding::percent_decode_str;
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, Request, Response};
 
+use crate::exercises;
+
 /// Where the files are served.
 pub const PREFIX: &str = "/static/";
 
@@ -88,11 +90,6 @@ fn content_type(path: &Path) -> &'static str {
 }
 // ANCHOR_END: content_type
 
-// ANCHOR: cache_control
-/// How long browsers and caches may keep a static file without asking again (exercise 2).
-pub const CACHE_CONTROL: &str = "public, max-age=3600";
-// ANCHOR_END: cache_control
-
 // ANCHOR: endpoint
 impl Endpoint for StaticFiles {
     type Output = Response;
@@ -128,12 +125,11 @@ impl Endpoint for StaticFiles {
             true => Body::empty(),
             false => Body::from_async_read(file),
         };
-        Ok(Response::builder()
+        let answer = Response::builder()
             .content_type(content_type(&path))
             .header(header::CONTENT_LENGTH, metadata.len())
-            .header("x-content-type-options", "nosniff")
-            .header(header::CACHE_CONTROL, CACHE_CONTROL)
-            .body(body))
+            .header("x-content-type-options", "nosniff");
+        Ok(exercises::cache_headers(answer).body(body))
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 
 /// A source of `KEY=value` settings.
 #[derive(Clone, Default)]
@@ -55,6 +56,25 @@ impl fmt::Debug for Env {
     }
 }
 
+// ANCHOR: data_dir
+/// The folder where the program of `package` keeps its files (SQLite databases, logs):
+/// `$DATA_DIR/<package>` when `DATA_DIR` is set and not empty, else the current folder.
+///
+/// `cargo run` starts a program in the folder cargo was started in, most often the
+/// workspace's root, where every chapter's files would pile up. The workspace's
+/// `.cargo/config.toml` sets `DATA_DIR` to `target/data` for what cargo runs, so each package
+/// gets a folder of its own there, a learner's copy (`my-ch12-sql-database`) too, when it
+/// passes `env!("CARGO_PKG_NAME")`. A program started otherwise (by the grader in an empty
+/// folder, in a container) has no `DATA_DIR`, and keeps its files where it runs. The folder
+/// may not exist yet: the program makes it when it starts.
+pub fn data_dir(env: &Env, package: &str) -> PathBuf {
+    match env.get("DATA_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join(package),
+        _ => PathBuf::from("."),
+    }
+}
+// ANCHOR_END: data_dir
+
 /// A setting that is present but wrong, reported at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -91,6 +111,21 @@ mod tests {
         let env = Env::from_pairs([("DOCS_URL", "")]);
         assert_eq!(env.get("DOCS_URL").as_deref(), Some(""));
         assert_eq!(env.get("PATH"), None);
+    }
+
+    #[test]
+    fn data_dir_is_the_package_folder_under_data_dir_else_the_current_folder() {
+        let set = Env::from_pairs([("DATA_DIR", "/srv/data")]);
+        assert_eq!(
+            data_dir(&set, "my-ch12-sql-database"),
+            PathBuf::from("/srv/data/my-ch12-sql-database")
+        );
+        for unset in [
+            Env::from_pairs([("DATA_DIR", "")]),
+            Env::from_pairs([("X", "")]),
+        ] {
+            assert_eq!(data_dir(&unset, "ch12-sql-database"), PathBuf::from("."));
+        }
     }
 
     #[test]

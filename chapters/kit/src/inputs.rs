@@ -43,7 +43,7 @@ pub struct FastapiErrors<A>(pub A);
 
 impl<A: OpenApi> OpenApi for FastapiErrors<A> {
     /// The operations as `A` describes them, plus FastAPI's `422 Validation Error` response
-    /// on every operation that takes input.
+    /// on every operation that takes input; each path once, with all its operations.
     fn meta() -> Vec<MetaApi> {
         let mut apis = A::meta();
         let operations = apis
@@ -66,6 +66,7 @@ impl<A: OpenApi> OpenApi for FastapiErrors<A> {
                 });
             }
         }
+        merge_paths(&mut apis);
         apis
     }
 
@@ -116,6 +117,30 @@ impl<A: OpenApi> OpenApi for FastapiErrors<A> {
 const VALIDATION_ERROR_BODY: &str = "HTTPValidationError";
 
 /// The schemas of the 422 body, named as FastAPI names them.
+/// Lists each path once, with every operation on it. Two `#[OpenApi]` types may serve one path
+/// with different methods (an exercise's `GET` beside the lesson's `POST`); poem-openapi
+/// routes both, but its document would list the path twice, and readers keep only the last.
+fn merge_paths(apis: &mut [MetaApi]) {
+    let mut first: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut moved = Vec::new();
+    for (a, api) in apis.iter_mut().enumerate() {
+        let mut kept = Vec::new();
+        for path in std::mem::take(&mut api.paths) {
+            match first.get(&path.path) {
+                Some(&place) => moved.push((place, path.operations)),
+                None => {
+                    first.insert(path.path.clone(), (a, kept.len()));
+                    kept.push(path);
+                }
+            }
+        }
+        api.paths = kept;
+    }
+    for ((a, p), operations) in moved {
+        apis[a].paths[p].operations.extend(operations);
+    }
+}
+
 fn register_validation_schemas(registry: &mut Registry) {
     let string = || MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")));
     let mut loc_item = MetaSchema::ANY;

@@ -6,7 +6,8 @@
 //!   conventions: FastAPI-style error bodies, body limits, trailing slashes, panics.
 //! - [`FastapiErrors`]: bad input answered with FastAPI's 422 body ([`inputs`],
 //!   [`validation`]); chapter 02 explains it.
-//! - [`Env`]: settings from the environment, or from a map in tests.
+//! - [`Env`]: settings from the environment, or from a map in tests; [`data_dir`]: where a
+//!   program keeps its files.
 //! - [`testing`]: helpers for the chapters' tests.
 
 #[cfg(feature = "db")]
@@ -20,7 +21,7 @@ pub mod testing;
 pub mod validation;
 
 pub use docs::Docs;
-pub use env::{ConfigError, Env};
+pub use env::{ConfigError, Env, data_dir};
 pub use errors::{Detail, HttpException, detail, validation_error};
 pub use inputs::FastapiErrors;
 pub use serve::{Listen, StartError, run, serve};

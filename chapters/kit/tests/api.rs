@@ -731,3 +731,48 @@ mod databases {
         }
     }
 }
+
+/// A lesson's operation on a path.
+struct Lesson;
+
+#[OpenApi]
+impl Lesson {
+    /// Create a thing
+    #[oai(path = "/things/", method = "post")]
+    async fn create(&self) -> PlainText<&'static str> {
+        PlainText("made")
+    }
+}
+
+/// An exercise's operation on the same path, in a type of its own.
+struct Exercise;
+
+#[OpenApi]
+impl Exercise {
+    /// List the things
+    #[oai(path = "/things/", method = "get")]
+    async fn list(&self) -> PlainText<&'static str> {
+        PlainText("listed")
+    }
+}
+
+#[tokio::test]
+async fn two_apis_on_one_path_are_one_path_in_the_document_and_both_are_served() {
+    let service = OpenApiService::new(kit::FastapiErrors((Lesson, Exercise)), "Test", "1");
+    let spec = service.spec();
+    assert_eq!(spec.matches("\"/things\"").count(), 1, "{spec}");
+    let document: Value = serde_json::from_str(&spec).unwrap();
+    let methods: Vec<&String> = document["paths"]["/things"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(methods, ["post", "get"]);
+    let cli = TestClient::new(kit::mount(service, &kit::Docs::default()));
+    cli.post("/things/").send().await.assert_text("made").await;
+    cli.get("/things/").send().await.assert_text("listed").await;
+    let refused = cli.delete("/things/").send().await;
+    refused.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+    let allow = refused.0.headers().get("allow").unwrap().to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+}

@@ -17,8 +17,6 @@ pub struct ApiKeyRow {
     pub user_memo: Option<String>,
     /// When it was made, in seconds since 1970.
     pub created_at: i64,
-    /// When it last signed an accepted request (exercise 3).
-    pub last_used_at: Option<i64>,
 }
 
 /// What a signed request needs to know about the key that signed it.
@@ -97,7 +95,7 @@ impl Db {
 
     async fn api_key_by_access_key(&self, access_key: &str) -> Result<ApiKeyRow, AppError> {
         sqlx::query_as(self.sql(
-            "SELECT id, access_key, user_memo, created_at, last_used_at \
+            "SELECT id, access_key, user_memo, created_at \
              FROM api_keys WHERE access_key = ?",
         ))
         .bind(access_key)
@@ -110,7 +108,7 @@ impl Db {
     /// The keys of `user_id`, oldest first.
     pub async fn api_keys_of(&self, user_id: i64) -> Result<Vec<ApiKeyRow>, AppError> {
         let keys = sqlx::query_as(self.sql(
-            "SELECT id, access_key, user_memo, created_at, last_used_at \
+            "SELECT id, access_key, user_memo, created_at \
              FROM api_keys WHERE user_id = ? ORDER BY id",
         ))
         .bind(user_id)
@@ -123,7 +121,7 @@ impl Db {
     /// user's key is "not found", exactly as a key that does not exist.
     pub async fn api_key_of(&self, user_id: i64, key_id: i64) -> Result<ApiKeyRow, AppError> {
         sqlx::query_as(self.sql(
-            "SELECT id, access_key, user_memo, created_at, last_used_at \
+            "SELECT id, access_key, user_memo, created_at \
              FROM api_keys WHERE id = ? AND user_id = ?",
         ))
         .bind(key_id)
@@ -181,36 +179,3 @@ impl Db {
     }
     // ANCHOR_END: signing_key
 }
-
-// ANCHOR: exercises
-impl Db {
-    /// Exercise 2: gives key `key_id` of `user_id` a new secret; the old one stops working.
-    pub async fn rotate_api_key_secret(
-        &self,
-        user_id: i64,
-        key_id: i64,
-    ) -> Result<(ApiKeyRow, String), AppError> {
-        let secret_key = keys::new_secret_key()?;
-        sqlx::query(self.sql("UPDATE api_keys SET secret_key = ? WHERE id = ? AND user_id = ?"))
-            .bind(&secret_key)
-            .bind(key_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        // A new random secret always changes the row, but reading back is the portable way
-        // to know the key exists and is theirs (see `update_api_key_memo`).
-        let row = self.api_key_of(user_id, key_id).await?;
-        Ok((row, secret_key))
-    }
-
-    /// Exercise 3: notes that key `key_id` signed an accepted request at `now`.
-    pub async fn touch_api_key(&self, key_id: i64, now: i64) -> Result<(), AppError> {
-        sqlx::query(self.sql("UPDATE api_keys SET last_used_at = ? WHERE id = ?"))
-            .bind(now)
-            .bind(key_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-}
-// ANCHOR_END: exercises

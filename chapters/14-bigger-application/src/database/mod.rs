@@ -17,7 +17,7 @@ pub mod users;
 /// The pool and the backend it talks to; cheap to clone (`Data<&Db>`).
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     backend: Backend,
 }
 
@@ -56,7 +56,7 @@ impl Db {
     /// for each parameter, and PostgreSQL numbers them (`$1`, `$2`…).
     ///
     /// Only fixed text goes through here; values are always bound, never written into SQL.
-    fn sql(&self, query: &'static str) -> AssertSqlSafe<String> {
+    pub(crate) fn sql(&self, query: &'static str) -> AssertSqlSafe<String> {
         match self.backend {
             Backend::Postgres => AssertSqlSafe(numbered(query)),
             Backend::Sqlite | Backend::MySql => AssertSqlSafe(query.to_owned()),

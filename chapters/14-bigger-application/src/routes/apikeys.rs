@@ -10,6 +10,7 @@ use super::Tag;
 use crate::database::Db;
 use crate::database::api_keys::ApiKeyRow;
 use crate::errors::{BAD_REQUEST, CONFLICT, Fails, NOT_FOUND, UNAUTHORIZED, UNAVAILABLE};
+use crate::exercises::{self, KeyUsage};
 use crate::middleware::bearer::CurrentUser;
 use crate::models::{ApiKey, MessageOk, NewApiKey, UserMemo, rfc3339, unix_now};
 
@@ -60,7 +61,9 @@ impl ApiKeysApi {
         user: CurrentUser,
     ) -> Result<Json<Vec<ApiKey>>, Fails<{ UNAUTHORIZED | UNAVAILABLE }>> {
         let keys = db.api_keys_of(user.0.id).await?;
-        Ok(Json(keys.into_iter().map(listed).collect()))
+        let mut keys: Vec<ApiKey> = keys.into_iter().map(listed).collect();
+        exercises::add_usage(&db, &mut keys).await?;
+        Ok(Json(keys))
     }
 
     /// Change an API key's memo
@@ -80,7 +83,9 @@ impl ApiKeysApi {
         let key = db
             .update_api_key_memo(user.0.id, key_id.0, memo.as_deref())
             .await?;
-        Ok(Json(listed(key)))
+        let mut key = listed(key);
+        exercises::add_usage(&db, std::slice::from_mut(&mut key)).await?;
+        Ok(Json(key))
     }
 
     /// Delete an API key
@@ -101,56 +106,19 @@ impl ApiKeysApi {
 }
 // ANCHOR_END: apikeys
 
-// ANCHOR: rotate
-/// Exercise 2: a new secret for a key, without a new access key.
-#[derive(Debug)]
-pub struct RotateApi;
-
-#[OpenApi(prefix_path = "/api/users/apikeys", tag = "Tag::ApiKeys")]
-impl RotateApi {
-    /// Rotate an API key's secret
-    ///
-    /// Gives one of the logged-in user's keys a new secret key and answers it (the only time
-    /// it is shown). The old secret stops working at once; the access key stays, so the
-    /// programs that use it only need the new secret.
-    #[oai(path = "/:key_id/rotate", method = "post")]
-    async fn rotate_api_key(
-        &self,
-        db: Data<&Db>,
-        user: CurrentUser,
-        /// The key's `id`.
-        key_id: Path<i64>,
-    ) -> Result<Rotated, Fails<{ UNAUTHORIZED | NOT_FOUND | UNAVAILABLE }>> {
-        let (key, secret_key) = db.rotate_api_key_secret(user.0.id, key_id.0).await?;
-        Ok(Rotated::Rotated(
-            Json(with_secret(key, secret_key)),
-            "no-store".to_owned(),
-        ))
-    }
-}
-
-/// The answer of `POST /api/users/apikeys/{key_id}/rotate`.
-#[derive(Debug, ApiResponse)]
-pub enum Rotated {
-    /// The key with its new secret: keep it now, it is never shown again.
-    #[oai(status = 200)]
-    Rotated(Json<NewApiKey>, #[oai(header = "Cache-Control")] String),
-}
-// ANCHOR_END: rotate
-
-/// A key as it is listed.
+/// A key as it is listed; what the exercises add to it is filled in by `add_usage`.
 fn listed(key: ApiKeyRow) -> ApiKey {
     ApiKey {
         id: key.id,
         access_key: key.access_key,
         user_memo: key.user_memo,
         created_at: rfc3339(key.created_at),
-        last_used_at: key.last_used_at.map(rfc3339),
+        usage: KeyUsage::default(),
     }
 }
 
 /// A key as it is issued: the one time its secret is shown.
-fn with_secret(key: ApiKeyRow, secret_key: String) -> NewApiKey {
+pub(crate) fn with_secret(key: ApiKeyRow, secret_key: String) -> NewApiKey {
     NewApiKey {
         id: key.id,
         access_key: key.access_key,

@@ -4,11 +4,12 @@
 
 use poem_openapi::Tags;
 
+use crate::exercises;
+
 pub mod apikeys;
 pub mod auth;
 pub mod index;
 pub mod services;
-pub mod users;
 
 // ANCHOR: tags
 /// Groups of operations; each becomes a section of `/docs`.
@@ -30,13 +31,13 @@ pub enum Tag {
 // ANCHOR_END: tags
 
 // ANCHOR: include_routers
-/// Every router of the service, in the order `/docs` lists them.
+/// Every router of the service, in the order `/docs` lists them; the exercises' among them.
 pub type Routers = (
     index::IndexApi,
     auth::AuthApi,
-    users::UsersApi,
+    exercises::UsersApi,
     apikeys::ApiKeysApi,
-    apikeys::RotateApi,
+    exercises::RotateApi,
     services::ServicesApi,
 );
 
@@ -46,9 +47,9 @@ pub fn api() -> Routers {
     (
         index::IndexApi,
         auth::AuthApi,
-        users::UsersApi,
+        exercises::UsersApi,
         apikeys::ApiKeysApi,
-        apikeys::RotateApi,
+        exercises::RotateApi,
         services::ServicesApi,
     )
 }
