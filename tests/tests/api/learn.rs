@@ -13,7 +13,9 @@ use grader::learn::{self, Workspace};
 async fn every_starter_passes_the_contract_and_earns_no_exercise_point() {
     let ws = Workspace::here().expect("the workspace");
     let chapters: Vec<_> = CHAPTERS.iter().collect();
-    let tests = learn::selftest(&ws, &chapters).await.expect("the starters build");
+    let tests = learn::selftest(&ws, &chapters)
+        .await
+        .expect("the starters build");
     let report: String = tests.iter().map(learn::SelfTest::describe).collect();
     eprintln!("{report}");
     assert_eq!(tests.len(), CHAPTERS.len());
@@ -26,16 +28,29 @@ fn a_starter_has_its_own_package_and_no_tests() {
     let ws = Workspace::here().expect("the workspace");
     let chapter = learn::chapter("09").expect("chapter 09");
     let dir = std::env::temp_dir().join(format!("learn-gen-{}", std::process::id()));
-    learn::generate(&ws.chapter_dir(chapter), chapter.package, &dir, "my-ch09-jwt")
-        .expect("generated");
+    learn::generate(
+        &ws.chapter_dir(chapter),
+        chapter.package,
+        &dir,
+        "my-ch09-jwt",
+    )
+    .expect("generated");
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("a manifest");
     let main = std::fs::read_to_string(dir.join("src/main.rs")).expect("main.rs");
     let tests_copied = dir.join("tests").exists();
-    let again = learn::generate(&ws.chapter_dir(chapter), chapter.package, &dir, "my-ch09-jwt");
+    let again = learn::generate(
+        &ws.chapter_dir(chapter),
+        chapter.package,
+        &dir,
+        "my-ch09-jwt",
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert!(manifest.contains("name = \"my-ch09-jwt\""), "{manifest}");
     assert!(!manifest.contains("[dev-dependencies]"), "{manifest}");
-    assert!(main.contains("my_ch09_jwt::") && !main.contains(" ch09_jwt::"), "{main}");
+    assert!(
+        main.contains("my_ch09_jwt::") && !main.contains(" ch09_jwt::"),
+        "{main}"
+    );
     assert!(!tests_copied, "the reference's tests are not the learner's");
     assert!(again.is_err(), "an existing crate is never written over");
 }
@@ -58,7 +73,11 @@ async fn a_saved_file_triggers_a_new_check() {
             tokio::time::sleep(Duration::from_millis(200)).await;
             std::fs::write(dir.join("target/ignored"), "x").expect("written");
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert_eq!(checks.load(Ordering::SeqCst), 1, "a change under target/ is ignored");
+            assert_eq!(
+                checks.load(Ordering::SeqCst),
+                1,
+                "a change under target/ is ignored"
+            );
             // A save, as editors do it: several events in a row.
             for n in 0..3 {
                 std::fs::write(dir.join("src/exercises.rs"), format!("// {n}")).expect("written");
@@ -77,5 +96,9 @@ async fn a_saved_file_triggers_a_new_check() {
     writer.await.expect("the writer");
     let _ = std::fs::remove_dir_all(&dir);
     watched.expect("a check after the save").expect("watching");
-    assert_eq!(checks.load(Ordering::SeqCst), 2, "one check at start, one after the save");
+    assert_eq!(
+        checks.load(Ordering::SeqCst),
+        2,
+        "one check at start, one after the save"
+    );
 }
