@@ -17,6 +17,11 @@
 //!         Ok(())
 //!     });
 //! ```
+//!
+//! A check that tests a rule of this workbook rather than what the contract means (integers
+//! are `i64`, `HEAD` works on every `GET` route...) carries a [`Tag`]. Under
+//! [`Profile::Fastapi`] it accepts FastAPI's documented behaviour as well ([`Check::fastapi`])
+//! or is skipped, and the report says which and why.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -36,6 +41,195 @@ pub type Outcome = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
 type Runner = Arc<dyn Fn(Ctx) -> Outcome + Send + Sync>;
 type EnvMaker = Arc<dyn Fn(&mut Rng) -> Vec<(String, String)> + Send + Sync>;
 
+/// Which rules a run holds servers to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Every rule of this workbook, as the contract states it.
+    #[default]
+    Strict,
+    /// The contract's meaning: where a check tests a workbook rule that FastAPI does not
+    /// follow (a [`Tag`]), FastAPI's documented behaviour passes too, or the check is skipped.
+    Fastapi,
+}
+
+impl Profile {
+    /// `strict` or `fastapi`, as `--profile` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Strict => "strict",
+            Profile::Fastapi => "fastapi",
+        }
+    }
+}
+
+/// A rule of this workbook that goes past what the contract means, and that FastAPI (with
+/// Starlette and Pydantic) does not follow as it ships. A check that tests one carries its tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tag {
+    /// Integers are `i64`.
+    I64,
+    /// Integers are read as `i64::from_str` reads them; JSON numbers keep their type.
+    StrictInt,
+    /// `HEAD` works wherever `GET` does.
+    Head,
+    /// A `%2F` does not split a path segment.
+    EncodedSlash,
+    /// A repeated header shows its last value.
+    RepeatedHeader,
+    /// The docs pages work offline.
+    OfflineDocs,
+    /// A body over the limit is a JSON 413.
+    BodyLimit,
+    /// The other form of a path (with or without its trailing slash).
+    TrailingSlash,
+    /// An empty Bearer credential is "Not authenticated".
+    EmptyCredential,
+    /// The first failing guard answers.
+    GuardOrder,
+    /// The document declares the headers of a redirect and of a download.
+    DocumentedHeaders,
+    /// A refused CORS preflight is a JSON error.
+    CorsRefusal,
+}
+
+impl Tag {
+    /// Every tag, in the order the book's table lists them.
+    pub const ALL: &[Tag] = &[
+        Tag::I64,
+        Tag::StrictInt,
+        Tag::Head,
+        Tag::EncodedSlash,
+        Tag::RepeatedHeader,
+        Tag::OfflineDocs,
+        Tag::BodyLimit,
+        Tag::TrailingSlash,
+        Tag::EmptyCredential,
+        Tag::GuardOrder,
+        Tag::DocumentedHeaders,
+        Tag::CorsRefusal,
+    ];
+
+    /// The tag as `--list` and reports show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tag::I64 => "i64",
+            Tag::StrictInt => "strict-int",
+            Tag::Head => "head",
+            Tag::EncodedSlash => "encoded-slash",
+            Tag::RepeatedHeader => "repeated-header",
+            Tag::OfflineDocs => "offline-docs",
+            Tag::BodyLimit => "body-limit",
+            Tag::TrailingSlash => "trailing-slash",
+            Tag::EmptyCredential => "empty-credential",
+            Tag::GuardOrder => "guard-order",
+            Tag::DocumentedHeaders => "documented-headers",
+            Tag::CorsRefusal => "cors-refusal",
+        }
+    }
+
+    /// The workbook's rule, in a sentence.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Tag::I64 => "an integer is an i64: 99999999999999999999 is a 422",
+            Tag::StrictInt => {
+                "integers are read as i64::from_str reads them, and JSON numbers keep their type: \
+                 2.0, 1_000, \" 5\" and JSON 5.0 are 422s"
+            }
+            Tag::Head => "HEAD on a GET route answers like GET, without a body (RFC 9110)",
+            Tag::EncodedSlash => "a %2F does not split a segment: /requests/a%2Fb is \"a/b\"",
+            Tag::RepeatedHeader => "the echo of a repeated header shows its last value",
+            Tag::OfflineDocs => "/docs and /redoc load nothing from other hosts",
+            Tag::BodyLimit => {
+                "a body over the limit (1 MiB; 10 MiB for an upload) is 413 {\"detail\": \"Content \
+                 Too Large\"}"
+            }
+            Tag::TrailingSlash => {
+                "the other form of a path answers alike, or redirects to the declared one with 307"
+            }
+            Tag::EmptyCredential => {
+                "\"Authorization: Bearer\" with nothing after it is 401 Not authenticated"
+            }
+            Tag::GuardOrder => {
+                "the first failing guard answers: no X-Token and a wrong X-Key is X-Token's 422"
+            }
+            Tag::DocumentedHeaders => {
+                "the document declares the 307's Location and the download's Content-Disposition"
+            }
+            Tag::CorsRefusal => {
+                "a refused preflight is 400 {\"detail\": \"Disallowed CORS origin\"}"
+            }
+        }
+    }
+
+    /// What FastAPI does instead, in a sentence.
+    pub fn fastapi(self) -> &'static str {
+        match self {
+            Tag::I64 => "Python integers have no limit: the number is read as it is",
+            Tag::StrictInt => {
+                "Pydantic's lax mode reads \"2.0\" as 2, \"1_000\" as 1000, \" 5\" as 5 and JSON \
+                 5.0 as 5"
+            }
+            Tag::Head => "@app.get registers GET only: HEAD is 405 with Allow: GET",
+            Tag::EncodedSlash => {
+                "Starlette routes on the decoded path: /requests/a%2Fb is /requests/a/b, a 404"
+            }
+            Tag::RepeatedHeader => {
+                "dict(request.headers) keeps the first value, dict(request.headers.items()) the \
+                 last"
+            }
+            Tag::OfflineDocs => {
+                "the pages load Swagger UI and ReDoc from cdn.jsdelivr.net, the favicon from \
+                 fastapi.tiangolo.com and fonts from fonts.googleapis.com"
+            }
+            Tag::BodyLimit => {
+                "max_body_size answers 413 in plain text \"Content Too Large\" when Content-Length \
+                 announces the excess"
+            }
+            Tag::TrailingSlash => "redirect_slashes answers 307 to the declared form",
+            Tag::EmptyCredential => {
+                "OAuth2PasswordBearer hands the empty token to the app: it is read as a token (07 \
+                 answers it; the others refuse it with their invalid-token message)"
+            }
+            Tag::GuardOrder => {
+                "FastAPI runs every dependency it can before answering: X-Key's 400 comes before \
+                 X-Token's 422"
+            }
+            Tag::DocumentedHeaders => {
+                "RedirectResponse and FileResponse declare no headers; only responses={...} does"
+            }
+            Tag::CorsRefusal => {
+                "Starlette's CORSMiddleware answers 400 in plain text \"Disallowed CORS origin\""
+            }
+        }
+    }
+}
+
+/// What a tagged check does under `--profile fastapi`; it is skipped when it says nothing.
+#[derive(Clone)]
+enum Lenience {
+    /// It runs as written: it accepts FastAPI's behaviour already.
+    AsWritten,
+    /// It runs this instead, which accepts FastAPI's behaviour as well as the workbook's.
+    Accepts(Runner),
+}
+
+/// What a check does under a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Treatment {
+    /// It runs as written.
+    AsWritten,
+    /// It accepts FastAPI's behaviour as well as the workbook's.
+    AcceptsFastapi,
+    /// It is skipped.
+    Skipped,
+}
+
+/// How a skip under `--profile fastapi` starts, so that summaries can count those points apart.
+pub const PROFILE_SKIP: &str = "fastapi profile";
+
 /// One check of a chapter's contract (or of an exercise).
 #[derive(Clone)]
 pub struct Check {
@@ -51,6 +245,9 @@ pub struct Check {
     pub book: &'static str,
     /// Whether it checks an exercise rather than the chapter's contract.
     pub exercise: bool,
+    /// The workbook rule it tests, when it tests one that FastAPI does not follow.
+    pub tag: Option<Tag>,
+    lenience: Option<Lenience>,
     program: bool,
     env: Option<EnvMaker>,
     run: Runner,
@@ -61,6 +258,7 @@ impl std::fmt::Debug for Check {
         f.debug_struct("Check")
             .field("id", &self.id)
             .field("points", &self.points)
+            .field("tag", &self.tag)
             .finish()
     }
 }
@@ -75,6 +273,8 @@ impl Check {
             hint: "",
             book: "",
             exercise: false,
+            tag: None,
+            lenience: None,
             program: false,
             env: None,
             run: Arc::new(|_| Box::pin(async { Ok(()) })),
@@ -103,6 +303,67 @@ impl Check {
     pub fn exercise(mut self) -> Self {
         self.exercise = true;
         self
+    }
+
+    /// Marks the check as testing a workbook rule that FastAPI does not follow. Under
+    /// `--profile fastapi` it is skipped, unless [`Check::fastapi`] says what it accepts there.
+    pub fn tag(mut self, tag: Tag) -> Self {
+        self.tag = Some(tag);
+        self
+    }
+
+    /// What the tagged check does under `--profile fastapi`: it must accept the workbook's
+    /// behaviour and FastAPI's documented one (the tag's [`Tag::fastapi`]), and nothing else.
+    pub fn fastapi<F, Fut>(mut self, run: F) -> Self
+    where
+        F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Failure>> + Send + 'static,
+    {
+        self.lenience = Some(Lenience::Accepts(Arc::new(move |cx| Box::pin(run(cx)))));
+        self
+    }
+
+    /// The tagged check accepts FastAPI's behaviour as written, so both profiles run it.
+    pub fn fastapi_as_written(mut self) -> Self {
+        self.lenience = Some(Lenience::AsWritten);
+        self
+    }
+
+    /// What the check does under `profile`.
+    pub fn treatment(&self, profile: Profile) -> Treatment {
+        match (profile, self.tag, &self.lenience) {
+            (Profile::Strict, _, _) | (_, None, _) | (_, _, Some(Lenience::AsWritten)) => {
+                Treatment::AsWritten
+            }
+            (Profile::Fastapi, Some(_), Some(Lenience::Accepts(_))) => Treatment::AcceptsFastapi,
+            (Profile::Fastapi, Some(_), None) => Treatment::Skipped,
+        }
+    }
+
+    /// What a report says about the check under `profile`: why it is skipped, or what else it
+    /// accepts. `None` where the profile changes nothing.
+    pub fn profile_note(&self, profile: Profile) -> Option<String> {
+        let tag = self.tag?;
+        match self.treatment(profile) {
+            Treatment::AsWritten if profile == Profile::Strict => None,
+            Treatment::AsWritten => Some(format!(
+                "{PROFILE_SKIP}: runs as written, since it accepts FastAPI's behaviour ({}: {})",
+                tag.name(),
+                tag.fastapi()
+            )),
+            Treatment::AcceptsFastapi => Some(format!(
+                "{PROFILE_SKIP}: also accepts FastAPI's behaviour ({}: {})",
+                tag.name(),
+                tag.fastapi()
+            )),
+            Treatment::Skipped => Some(format!(
+                "{PROFILE_SKIP}: {} is this workbook's rule ({}); FastAPI's behaviour leaves \
+                 nothing to check: {}",
+                tag.name(),
+                tag.rule(),
+                tag.fastapi()
+            )),
+        }
     }
 
     /// The check needs its own server, started with these environment variables (drawn
@@ -150,8 +411,11 @@ impl Check {
         self.env.as_ref().map(|make| make(rng))
     }
 
-    pub(crate) fn start(&self, cx: Ctx) -> Outcome {
-        (self.run)(cx)
+    pub(crate) fn start(&self, cx: Ctx, profile: Profile) -> Outcome {
+        match (self.treatment(profile), &self.lenience) {
+            (Treatment::AcceptsFastapi, Some(Lenience::Accepts(run))) => run(cx),
+            _ => (self.run)(cx),
+        }
     }
 }
 
@@ -598,7 +862,8 @@ fn describe_network_error(err: &reqwest::Error, url: &str, timeout: Duration) ->
     let chain = causes.join(": ");
     let message = if err.is_timeout() {
         format!(
-            "no response within {} s: the server took the request but did not answer (does it hang?)",
+            "no response within {} s: the server took the request but did not answer (does it \
+             hang?)",
             timeout.as_secs_f64()
         )
     } else if err.is_connect() {
@@ -710,6 +975,39 @@ impl Reply {
         Ok(self)
     }
 
+    /// Fails unless the body is JSON whose text is `expected` once the spaces between its
+    /// tokens are gone: for numbers beyond what `f64` holds exactly (a Python integer), which
+    /// [`Reply::expect_json`] would compare approximately. Members must come in `expected`'s
+    /// order.
+    pub fn expect_json_text(&self, expected: &str) -> Result<&Self, Failure> {
+        self.expect_header("content-type", "json")?;
+        ensure(compact_json(&self.text) == compact_json(expected), || {
+            self.fail("the JSON body differs from the contract")
+                .expected(expected.to_owned())
+                .got(shorten(&self.text))
+        })?;
+        Ok(self)
+    }
+
+    /// Fails unless the JSON body has a member `name` whose value is the number written
+    /// `digits`, exactly: for numbers beyond what `f64` holds (a Python integer).
+    pub fn expect_number_text(&self, name: &str, digits: &str) -> Result<&Self, Failure> {
+        self.expect_header("content-type", "json")?;
+        let text = compact_json(&self.text);
+        let member = format!("\"{name}\":{digits}");
+        let found = text.match_indices(&member).any(|(at, _)| {
+            let before = text[..at].ends_with(['{', ',']);
+            let after = text[at + member.len()..].starts_with([',', '}']);
+            before && after
+        });
+        ensure(found, || {
+            self.fail(format!("{name} is not the number {digits}"))
+                .expected(member.clone())
+                .got(shorten(&self.text))
+        })?;
+        Ok(self)
+    }
+
     /// Fails unless the answer is `status` with body `{"detail": message}`.
     pub fn expect_detail(&self, status: u16, message: &str) -> Result<&Self, Failure> {
         self.expect_status(status)?
@@ -745,6 +1043,28 @@ impl Reply {
                 .got(body.to_string()),
         })
     }
+}
+
+/// JSON text without the white space between its tokens (strings are kept as they are).
+fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c.is_whitespace() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Ctx {
@@ -849,8 +1169,8 @@ mod tests {
         assert_eq!(
             curl,
             format!(
-                "curl -i -X POST --data-binary @request-body 'http://h/'  \
-                 # request-body: the {} bytes the check sent",
+                "curl -i -X POST --data-binary @request-body 'http://h/'  # request-body: the {} \
+                 bytes the check sent",
                 CUT + 1
             )
         );
@@ -889,6 +1209,96 @@ mod tests {
         assert_eq!(elsewhere.start, None);
         let no_request = Failure::new("x").started_with("start", "http://127.0.0.1:2");
         assert_eq!(no_request.start.as_deref(), Some("start"));
+    }
+
+    #[test]
+    fn only_tagged_checks_say_what_they_do_under_the_fastapi_profile() {
+        for chapter in crate::chapters::CHAPTERS {
+            for check in (chapter.checks)() {
+                assert!(
+                    check.tag.is_some() || check.lenience.is_none(),
+                    "{} says what it accepts from FastAPI, but has no tag",
+                    check.id
+                );
+                assert_eq!(check.treatment(Profile::Strict), Treatment::AsWritten);
+                let note = check.profile_note(Profile::Fastapi);
+                assert_eq!(note.is_some(), check.tag.is_some(), "{}", check.id);
+                assert!(note.is_none_or(|note| note.starts_with(PROFILE_SKIP)));
+            }
+        }
+    }
+
+    #[test]
+    fn every_tag_is_carried_by_a_check_and_named_once() {
+        let tags: Vec<Tag> = crate::chapters::CHAPTERS
+            .iter()
+            .flat_map(|chapter| (chapter.checks)())
+            .filter_map(|check| check.tag)
+            .collect();
+        for tag in Tag::ALL {
+            assert!(tags.contains(tag), "no check carries {}", tag.name());
+            let named = Tag::ALL.iter().filter(|t| t.name() == tag.name()).count();
+            assert_eq!(named, 1, "{}", tag.name());
+            let serialized = serde_json::to_value(tag).expect("a tag serializes");
+            assert_eq!(serialized, tag.name());
+        }
+    }
+
+    #[test]
+    fn a_tagged_check_without_a_fastapi_variant_is_skipped_with_its_reason() {
+        let plain = Check::new("00.plain", "plain");
+        assert_eq!(plain.treatment(Profile::Fastapi), Treatment::AsWritten);
+        let skipped = Check::new("00.tagged", "tagged").tag(Tag::DocumentedHeaders);
+        assert_eq!(skipped.treatment(Profile::Fastapi), Treatment::Skipped);
+        let reason = skipped.profile_note(Profile::Fastapi).expect("a reason");
+        assert!(
+            reason.contains(Tag::DocumentedHeaders.fastapi()),
+            "{reason}"
+        );
+        let lenient = Check::new("00.lenient", "lenient")
+            .fastapi(|_| async { Ok(()) })
+            .tag(Tag::Head);
+        assert_eq!(
+            lenient.treatment(Profile::Fastapi),
+            Treatment::AcceptsFastapi
+        );
+        assert_eq!(lenient.treatment(Profile::Strict), Treatment::AsWritten);
+        let as_written = Check::new("00.same", "same")
+            .tag(Tag::TrailingSlash)
+            .fastapi_as_written();
+        assert_eq!(as_written.treatment(Profile::Fastapi), Treatment::AsWritten);
+    }
+
+    #[test]
+    fn json_text_is_compared_token_by_token_and_exactly() {
+        let mut big = reply(200, "application/json", &json!({}));
+        big.text = "{\"item_id\": 99999999999999999999, \"q\": \"a b\"}".to_owned();
+        assert!(
+            big.expect_json_text(r#"{"item_id":99999999999999999999,"q":"a b"}"#)
+                .is_ok()
+        );
+        // As f64 both numbers are 1e20; as text they differ.
+        assert!(
+            big.expect_json_text(r#"{"item_id":99999999999999999998,"q":"a b"}"#)
+                .is_err()
+        );
+        assert!(
+            big.expect_json_text(r#"{"item_id":99999999999999999999,"q":"ab"}"#)
+                .is_err()
+        );
+        assert_eq!(compact_json(r#"{ "a" : "x \" y" }"#), r#"{"a":"x \" y"}"#);
+        assert!(
+            big.expect_number_text("item_id", "99999999999999999999")
+                .is_ok()
+        );
+        assert!(
+            big.expect_number_text("item_id", "9999999999999999999")
+                .is_err()
+        );
+        assert!(
+            big.expect_number_text("id", "99999999999999999999")
+                .is_err()
+        );
     }
 
     #[test]

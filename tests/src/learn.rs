@@ -573,6 +573,7 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Subtotal
                 result.id, result.points, result.title
             );
             out.push_str(&crate::report::render_failure(result, &book_base(ws)));
+            out.push_str(book_note(ws));
             let _ = writeln!(
                 out,
                 "\nMore help: `scripts/learn hint {} {}`. Then check again: `scripts/learn check`.",
@@ -583,14 +584,30 @@ fn summary(ws: &Workspace, chapter: &Chapter, report: &Report, totals: &Subtotal
     out
 }
 
-/// Where the book's pages are: the built book when it is there, else the local server's
-/// address with the way to start it.
+/// Where the book's pages are: the built book's files when they are there (no server
+/// needed), else the address `scripts/book` serves them at.
 pub fn book_base(ws: &Workspace) -> String {
     let built = ws.root.join("book").join("book");
     if built.join("index.html").exists() {
         format!("file://{}", built.display())
     } else {
-        "http://localhost:3000 (run `scripts/book` to serve it)".to_owned()
+        "http://localhost:3000".to_owned()
+    }
+}
+
+/// What to do for the book's links to work, when the book is not built.
+fn book_note(ws: &Workspace) -> &'static str {
+    if ws
+        .root
+        .join("book")
+        .join("book")
+        .join("index.html")
+        .exists()
+    {
+        ""
+    } else {
+        "  (book links: run `scripts/book` to serve it, or `scripts/book build` once to read its \
+         files)\n"
     }
 }
 
@@ -703,6 +720,7 @@ pub fn hint(ws: &Workspace, chapter: &Chapter, check: Option<&str>) -> Result<St
             book_base(ws),
             found.book
         );
+        out.push_str(book_note(ws));
     }
     if level >= 3 {
         let dir = ws.relative(&ws.chapter_dir(chapter)).display().to_string();
@@ -950,7 +968,8 @@ mod tests {
 
     #[test]
     fn a_word_is_replaced_only_where_it_stands_alone() {
-        let text = "ch09_jwt::app(); my_ch09_jwt; ch09_jwt_extra; `cargo run -p ch09-jwt`, chapters/09-jwt";
+        let text = "ch09_jwt::app(); my_ch09_jwt; ch09_jwt_extra; `cargo run -p ch09-jwt`, \
+                    chapters/09-jwt";
         let got = replace_word(
             &replace_word(text, "ch09_jwt", "my_ch09_jwt"),
             "ch09-jwt",
@@ -958,7 +977,8 @@ mod tests {
         );
         assert_eq!(
             got,
-            "my_ch09_jwt::app(); my_ch09_jwt; ch09_jwt_extra; `cargo run -p my-ch09-jwt`, chapters/09-jwt"
+            "my_ch09_jwt::app(); my_ch09_jwt; ch09_jwt_extra; `cargo run -p my-ch09-jwt`, \
+             chapters/09-jwt"
         );
     }
 

@@ -9,11 +9,13 @@
 //! - [`check`]: what a check is, and the requests and assertions checks use;
 //! - [`runner`], [`target`]: running checks against a server;
 //! - [`report`]: text, JSON and JUnit reports;
+//! - [`class`]: a whole class from a roster, with a summary (`grader class`);
 //! - [`fixtures`]: deliberately broken servers;
 //! - [`learn`]: the learner's loop behind `scripts/learn`.
 
 pub mod chapters;
 pub mod check;
+pub mod class;
 pub mod command;
 pub mod fixtures;
 pub mod learn;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use grader::chapters::{self, CHAPTERS, Chapter};
+use grader::check::{Profile, Tag, Treatment};
 use grader::report::{self, Style};
 use grader::{Options, Report, Target};
 
@@ -40,12 +41,19 @@ struct Cli {
     /// Longest wait for one response, in seconds.
     #[arg(long, default_value_t = 5.0)]
     timeout: f64,
-    /// Where the book is served, for the links in reports (`scripts/book` serves it here).
-    #[arg(long, env = "BOOK_URL", default_value = "http://localhost:3000")]
-    book_url: String,
-    /// List the checks instead of running them.
+    /// Where the book is, for the links in reports. By default the built book's files, when
+    /// `scripts/book build` has made them; else http://localhost:3000, where `scripts/book`
+    /// serves it.
+    #[arg(long, env = "BOOK_URL")]
+    book_url: Option<String>,
+    /// List the checks instead of running them, with the tags of those that test a rule of
+    /// this workbook that FastAPI does not follow.
     #[arg(long)]
     list: bool,
+    /// The rules to hold the server to: `strict`, this workbook's; or `fastapi`, where each
+    /// tagged check accepts FastAPI's documented behaviour too, or is skipped (see --list).
+    #[arg(long, value_enum, default_value_t = Profile::Strict)]
+    profile: Profile,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -53,6 +61,8 @@ const EXAMPLES: &str = "Examples:
   grader 09 --url http://127.0.0.1:8000     grade a running server (Rust, FastAPI, ...)
   grader 09 --bin target/debug/my-server    start a program and grade it
   grader all --format junit --output grades.xml
+  grader class class.toml --chapters 01-09 --out grades
+                                            grade a class from a roster (`grader class --help`)
   UVICORN_APP=main:app UVICORN_APP_DIR=~/my-app grader 01 --bin scripts/uvicorn-bin
                                             start a FastAPI app with uvicorn and grade it
 
@@ -73,6 +83,10 @@ enum Format {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `grader class ROSTER …` has options of its own; `grader 01` and `grader all` are as before.
+    if std::env::args_os().nth(1).is_some_and(|arg| arg == "class") {
+        return grader::class::main(std::env::args_os().skip(1)).await;
+    }
     let cli = Cli::parse();
     match run(cli).await {
         Ok(true) => ExitCode::SUCCESS,
@@ -87,7 +101,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<bool, String> {
     let selected = select(&cli.chapters)?;
     if cli.list {
-        print!("{}", list(&selected));
+        print!("{}", list(&selected, cli.profile));
         return Ok(true);
     }
     if selected.len() > 1 && (cli.url.is_some() || cli.bin.is_some()) {
@@ -99,6 +113,7 @@ async fn run(cli: Cli) -> Result<bool, String> {
     let options = Options {
         seed: cli.seed.unwrap_or_else(grader::runner::seed_from_clock),
         request_timeout: Duration::from_secs_f64(cli.timeout),
+        profile: cli.profile,
         ..Options::default()
     };
     // The reference chapters, when no server is given, built all at once.
@@ -129,10 +144,11 @@ async fn run(cli: Cli) -> Result<bool, String> {
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none(),
     };
+    let book = book_url(cli.book_url.as_deref(), &reports);
     let rendered = match cli.format {
-        Format::Text => report::text(&reports, &cli.book_url, style),
-        Format::Json => report::json(&reports, &cli.book_url),
-        Format::Junit => report::junit(&reports, &cli.book_url),
+        Format::Text => report::text(&reports, &book, style),
+        Format::Json => report::json(&reports, &book),
+        Format::Junit => report::junit(&reports, &book),
     };
     match &cli.output {
         Some(path) => std::fs::write(path, rendered)
@@ -151,6 +167,29 @@ async fn run(cli: Cli) -> Result<bool, String> {
         ));
     }
     Ok(reports.iter().all(Report::passed))
+}
+
+/// Where the reports' book links point: `--book-url` when given; else the book built in this
+/// workspace, as files, which need no server; else the address `scripts/book` serves it at,
+/// saying (when a report has links to follow) how to make either work.
+fn book_url(given: Option<&str>, reports: &[Report]) -> String {
+    const SERVED: &str = "http://localhost:3000";
+    if let Some(url) = given {
+        return url.to_owned();
+    }
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/book");
+    if built.join("index.html").is_file() {
+        // A link without `..` in it, which every browser opens.
+        let built = built.canonicalize().unwrap_or(built);
+        return format!("file://{}", built.display());
+    }
+    if !reports.iter().all(Report::passed) {
+        eprintln!(
+            "grader: the book's links point at {SERVED}: run `scripts/book` to serve it there, \
+             or `scripts/book build` once to make them links to its files"
+        );
+    }
+    SERVED.to_owned()
 }
 
 fn select(names: &[String]) -> Result<Vec<&'static Chapter>, String> {
@@ -182,21 +221,68 @@ fn check_url(url: &str) -> Result<String, String> {
     }
 }
 
-fn list(chapters: &[&Chapter]) -> String {
+fn list(chapters: &[&Chapter], profile: Profile) -> String {
+    let checks: Vec<_> = chapters.iter().map(|chapter| (chapter.checks)()).collect();
+    let width = checks
+        .iter()
+        .flatten()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
-    for chapter in chapters {
+    let mut tags = Vec::new();
+    for (chapter, checks) in chapters.iter().zip(&checks) {
         out.push_str(&format!("chapter {} · {}\n", chapter.number, chapter.title));
-        for check in (chapter.checks)() {
+        for check in checks {
             let kind = if check.exercise {
                 "exercise"
             } else {
                 "contract"
             };
             out.push_str(&format!(
-                "  {:<24} {:>2} pt  {kind:<8}  {}\n",
+                "  {:<width$} {:>2} pt  {kind:<8}  {}\n",
                 check.id, check.points, check.title
             ));
+            if let Some(tag) = check.tag {
+                let treatment = match check.treatment(Profile::Fastapi) {
+                    Treatment::AsWritten => "runs as written",
+                    Treatment::AcceptsFastapi => "also accepts FastAPI's behaviour",
+                    Treatment::Skipped => "skipped",
+                };
+                out.push_str(&format!(
+                    "  {:<width$}  tag {}; under --profile fastapi: {treatment}\n",
+                    "",
+                    tag.name()
+                ));
+                tags.push(tag);
+            }
         }
+    }
+    tags.sort();
+    tags.dedup();
+    if !tags.is_empty() {
+        out.push_str(&legend(&tags, profile));
+    }
+    out
+}
+
+/// What each tag of a listing stands for: the workbook's rule, and what FastAPI does instead.
+fn legend(tags: &[Tag], profile: Profile) -> String {
+    let mut out =
+        String::from("\ntags: rules of this workbook that FastAPI does not follow as it ships\n");
+    if profile == Profile::Strict {
+        out.push_str(
+            "(--profile fastapi accepts FastAPI's behaviour in those checks, or skips them)\n",
+        );
+    }
+    for tag in tags {
+        out.push_str(&format!(
+            "  {:<18} workbook: {}\n  {:<18} FastAPI:  {}\n",
+            tag.name(),
+            tag.rule(),
+            "",
+            tag.fastapi()
+        ));
     }
     out
 }

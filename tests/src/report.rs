@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{Check, Failure};
+use crate::check::{Check, Failure, PROFILE_SKIP, Profile, Tag};
 
 /// The result of one check.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +28,13 @@ pub struct CheckResult {
     pub hint: String,
     /// The book section that teaches it (relative to the book's address).
     pub book: String,
+    /// The workbook rule it tests, when FastAPI does not follow that rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Tag>,
+    /// What the run's profile did to it, when it changed something: what else it accepted.
+    /// (A skip says why in its status.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// How long it took.
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
@@ -65,6 +72,8 @@ impl CheckResult {
             status,
             hint: check.hint.to_owned(),
             book: check.book.to_owned(),
+            tag: check.tag,
+            note: None,
             duration,
         }
     }
@@ -85,6 +94,8 @@ pub struct Report {
     pub target: String,
     /// The seed of the invented data (`--seed` repeats the run).
     pub seed: u64,
+    /// The rules the server was held to (`--profile`).
+    pub profile: Profile,
     /// Why the server could not be started or reached, when it could not, and the line that
     /// starts it by hand: the checks that needed it did not run (they are skipped with
     /// [`NOT_RUN`]), and the run is no grade.
@@ -239,9 +250,14 @@ impl Style {
 pub fn text(reports: &[Report], book_url: &str, style: Style) -> String {
     let mut out = String::new();
     for report in reports {
+        // The default profile goes unsaid, as every option's default does.
+        let profile = match report.profile {
+            Profile::Strict => String::new(),
+            other => format!(" · profile {}", other.name()),
+        };
         let _ = writeln!(
             out,
-            "chapter {} · {} · {} · seed {}\n",
+            "chapter {} · {} · {} · seed {}{profile}\n",
             report.chapter, report.title, report.target, report.seed
         );
         let shown = shown(report);
@@ -272,6 +288,9 @@ pub fn text(reports: &[Report], book_url: &str, style: Style) -> String {
                 "  {mark} {:width$}  {points:>5}  {}{note}",
                 result.id, result.title
             );
+            if let Some(note) = &result.note {
+                let _ = writeln!(out, "      {note}");
+            }
             out.push_str(&render_failure(result, book_url));
         }
         let _ = writeln!(out, "\n  {}\n", summary(report));
@@ -314,10 +333,13 @@ fn summary(report: &Report) -> String {
 
 /// The points of skipped checks, by why they were skipped: `4 points skipped (need --bin)`.
 fn skipped_notes<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Vec<String> {
-    let (mut need_bin, mut not_run, mut other) = (0, 0, 0);
+    let (mut need_bin, mut not_run, mut profile, mut other) = (0, 0, 0, 0);
     for result in results {
         match &result.status {
             Status::Skipped(reason) if reason == NOT_RUN => not_run += result.points,
+            Status::Skipped(reason) if reason.starts_with(PROFILE_SKIP) => {
+                profile += result.points;
+            }
             Status::Skipped(reason) if reason.contains("--bin") => need_bin += result.points,
             Status::Skipped(_) => other += result.points,
             _ => {}
@@ -326,6 +348,7 @@ fn skipped_notes<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> Vec<
     [
         (need_bin, "skipped (need --bin)"),
         (not_run, "not run (no server)"),
+        (profile, "skipped (fastapi profile)"),
         (other, "skipped"),
     ]
     .into_iter()
@@ -497,6 +520,7 @@ pub fn junit(reports: &[Report], book_url: &str) -> String {
         let all = points.total();
         let properties = [
             ("seed", report.seed.to_string()),
+            ("profile", report.profile.name().to_owned()),
             ("target", report.target.clone()),
             ("points.earned", all.earned.to_string()),
             ("points.possible", all.possible.to_string()),

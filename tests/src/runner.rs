@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::chapters::Chapter;
-use crate::check::{Check, Ctx, Failure};
+use crate::check::{Check, Ctx, Failure, Profile, Treatment};
 use crate::command::Program;
 use crate::report::{CheckResult, NOT_RUN, Report, Status};
 use crate::rng::Rng;
@@ -23,6 +23,9 @@ pub struct Options {
     /// Environment for every program the grader starts (a `DATABASE_URL`, say); a check's
     /// own settings come on top.
     pub env: Vec<(String, String)>,
+    /// Which rules the server is held to: the workbook's (`strict`), or the contract's meaning
+    /// with FastAPI's documented behaviour accepted where a check is tagged (`fastapi`).
+    pub profile: Profile,
 }
 
 impl Default for Options {
@@ -33,6 +36,7 @@ impl Default for Options {
             check_timeout: Duration::from_secs(30),
             startup_timeout: Duration::from_secs(60),
             env: Vec::new(),
+            profile: Profile::default(),
         }
     }
 }
@@ -70,7 +74,11 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
     for check in &checks {
         let mut rng = Rng::for_check(options.seed, check.id);
         let check_started = Instant::now();
+        let skipped = check.treatment(options.profile) == Treatment::Skipped;
         let outcome = match check.env(&mut rng) {
+            _ if skipped => {
+                Outcome::Skipped(check.profile_note(options.profile).unwrap_or_default())
+            }
             _ if check.needs_program() => run_program_check(check, target, rng, options).await,
             _ if error.is_some() => Outcome::Skipped(NOT_RUN.to_owned()),
             Some(_) if !target.can_restart() => Outcome::Skipped(NEEDS_RESTART.to_owned()),
@@ -101,11 +109,11 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
                 None => Outcome::Skipped(NOT_RUN.to_owned()),
             },
         };
-        results.push(CheckResult::new(
-            check,
-            outcome.into_status(),
-            check_started.elapsed(),
-        ));
+        let mut result = CheckResult::new(check, outcome.into_status(), check_started.elapsed());
+        if !skipped {
+            result.note = check.profile_note(options.profile);
+        }
+        results.push(result);
     }
     if let Some(server) = main_server {
         server.stop().await;
@@ -115,6 +123,7 @@ pub async fn grade(chapter: &Chapter, target: &Target, options: &Options) -> Rep
         title: chapter.title.to_owned(),
         target: target.describe(),
         seed: options.seed,
+        profile: options.profile,
         error,
         results,
         duration: started.elapsed(),
@@ -202,7 +211,7 @@ async fn run_check(
         None => cx,
     };
     // Each check runs as its own task: a panic in a check's code fails that check only.
-    let mut task = tokio::spawn(check.start(cx.clone()));
+    let mut task = tokio::spawn(check.start(cx.clone(), options.profile));
     let finished = tokio::time::timeout(options.check_timeout, &mut task).await;
     if finished.is_err() {
         task.abort();

@@ -216,7 +216,8 @@ pub(crate) async fn start_program_in(
     match read {
         Err(_) => {
             return Err(format!(
-                "{} printed nothing within {} s; it should print `listening on http://HOST:PORT` first{}",
+                "{} printed nothing within {} s; it should print `listening on http://HOST:PORT` \
+                 first{}",
                 path.display(),
                 startup.as_secs(),
                 show_tail(&tail)

@@ -5,8 +5,11 @@ mod api {
     mod attacks;
     mod book;
     mod broken;
+    mod class;
     mod cli;
+    mod fastapi;
     mod learn;
+    mod profile;
     mod reports;
     mod started;
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::check::{Check, Ctx, Failure, Reply, ensure};
+use crate::check::{Check, Ctx, Failure, Profile, Reply, Tag, ensure};
 use crate::rng::Rng;
 
 /// The checks of chapter 15, contract first, then exercises.
@@ -30,378 +30,730 @@ pub(super) fn checks() -> Vec<Check> {
 const SENT: &str = "Notification sent in the background";
 
 fn notification_checks() -> Vec<Check> {
-    vec![
-        Check::new("15.notification", "POST /send-notification/{email} answers that it was sent in the background")
-            .points(2)
-            .hint("Answer {\"message\": \"Notification sent in the background\"} at once; the writing happens afterwards (FastAPI: background_tasks.add_task).")
-            .book("15-background-tasks.html#work-after-the-response")
-            .run(|cx| async move {
-                let email = format!("{}@example.com", cx.word());
-                let q = cx.word();
-                cx.post(&format!("/send-notification/{email}?q={q}")).send().await?
-                    .expect_status(200)?
-                    .expect_json(&json!({"message": SENT}))?;
-                Ok(())
-            }),
-        Check::new("15.notification.after", "the answer leaves before the line is written, and the line follows")
-            .points(3)
-            .hint("Append \"notification for <email>: <q>\" to NOTIFICATION_LOG after the response, not before it: the check's log is a named pipe, which blocks a writer until the check reads it.")
-            .book("15-background-tasks.html#work-after-the-response")
-            .server_env(|rng| {
-                let folder = scratch_folder(rng);
-                let log = folder.join("log.txt");
-                make_fifo(&log);
-                vec![("NOTIFICATION_LOG".into(), log.display().to_string())]
-            })
-            .run(|cx| async move {
-                let log = PathBuf::from(cx.env("NOTIFICATION_LOG"));
-                let _cleanup = Cleanup(folder_of(&log));
-                let email = format!("{}@example.com", cx.word());
-                let q = cx.word();
-                cx.post(&format!("/send-notification/{email}?q={q}")).send().await?
-                    .expect_status(200)?
-                    .expect_json(&json!({"message": SENT}))?;
-                let text = read_log(&log).await?;
-                let expected = format!("notification for {email}: {q}\n");
-                ensure(text == expected, || {
-                    Failure::new("the notification log does not hold the one expected line").expected(expected.clone()).got(text.clone())
-                })
-            }),
-        Check::new("15.notification.lines", "notifications sent at once are appended as whole lines, never mixed")
-            .points(2)
-            .hint("Append (never overwrite) one whole line per notification; serialise the writes (a lock, or one writer task) so that two lines cannot interleave.")
-            .book("15-background-tasks.html#work-after-the-response")
-            .server_env(|rng| {
-                let folder = scratch_folder(rng);
-                let log = folder.join("log.txt");
-                let _ = std::fs::write(&log, "an earlier line\n");
-                vec![("NOTIFICATION_LOG".into(), log.display().to_string())]
-            })
-            .run(|cx| async move {
-                let log = PathBuf::from(cx.env("NOTIFICATION_LOG"));
-                let _cleanup = Cleanup(folder_of(&log));
-                const COUNT: usize = 80;
-                let word = cx.word();
-                let filler = word.repeat(300);
-                let mut sends = tokio::task::JoinSet::new();
-                for i in 0..COUNT {
-                    let (cx, q) = (cx.clone(), format!("{i} {filler} {i}"));
-                    let path = format!("/send-notification/n{i}.{word}@example.com?q={q}");
-                    sends.spawn(async move { cx.post(&path).send().await?.expect_status(200).map(drop) });
-                }
-                while let Some(sent) = sends.join_next().await {
-                    sent.map_err(|err| Failure::new(format!("a request task failed: {err}")))??;
-                }
-                let text = wait_for_lines(&log, COUNT + 1).await?;
-                let mut lines = text.lines();
-                ensure(lines.next() == Some("an earlier line"), || {
-                    Failure::new("the log's earlier content is gone: notifications must be appended").got(text.chars().take(300).collect::<String>())
-                })?;
-                let mut seen = Vec::new();
-                for line in lines {
-                    let parsed = line
-                        .strip_prefix("notification for n")
-                        .and_then(|rest| rest.split_once(&format!(".{word}@example.com: ")))
-                        .filter(|(i, message)| *message == format!("{i} {filler} {i}"));
-                    let Some((i, _)) = parsed else {
-                        return Err(Failure::new("a line is not one whole notification (two writes mixed?)").expected("notification for n<i>.<word>@example.com: <i> <filler> <i>").got(line.chars().take(300).collect::<String>()));
-                    };
-                    seen.push(i.parse::<usize>().unwrap_or(usize::MAX));
-                }
-                seen.sort_unstable();
-                ensure(seen == (0..COUNT).collect::<Vec<_>>(), || {
-                    Failure::new(format!("expected one line for each of the {COUNT} notifications")).got(format!("{seen:?}"))
-                })
-            }),
-    ]
+    vec![notification(), notification_after(), notification_lines()]
+}
+
+fn notification() -> Check {
+    Check::new(
+        "15.notification",
+        "POST /send-notification/{email} answers that it was sent in the background",
+    )
+    .points(2)
+    .hint(
+        "Answer {\"message\": \"Notification sent in the background\"} at once; the writing \
+         happens afterwards (FastAPI: background_tasks.add_task).",
+    )
+    .book("15-background-tasks.html#work-after-the-response")
+    .run(|cx| async move {
+        let email = format!("{}@example.com", cx.word());
+        let q = cx.word();
+        cx.post(&format!("/send-notification/{email}?q={q}"))
+            .send()
+            .await?
+            .expect_status(200)?
+            .expect_json(&json!({"message": SENT}))?;
+        Ok(())
+    })
+}
+
+fn notification_after() -> Check {
+    Check::new(
+        "15.notification.after",
+        "the answer leaves before the line is written, and the line follows",
+    )
+    .points(3)
+    .hint(
+        "Append \"notification for <email>: <q>\" to NOTIFICATION_LOG after the response, not \
+         before it: the check's log is a named pipe, which blocks a writer until the check reads \
+         it.",
+    )
+    .book("15-background-tasks.html#work-after-the-response")
+    .server_env(|rng| {
+        let folder = scratch_folder(rng);
+        let log = folder.join("log.txt");
+        make_fifo(&log);
+        vec![("NOTIFICATION_LOG".into(), log.display().to_string())]
+    })
+    .run(|cx| async move {
+        let log = PathBuf::from(cx.env("NOTIFICATION_LOG"));
+        let _cleanup = Cleanup(folder_of(&log));
+        let email = format!("{}@example.com", cx.word());
+        let q = cx.word();
+        cx.post(&format!("/send-notification/{email}?q={q}"))
+            .send()
+            .await?
+            .expect_status(200)?
+            .expect_json(&json!({"message": SENT}))?;
+        let text = read_log(&log).await?;
+        let expected = format!("notification for {email}: {q}\n");
+        ensure(text == expected, || {
+            Failure::new("the notification log does not hold the one expected line")
+                .expected(expected.clone())
+                .got(text.clone())
+        })
+    })
+}
+
+fn notification_lines() -> Check {
+    Check::new(
+        "15.notification.lines",
+        "notifications sent at once are appended as whole lines, never mixed",
+    )
+    .points(2)
+    .hint(
+        "Append (never overwrite) one whole line per notification; serialise the writes (a lock, \
+         or one writer task) so that two lines cannot interleave.",
+    )
+    .book("15-background-tasks.html#work-after-the-response")
+    .server_env(|rng| {
+        let folder = scratch_folder(rng);
+        let log = folder.join("log.txt");
+        let _ = std::fs::write(&log, "an earlier line\n");
+        vec![("NOTIFICATION_LOG".into(), log.display().to_string())]
+    })
+    .run(|cx| async move {
+        let log = PathBuf::from(cx.env("NOTIFICATION_LOG"));
+        let _cleanup = Cleanup(folder_of(&log));
+        const COUNT: usize = 80;
+        let word = cx.word();
+        let filler = word.repeat(300);
+        let mut sends = tokio::task::JoinSet::new();
+        for i in 0..COUNT {
+            let (cx, q) = (cx.clone(), format!("{i} {filler} {i}"));
+            let path = format!("/send-notification/n{i}.{word}@example.com?q={q}");
+            sends.spawn(async move { cx.post(&path).send().await?.expect_status(200).map(drop) });
+        }
+        while let Some(sent) = sends.join_next().await {
+            sent.map_err(|err| Failure::new(format!("a request task failed: {err}")))??;
+        }
+        let text = wait_for_lines(&log, COUNT + 1).await?;
+        let mut lines = text.lines();
+        ensure(lines.next() == Some("an earlier line"), || {
+            Failure::new("the log's earlier content is gone: notifications must be appended")
+                .got(text.chars().take(300).collect::<String>())
+        })?;
+        let mut seen = Vec::new();
+        for line in lines {
+            let parsed = line
+                .strip_prefix("notification for n")
+                .and_then(|rest| rest.split_once(&format!(".{word}@example.com: ")))
+                .filter(|(i, message)| *message == format!("{i} {filler} {i}"));
+            let Some((i, _)) = parsed else {
+                return Err(Failure::new(
+                    "a line is not one whole notification (two writes mixed?)",
+                )
+                .expected("notification for n<i>.<word>@example.com: <i> <filler> <i>")
+                .got(line.chars().take(300).collect::<String>()));
+            };
+            seen.push(i.parse::<usize>().unwrap_or(usize::MAX));
+        }
+        seen.sort_unstable();
+        ensure(seen == (0..COUNT).collect::<Vec<_>>(), || {
+            Failure::new(format!(
+                "expected one line for each of the {COUNT} notifications"
+            ))
+            .got(format!("{seen:?}"))
+        })
+    })
 }
 
 fn email_checks() -> Vec<Check> {
     vec![
-        Check::new("15.emails.accepted", "POST /emails/ answers 202 with the queued job")
-            .points(2)
-            .hint("Store the job (to, subject, body) in the database, then answer 202 with {\"id\": ..., \"state\": \"queued\", ...}.")
-            .book("15-background-tasks.html#queueing-an-email")
-            .run(|cx| async move {
-                let reply = post_email(&cx, &Email::invent(&cx)).await?;
-                reply.expect_status(202)?;
-                let job = reply.json()?;
-                ensure(job["id"].is_i64() && job["state"] == "queued", || {
-                    reply.fail("the answer is not the queued job").expected("{\"id\": <integer>, \"state\": \"queued\", ...}").got(job.to_string())
-                })
-            }),
-        Check::new("15.emails.done", "a queued email is delivered: its job ends done")
-            .points(3)
-            .hint("Run a worker beside the server that claims queued jobs and delivers them (to OUTBOX_DIR by default); GET /jobs/{id} then says \"done\".")
-            .book("15-background-tasks.html#claiming-a-job-leases")
-            .run(|cx| async move {
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                let job = wait_for_state(&cx, id, "done").await?;
-                ensure(job["attempts"].as_i64().is_some_and(|n| n >= 1), || {
-                    Failure::new("a delivered job has made no attempt").expected("\"attempts\": 1 or more").got(job.to_string())
-                })
-            }),
-        Check::new("15.emails.outbox", "without SMTP_URL, the email is written into OUTBOX_DIR")
-            .hint("Without SMTP_URL, deliver each email as a file in OUTBOX_DIR (default outbox/), named after its job, so that a second delivery replaces it.")
-            .book("15-background-tasks.html#delivering-idempotently")
-            .server_env(|rng| {
-                let folder = scratch_folder(rng);
-                vec![
-                    ("OUTBOX_DIR".into(), folder.join("outbox").display().to_string()),
-                    own_queue(),
-                ]
-            })
-            .run(|cx| async move {
-                let outbox = PathBuf::from(cx.env("OUTBOX_DIR"));
-                let _cleanup = Cleanup(folder_of(&outbox));
-                let email = Email::invent(&cx);
-                let id = send_email(&cx, &email).await?;
-                wait_for_state(&cx, id, "done").await?;
-                let files = read_folder(&outbox);
-                ensure(files.iter().any(|text| text.contains(&email.subject)), || {
-                    Failure::new(format!("no file in OUTBOX_DIR holds the subject {:?}", email.subject)).got(format!("{} file(s)", files.len()))
-                })
-            }),
-        Check::new("15.emails.retries", "a delivery that keeps failing is retried, then the job is failed with its error")
-            .points(3)
-            .hint("On a failed attempt, put the job back in the queue with a growing wait; after JOB_MAX_ATTEMPTS attempts, mark it failed and keep the error in last_error.")
-            .book("15-background-tasks.html#retries-with-backoff-and-jitter")
-            .server_env(|_| failing_smtp(2))
-            .run(|cx| async move {
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                let job = wait_for_state(&cx, id, "failed").await?;
-                ensure(job["attempts"] == 2 && job["last_error"].as_str().is_some_and(|e| !e.is_empty()), || {
-                    Failure::new("a failed job must show its attempts (JOB_MAX_ATTEMPTS=2) and its last error").expected("\"attempts\": 2, \"last_error\": \"<why>\"").got(job.to_string())
-                })
-            }),
-        Check::new("15.jobs.unknown", "GET /jobs/{id} of an unknown job is 404")
-            .hint("Answer 404 with {\"detail\": \"Job not found\"} for an id no job has.")
-            .book("15-background-tasks.html#queueing-an-email")
-            .run(|cx| async move {
-                let id = cx.rng(|r| r.between(5_000_000_000_000, 9_000_000_000_000_000_000));
-                let reply = cx.get(&format!("/jobs/{id}")).send().await?;
-                reply.expect_status(404)?;
-                let body = reply.json()?;
-                ensure(body["detail"].is_string(), || reply.fail("the 404 has no detail").expected("{\"detail\": \"Job not found\"}").got(body.to_string()))
-            }),
-        Check::new("15.jobs.bad_id", "a job id that is not an i64 is 422 at [\"path\", \"id\"]")
-            .hint("Type the id as an integer: a word, 99999999999999999999 or invalid UTF-8 is a 422, never a 500.")
-            .book("15-background-tasks.html#errors-and-bad-input")
-            .run(|cx| async move {
-                let word = cx.word();
-                let reply = cx.get(&format!("/jobs/{word}")).send().await?;
-                reply.expect_problem(&json!(["path", "id"]), Some("int_parsing"))?;
-                for path in ["/jobs/99999999999999999999", "/jobs/%FF%FE"] {
-                    let reply = cx.get(path).send().await?;
-                    reply.expect_problem(&json!(["path", "id"]), None)?;
-                }
-                Ok(())
-            }),
-        Check::new("15.emails.invalid", "an email that is not one is 422 at its place, never a 500")
-            .points(2)
-            .hint("to must be an email address; to, subject and body are required; a body that is not JSON is a 422 too.")
-            .book("15-background-tasks.html#errors-and-bad-input")
-            .run(|cx| async move {
-                let email = Email::invent(&cx);
-                let mut body = email.json();
-                body["to"] = json!(cx.word());
-                cx.post("/emails/").json(&body).send().await?.expect_problem(&json!(["body", "to"]), None)?;
-                let mut body = email.json();
-                if let Some(object) = body.as_object_mut() {
-                    object.remove("subject");
-                }
-                cx.post("/emails/").json(&body).send().await?.expect_problem(&json!(["body", "subject"]), Some("missing"))?;
-                let text = email.json().to_string();
-                for (content_type, sent) in [("application/json", &text[..text.len() / 2]), ("text/plain", text.as_str())] {
-                    let reply = cx.post("/emails/").header("content-type", content_type).body(sent).send().await?;
-                    ensure(reply.status == 422, || reply.fail(format!("a {content_type} body that is not an email must be 422, not {}", reply.status)))?;
-                }
-                Ok(())
-            }),
+        emails_accepted(),
+        emails_done(),
+        emails_outbox(),
+        emails_retries(),
+        jobs_unknown(),
+        jobs_bad_id(),
+        jobs_i64(),
+        emails_invalid(),
     ]
+}
+
+fn emails_accepted() -> Check {
+    Check::new(
+        "15.emails.accepted",
+        "POST /emails/ answers 202 with the queued job",
+    )
+    .points(2)
+    .hint(
+        "Store the job (to, subject, body) in the database, then answer 202 with {\"id\": ..., \
+         \"state\": \"queued\", ...}.",
+    )
+    .book("15-background-tasks.html#queueing-an-email")
+    .run(|cx| async move {
+        let reply = post_email(&cx, &Email::invent(&cx)).await?;
+        reply.expect_status(202)?;
+        let job = reply.json()?;
+        ensure(job["id"].is_i64() && job["state"] == "queued", || {
+            reply
+                .fail("the answer is not the queued job")
+                .expected("{\"id\": <integer>, \"state\": \"queued\", ...}")
+                .got(job.to_string())
+        })
+    })
+}
+
+fn emails_done() -> Check {
+    Check::new(
+        "15.emails.done",
+        "a queued email is delivered: its job ends done",
+    )
+    .points(3)
+    .hint(
+        "Run a worker beside the server that claims queued jobs and delivers them (to OUTBOX_DIR \
+         by default); GET /jobs/{id} then says \"done\".",
+    )
+    .book("15-background-tasks.html#claiming-a-job-leases")
+    .run(|cx| async move {
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        let job = wait_for_state(&cx, id, "done").await?;
+        ensure(job["attempts"].as_i64().is_some_and(|n| n >= 1), || {
+            Failure::new("a delivered job has made no attempt")
+                .expected("\"attempts\": 1 or more")
+                .got(job.to_string())
+        })
+    })
+}
+
+fn emails_outbox() -> Check {
+    Check::new(
+        "15.emails.outbox",
+        "without SMTP_URL, the email is written into OUTBOX_DIR",
+    )
+    .hint(
+        "Without SMTP_URL, deliver each email as a file in OUTBOX_DIR (default outbox/), named \
+         after its job, so that a second delivery replaces it.",
+    )
+    .book("15-background-tasks.html#delivering-idempotently")
+    .server_env(|rng| {
+        let folder = scratch_folder(rng);
+        vec![
+            (
+                "OUTBOX_DIR".into(),
+                folder.join("outbox").display().to_string(),
+            ),
+            own_queue(),
+        ]
+    })
+    .run(|cx| async move {
+        let outbox = PathBuf::from(cx.env("OUTBOX_DIR"));
+        let _cleanup = Cleanup(folder_of(&outbox));
+        let email = Email::invent(&cx);
+        let id = send_email(&cx, &email).await?;
+        wait_for_state(&cx, id, "done").await?;
+        let files = read_folder(&outbox);
+        ensure(
+            files.iter().any(|text| text.contains(&email.subject)),
+            || {
+                Failure::new(format!(
+                    "no file in OUTBOX_DIR holds the subject {:?}",
+                    email.subject
+                ))
+                .got(format!("{} file(s)", files.len()))
+            },
+        )
+    })
+}
+
+fn emails_retries() -> Check {
+    Check::new(
+        "15.emails.retries",
+        "a delivery that keeps failing is retried, then the job is failed with its error",
+    )
+    .points(3)
+    .hint(
+        "On a failed attempt, put the job back in the queue with a growing wait; after \
+         JOB_MAX_ATTEMPTS attempts, mark it failed and keep the error in last_error.",
+    )
+    .book("15-background-tasks.html#retries-with-backoff-and-jitter")
+    .server_env(|_| failing_smtp(2))
+    .run(|cx| async move {
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        let job = wait_for_state(&cx, id, "failed").await?;
+        ensure(
+            job["attempts"] == 2 && job["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+            || {
+                Failure::new(
+                    "a failed job must show its attempts (JOB_MAX_ATTEMPTS=2) and its last error",
+                )
+                .expected("\"attempts\": 2, \"last_error\": \"<why>\"")
+                .got(job.to_string())
+            },
+        )
+    })
+}
+
+fn jobs_unknown() -> Check {
+    Check::new("15.jobs.unknown", "GET /jobs/{id} of an unknown job is 404")
+        .hint("Answer 404 with {\"detail\": \"Job not found\"} for an id no job has.")
+        .book("15-background-tasks.html#queueing-an-email")
+        .run(|cx| async move {
+            let id = cx.rng(|r| r.between(5_000_000_000_000, 9_000_000_000_000_000_000));
+            let reply = cx.get(&format!("/jobs/{id}")).send().await?;
+            reply.expect_status(404)?;
+            let body = reply.json()?;
+            ensure(body["detail"].is_string(), || {
+                reply
+                    .fail("the 404 has no detail")
+                    .expected("{\"detail\": \"Job not found\"}")
+                    .got(body.to_string())
+            })
+        })
+}
+
+fn jobs_bad_id() -> Check {
+    Check::new(
+        "15.jobs.bad_id",
+        "a job id that is not an integer is 422 at [\"path\", \"id\"]",
+    )
+    .hint(
+        "Type the id as an integer: a word or invalid UTF-8 is a 422, never a 500 (FastAPI: id: \
+         int).",
+    )
+    .book("15-background-tasks.html#errors-and-bad-input")
+    .run(|cx| async move {
+        let word = cx.word();
+        let reply = cx.get(&format!("/jobs/{word}")).send().await?;
+        reply.expect_problem(&json!(["path", "id"]), Some("int_parsing"))?;
+        let reply = cx.get("/jobs/%FF%FE").send().await?;
+        reply.expect_problem(&json!(["path", "id"]), None)?;
+        Ok(())
+    })
+}
+
+fn jobs_i64() -> Check {
+    Check::new("15.jobs.i64", "a job id beyond i64 is a 422, never a 500")
+        .hint(
+            "The id is an i64: 99999999999999999999 is a 422 (FastAPI accepts the number: bound it \
+             with Path(le=2**63 - 1), or answer 404).",
+        )
+        .book("15-background-tasks.html#errors-and-bad-input")
+        .tag(Tag::I64)
+        .run(|cx| async move { job_beyond_i64(&cx, Profile::Strict).await })
+        .fastapi(|cx| async move { job_beyond_i64(&cx, Profile::Fastapi).await })
+}
+
+async fn job_beyond_i64(cx: &Ctx, profile: Profile) -> Result<(), Failure> {
+    let reply = cx.get("/jobs/99999999999999999999").send().await?;
+    super::ch12::expect_beyond_i64(&reply, &["path", "id"], profile, &[404])
+}
+
+fn emails_invalid() -> Check {
+    Check::new(
+        "15.emails.invalid",
+        "an email that is not one is 422 at its place, never a 500",
+    )
+    .points(2)
+    .hint(
+        "to must be an email address; to, subject and body are required; a body that is not JSON \
+         is a 422 too.",
+    )
+    .book("15-background-tasks.html#errors-and-bad-input")
+    .run(|cx| async move {
+        let email = Email::invent(&cx);
+        let mut body = email.json();
+        body["to"] = json!(cx.word());
+        cx.post("/emails/")
+            .json(&body)
+            .send()
+            .await?
+            .expect_problem(&json!(["body", "to"]), None)?;
+        let mut body = email.json();
+        if let Some(object) = body.as_object_mut() {
+            object.remove("subject");
+        }
+        cx.post("/emails/")
+            .json(&body)
+            .send()
+            .await?
+            .expect_problem(&json!(["body", "subject"]), Some("missing"))?;
+        let text = email.json().to_string();
+        for (content_type, sent) in [
+            ("application/json", &text[..text.len() / 2]),
+            ("text/plain", text.as_str()),
+        ] {
+            let reply = cx
+                .post("/emails/")
+                .header("content-type", content_type)
+                .body(sent)
+                .send()
+                .await?;
+            ensure(reply.status == 422, || {
+                reply.fail(format!(
+                    "a {content_type} body that is not an email must be 422, not {}",
+                    reply.status
+                ))
+            })?;
+        }
+        Ok(())
+    })
 }
 
 fn slow_checks() -> Vec<Check> {
     vec![
-        Check::new("15.slow.async", "GET /slow-async?seconds=0 answers 200")
-            .hint("Wait with an await (tokio::time::sleep, asyncio.sleep), then answer a JSON object.")
-            .book("15-background-tasks.html#blocking-the-runtime")
-            .run(|cx| async move {
-                let reply = cx.get("/slow-async?seconds=0").send().await?;
-                reply.expect_status(200)?;
-                ensure(reply.json()?.is_object(), || reply.fail("the answer is not a JSON object"))
-            }),
-        Check::new("15.slow.blocking", "GET /slow-blocking?seconds=0 answers 200")
-            .hint("Block the thread on purpose (std::thread::sleep, time.sleep), then answer a JSON object.")
-            .book("15-background-tasks.html#blocking-the-runtime")
-            .run(|cx| async move {
-                let reply = cx.get("/slow-blocking?seconds=0").send().await?;
-                reply.expect_status(200)?;
-                ensure(reply.json()?.is_object(), || reply.fail("the answer is not a JSON object"))
-            }),
-        Check::new("15.slow.bounds", "seconds outside 0..=30, or not an integer, is 422 at [\"query\", \"seconds\"]")
-            .points(2)
-            .hint("Bound seconds to 0..=30 (ge=0, le=30): a client must not be able to hold a thread for as long as it likes.")
-            .book("15-background-tasks.html#blocking-the-runtime")
-            .run(|cx| async move {
-                let over = cx.rng(|r| r.between(31, 100_000));
-                let word = cx.word();
-                for path in ["/slow-async", "/slow-blocking"] {
-                    for value in [over.to_string(), "-1".to_owned(), word.clone(), "99999999999999999999".to_owned()] {
-                        let reply = cx.get(&format!("{path}?seconds={value}")).send().await?;
-                        reply.expect_problem(&json!(["query", "seconds"]), None)?;
-                    }
-                }
-                Ok(())
-            }),
-        Check::new("15.timeout", "with REQUEST_TIMEOUT_SECS=1, a 3-second wait is 504 Request timeout")
-            .points(2)
-            .hint("Wrap every request in a timeout (tokio::time::timeout in a middleware) that answers 504 {\"detail\": \"Request timeout\"}.")
-            .book("15-background-tasks.html#timeouts")
-            .server_env(|_| vec![("REQUEST_TIMEOUT_SECS".into(), "1".into())])
-            .run(|cx| async move {
-                cx.get("/slow-async?seconds=3").send().await?.expect_detail(504, "Request timeout")?;
-                cx.get("/slow-async?seconds=0").send().await?.expect_status(200)?;
-                Ok(())
-            }),
-        Check::new("15.openapi", "the document describes the notification, email, job and slow operations")
-            .hint("Serve /openapi.json describing every operation of the chapter.")
-            .book("15-background-tasks.html#what-you-will-build")
-            .run(|cx| async move {
-                let reply = cx.get("/openapi.json").send().await?;
-                let doc = reply.expect_status(200)?.json()?;
-                let paths = &doc["paths"];
-                for (path, method) in [
-                    ("/send-notification/{email}", "post"),
-                    ("/emails", "post"),
-                    ("/jobs/{id}", "get"),
-                    ("/slow-async", "get"),
-                    ("/slow-blocking", "get"),
-                ] {
-                    let op = paths.get(path).or_else(|| paths.get(format!("{path}/").as_str()));
-                    ensure(op.is_some_and(|item| item[method].is_object()), || {
-                        reply.fail(format!("the document does not describe {} {path}", method.to_uppercase()))
-                    })?;
-                }
-                Ok(())
-            }),
+        slow_async(),
+        slow_blocking(),
+        slow_bounds(),
+        timeout(),
+        openapi(),
     ]
+}
+
+fn slow_async() -> Check {
+    Check::new("15.slow.async", "GET /slow-async?seconds=0 answers 200")
+        .hint("Wait with an await (tokio::time::sleep, asyncio.sleep), then answer a JSON object.")
+        .book("15-background-tasks.html#blocking-the-runtime")
+        .run(|cx| async move {
+            let reply = cx.get("/slow-async?seconds=0").send().await?;
+            reply.expect_status(200)?;
+            ensure(reply.json()?.is_object(), || {
+                reply.fail("the answer is not a JSON object")
+            })
+        })
+}
+
+fn slow_blocking() -> Check {
+    Check::new(
+        "15.slow.blocking",
+        "GET /slow-blocking?seconds=0 answers 200",
+    )
+    .hint(
+        "Block the thread on purpose (std::thread::sleep, time.sleep), then answer a JSON object.",
+    )
+    .book("15-background-tasks.html#blocking-the-runtime")
+    .run(|cx| async move {
+        let reply = cx.get("/slow-blocking?seconds=0").send().await?;
+        reply.expect_status(200)?;
+        ensure(reply.json()?.is_object(), || {
+            reply.fail("the answer is not a JSON object")
+        })
+    })
+}
+
+fn slow_bounds() -> Check {
+    Check::new(
+        "15.slow.bounds",
+        "seconds outside 0..=30, or not an integer, is 422 at [\"query\", \"seconds\"]",
+    )
+    .points(2)
+    .hint(
+        "Bound seconds to 0..=30 (ge=0, le=30): a client must not be able to hold a thread for as \
+         long as it likes.",
+    )
+    .book("15-background-tasks.html#blocking-the-runtime")
+    .run(|cx| async move {
+        let over = cx.rng(|r| r.between(31, 100_000));
+        let word = cx.word();
+        for path in ["/slow-async", "/slow-blocking"] {
+            for value in [
+                over.to_string(),
+                "-1".to_owned(),
+                word.clone(),
+                "99999999999999999999".to_owned(),
+            ] {
+                let reply = cx.get(&format!("{path}?seconds={value}")).send().await?;
+                reply.expect_problem(&json!(["query", "seconds"]), None)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn timeout() -> Check {
+    Check::new(
+        "15.timeout",
+        "with REQUEST_TIMEOUT_SECS=1, a 3-second wait is 504 Request timeout",
+    )
+    .points(2)
+    .hint(
+        "Wrap every request in a timeout (tokio::time::timeout in a middleware; in FastAPI, \
+         asyncio.wait_for in an @app.middleware(\"http\")) that answers 504 {\"detail\": \"Request \
+         timeout\"}.",
+    )
+    .book("15-background-tasks.html#timeouts")
+    .server_env(|_| vec![("REQUEST_TIMEOUT_SECS".into(), "1".into())])
+    .run(|cx| async move {
+        cx.get("/slow-async?seconds=3")
+            .send()
+            .await?
+            .expect_detail(504, "Request timeout")?;
+        cx.get("/slow-async?seconds=0")
+            .send()
+            .await?
+            .expect_status(200)?;
+        Ok(())
+    })
+}
+
+fn openapi() -> Check {
+    Check::new(
+        "15.openapi",
+        "the document describes the notification, email, job and slow operations",
+    )
+    .hint("Serve /openapi.json describing every operation of the chapter.")
+    .book("15-background-tasks.html#what-you-will-build")
+    .run(|cx| async move {
+        let reply = cx.get("/openapi.json").send().await?;
+        let doc = reply.expect_status(200)?.json()?;
+        let paths = &doc["paths"];
+        for (path, method) in [
+            ("/send-notification/{email}", "post"),
+            ("/emails", "post"),
+            ("/jobs/{id}", "get"),
+            ("/slow-async", "get"),
+            ("/slow-blocking", "get"),
+        ] {
+            let op = paths
+                .get(path)
+                .or_else(|| paths.get(format!("{path}/").as_str()));
+            ensure(op.is_some_and(|item| item[method].is_object()), || {
+                reply.fail(format!(
+                    "the document does not describe {} {path}",
+                    method.to_uppercase()
+                ))
+            })?;
+        }
+        Ok(())
+    })
 }
 
 fn exercise_checks() -> Vec<Check> {
     vec![
-        Check::new("15.ex.cancel", "DELETE /jobs/{id} cancels a queued job: 204, then 404")
-            .points(2)
-            .exercise()
-            .hint("Delete the job unless it is running, and answer 204; the job is then unknown.")
-            .book("15-background-tasks.html#exercise-1-cancel-a-job")
-            // Each attempt fails at once, and the next one is an hour away: the job waits, queued.
-            .server_env(|_| {
-                let mut env = failing_smtp(5);
-                env.push(("JOB_RETRY_BASE_MS".into(), "3600000".into()));
-                env.push(("JOB_RETRY_MAX_MS".into(), "3600000".into()));
-                env
-            })
-            .run(|cx| async move {
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                let job = wait_until(&cx, id, |job| job["state"] == "queued" && job["attempts"] == 1).await?;
-                let reply = cx.delete(&format!("/jobs/{id}")).send().await?;
-                ensure(reply.status == 204, || reply.fail(format!("cancelling a queued job must answer 204, not {}", reply.status)).got(job.to_string()))?;
-                cx.get(&format!("/jobs/{id}")).send().await?.expect_status(404)?;
-                cx.delete(&format!("/jobs/{id}")).send().await?.expect_status(404)?;
-                Ok(())
-            }),
-        Check::new("15.ex.cancel.running", "DELETE /jobs/{id} of a running job is 409 Job is running")
-            .points(2)
-            .exercise()
-            .hint("A running job is being delivered: refuse with 409 {\"detail\": \"Job is running\"} (delete only where state <> 'running', in one statement).")
-            .book("15-background-tasks.html#exercise-1-cancel-a-job")
-            .server_env(|_| {
-                vec![
-                    ("SMTP_URL".into(), format!("smtp://127.0.0.1:{}", free_port())),
-                    ("SMTP_TIMEOUT_SECS".into(), "25".into()),
-                    ("JOB_LEASE_SECS".into(), "60".into()),
-                    own_queue(),
-                ]
-            })
-            .run(|cx| async move {
-                // A relay that takes the connection and never says a word: the job stays running.
-                let address = cx.env("SMTP_URL").replace("smtp://", "");
-                let silent = tokio::net::TcpListener::bind(&address).await.map_err(|err| Failure::new(format!("the check cannot listen on {address}: {err}")))?;
-                let holding = tokio::spawn(async move {
-                    let mut held = Vec::new();
-                    while let Ok((socket, _)) = silent.accept().await {
-                        held.push(socket);
-                    }
-                });
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                let outcome = async {
-                    wait_for_state(&cx, id, "running").await?;
-                    cx.delete(&format!("/jobs/{id}")).send().await?.expect_detail(409, "Job is running")?;
-                    cx.get(&format!("/jobs/{id}")).send().await?.expect_status(200)?;
-                    Ok(())
-                }
-                .await;
-                holding.abort();
-                outcome
-            }),
-        Check::new("15.ex.list", "GET /jobs/?state=failed lists the failed jobs")
-            .points(2)
-            .exercise()
-            .hint("Add GET /jobs/ with an optional state (queued, running, done, failed; anything else is 422), ordered by id.")
-            .book("15-background-tasks.html#exercise-2-list-jobs-by-state")
-            .server_env(|_| failing_smtp(1))
-            .run(|cx| async move {
-                let first = send_email(&cx, &Email::invent(&cx)).await?;
-                let second = send_email(&cx, &Email::invent(&cx)).await?;
-                for id in [first, second] {
-                    wait_for_state(&cx, id, "failed").await?;
-                }
-                let reply = cx.get("/jobs/?state=failed").send().await?;
-                let listed = reply.expect_status(200)?.json()?;
-                let ids: Vec<i64> = listed.as_array().into_iter().flatten().filter_map(|job| job["id"].as_i64()).collect();
-                let all_failed = listed.as_array().into_iter().flatten().all(|job| job["state"] == "failed");
-                ensure(ids.contains(&first) && ids.contains(&second) && all_failed && ids.windows(2).all(|w| w[0] < w[1]), || {
-                    reply.fail("the list is not the failed jobs, by id").expected(format!("failed jobs including {first} and {second}, in id order")).got(listed.to_string())
-                })?;
-                let reply = cx.get("/jobs/?state=done").send().await?;
-                let done = reply.expect_status(200)?.json()?;
-                ensure(done.as_array().is_some_and(|jobs| jobs.iter().all(|job| job["state"] == "done")), || reply.fail("?state=done lists a job that is not done").got(done.to_string()))?;
-                let word = cx.word();
-                cx.get(&format!("/jobs/?state={word}")).send().await?.expect_problem(&json!(["query", "state"]), None)?;
-                Ok(())
-            }),
-        Check::new("15.ex.retry", "POST /jobs/{id}/retry queues a failed job again, attempts back at 0")
-            .points(2)
-            .exercise()
-            .hint("Only a failed job: set state to queued and attempts to 0 in one UPDATE … WHERE state = 'failed', and answer the job.")
-            .book("15-background-tasks.html#exercise-3-retry-a-failed-job")
-            .server_env(|_| failing_smtp(1))
-            .run(|cx| async move {
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                wait_for_state(&cx, id, "failed").await?;
-                let reply = cx.post(&format!("/jobs/{id}/retry")).send().await?;
-                let job = reply.expect_status(200)?.json()?;
-                ensure(job["id"] == id && job["state"] == "queued" && job["attempts"] == 0, || {
-                    reply.fail("the retried job is not queued with 0 attempts").expected(format!("{{\"id\": {id}, \"state\": \"queued\", \"attempts\": 0, ...}}")).got(job.to_string())
-                })?;
-                // Its relay still refuses: it fails again, after one more attempt.
-                let again = wait_for_state(&cx, id, "failed").await?;
-                ensure(again["attempts"] == 1, || Failure::new("the retried job did not start again from attempt 1").got(again.to_string()))
-            }),
-        Check::new("15.ex.retry.conflict", "retrying a job that is not failed is 409; an unknown one, 404")
-            .exercise()
-            .hint("Answer 409 {\"detail\": \"Only a failed job can be retried\"} for a job in any other state.")
-            .book("15-background-tasks.html#exercise-3-retry-a-failed-job")
-            .run(|cx| async move {
-                let id = send_email(&cx, &Email::invent(&cx)).await?;
-                wait_for_state(&cx, id, "done").await?;
-                cx.post(&format!("/jobs/{id}/retry")).send().await?.expect_detail(409, "Only a failed job can be retried")?;
-                let unknown = cx.rng(|r| r.between(5_000_000_000_000, 9_000_000_000_000_000_000));
-                cx.post(&format!("/jobs/{unknown}/retry")).send().await?.expect_status(404)?;
-                Ok(())
-            }),
+        ex_cancel(),
+        ex_cancel_running(),
+        ex_list(),
+        ex_retry(),
+        ex_retry_conflict(),
     ]
+}
+
+fn ex_cancel() -> Check {
+    Check::new(
+        "15.ex.cancel",
+        "DELETE /jobs/{id} cancels a queued job: 204, then 404",
+    )
+    .points(2)
+    .exercise()
+    .hint("Delete the job unless it is running, and answer 204; the job is then unknown.")
+    .book("15-background-tasks.html#exercise-1-cancel-a-job")
+    // Each attempt fails at once, and the next one is an hour away: the job waits, queued.
+    .server_env(|_| {
+        let mut env = failing_smtp(5);
+        env.push(("JOB_RETRY_BASE_MS".into(), "3600000".into()));
+        env.push(("JOB_RETRY_MAX_MS".into(), "3600000".into()));
+        env
+    })
+    .run(|cx| async move {
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        let job = wait_until(&cx, id, |job| {
+            job["state"] == "queued" && job["attempts"] == 1
+        })
+        .await?;
+        let reply = cx.delete(&format!("/jobs/{id}")).send().await?;
+        ensure(reply.status == 204, || {
+            reply
+                .fail(format!(
+                    "cancelling a queued job must answer 204, not {}",
+                    reply.status
+                ))
+                .got(job.to_string())
+        })?;
+        cx.get(&format!("/jobs/{id}"))
+            .send()
+            .await?
+            .expect_status(404)?;
+        cx.delete(&format!("/jobs/{id}"))
+            .send()
+            .await?
+            .expect_status(404)?;
+        Ok(())
+    })
+}
+
+fn ex_cancel_running() -> Check {
+    Check::new(
+        "15.ex.cancel.running",
+        "DELETE /jobs/{id} of a running job is 409 Job is running",
+    )
+    .points(2)
+    .exercise()
+    .hint(
+        "A running job is being delivered: refuse with 409 {\"detail\": \"Job is running\"} \
+         (delete only where state <> 'running', in one statement).",
+    )
+    .book("15-background-tasks.html#exercise-1-cancel-a-job")
+    .server_env(|_| {
+        vec![
+            (
+                "SMTP_URL".into(),
+                format!("smtp://127.0.0.1:{}", free_port()),
+            ),
+            ("SMTP_TIMEOUT_SECS".into(), "25".into()),
+            ("JOB_LEASE_SECS".into(), "60".into()),
+            own_queue(),
+        ]
+    })
+    .run(|cx| async move {
+        // A relay that takes the connection and never says a word: the job stays running.
+        let address = cx.env("SMTP_URL").replace("smtp://", "");
+        let silent = tokio::net::TcpListener::bind(&address)
+            .await
+            .map_err(|err| Failure::new(format!("the check cannot listen on {address}: {err}")))?;
+        let holding = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        let outcome = async {
+            wait_for_state(&cx, id, "running").await?;
+            cx.delete(&format!("/jobs/{id}"))
+                .send()
+                .await?
+                .expect_detail(409, "Job is running")?;
+            cx.get(&format!("/jobs/{id}"))
+                .send()
+                .await?
+                .expect_status(200)?;
+            Ok(())
+        }
+        .await;
+        holding.abort();
+        outcome
+    })
+}
+
+fn ex_list() -> Check {
+    Check::new(
+        "15.ex.list",
+        "GET /jobs/?state=failed lists the failed jobs",
+    )
+    .points(2)
+    .exercise()
+    .hint(
+        "Add GET /jobs/ with an optional state (queued, running, done, failed; anything else is \
+         422), ordered by id.",
+    )
+    .book("15-background-tasks.html#exercise-2-list-jobs-by-state")
+    .server_env(|_| failing_smtp(1))
+    .run(|cx| async move {
+        let first = send_email(&cx, &Email::invent(&cx)).await?;
+        let second = send_email(&cx, &Email::invent(&cx)).await?;
+        for id in [first, second] {
+            wait_for_state(&cx, id, "failed").await?;
+        }
+        let reply = cx.get("/jobs/?state=failed").send().await?;
+        let listed = reply.expect_status(200)?.json()?;
+        let ids: Vec<i64> = listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|job| job["id"].as_i64())
+            .collect();
+        let all_failed = listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|job| job["state"] == "failed");
+        ensure(
+            ids.contains(&first)
+                && ids.contains(&second)
+                && all_failed
+                && ids.windows(2).all(|w| w[0] < w[1]),
+            || {
+                reply
+                    .fail("the list is not the failed jobs, by id")
+                    .expected(format!(
+                        "failed jobs including {first} and {second}, in id order"
+                    ))
+                    .got(listed.to_string())
+            },
+        )?;
+        let reply = cx.get("/jobs/?state=done").send().await?;
+        let done = reply.expect_status(200)?.json()?;
+        ensure(
+            done.as_array()
+                .is_some_and(|jobs| jobs.iter().all(|job| job["state"] == "done")),
+            || {
+                reply
+                    .fail("?state=done lists a job that is not done")
+                    .got(done.to_string())
+            },
+        )?;
+        let word = cx.word();
+        cx.get(&format!("/jobs/?state={word}"))
+            .send()
+            .await?
+            .expect_problem(&json!(["query", "state"]), None)?;
+        Ok(())
+    })
+}
+
+fn ex_retry() -> Check {
+    Check::new(
+        "15.ex.retry",
+        "POST /jobs/{id}/retry queues a failed job again, attempts back at 0",
+    )
+    .points(2)
+    .exercise()
+    .hint(
+        "Only a failed job: set state to queued and attempts to 0 in one UPDATE … WHERE state = \
+         'failed', and answer the job.",
+    )
+    .book("15-background-tasks.html#exercise-3-retry-a-failed-job")
+    .server_env(|_| failing_smtp(1))
+    .run(|cx| async move {
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        wait_for_state(&cx, id, "failed").await?;
+        let reply = cx.post(&format!("/jobs/{id}/retry")).send().await?;
+        let job = reply.expect_status(200)?.json()?;
+        ensure(
+            job["id"] == id && job["state"] == "queued" && job["attempts"] == 0,
+            || {
+                reply
+                    .fail("the retried job is not queued with 0 attempts")
+                    .expected(format!(
+                        "{{\"id\": {id}, \"state\": \"queued\", \"attempts\": 0, ...}}"
+                    ))
+                    .got(job.to_string())
+            },
+        )?;
+        // Its relay still refuses: it fails again, after one more attempt.
+        let again = wait_for_state(&cx, id, "failed").await?;
+        ensure(again["attempts"] == 1, || {
+            Failure::new("the retried job did not start again from attempt 1")
+                .got(again.to_string())
+        })
+    })
+}
+
+fn ex_retry_conflict() -> Check {
+    Check::new(
+        "15.ex.retry.conflict",
+        "retrying a job that is not failed is 409; an unknown one, 404",
+    )
+    .exercise()
+    .hint(
+        "Answer 409 {\"detail\": \"Only a failed job can be retried\"} for a job in any other \
+         state.",
+    )
+    .book("15-background-tasks.html#exercise-3-retry-a-failed-job")
+    .run(|cx| async move {
+        let id = send_email(&cx, &Email::invent(&cx)).await?;
+        wait_for_state(&cx, id, "done").await?;
+        cx.post(&format!("/jobs/{id}/retry"))
+            .send()
+            .await?
+            .expect_detail(409, "Only a failed job can be retried")?;
+        let unknown = cx.rng(|r| r.between(5_000_000_000_000, 9_000_000_000_000_000_000));
+        cx.post(&format!("/jobs/{unknown}/retry"))
+            .send()
+            .await?
+            .expect_status(404)?;
+        Ok(())
+    })
 }
 
 /// An email invented from the seed.

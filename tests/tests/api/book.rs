@@ -92,7 +92,10 @@ fn every_anchor_in_the_sources_is_opened_and_closed_once() {
     let mut problems = Vec::new();
     let mut stack = vec![root().join("chapters"), root().join("tests/src")];
     while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+        for entry in fs::read_dir(&dir)
+            .expect("a folder of the built book")
+            .filter_map(Result::ok)
+        {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
@@ -220,5 +223,164 @@ fn heading_ids_follow_mdbook() {
             "exercise-1-about".to_owned(),
             "mine".to_owned()
         ])
+    );
+}
+
+/// The book built with mdBook into a folder of this test's own, or `None` (and why) when mdBook
+/// is not installed. With `REQUIRE_MDBOOK=1`, as CI sets, a missing mdBook fails instead.
+fn built_book(test: &str) -> Option<PathBuf> {
+    let out = std::env::temp_dir().join(format!("workbook-{test}-{}", std::process::id()));
+    let built = std::process::Command::new("mdbook")
+        .arg("build")
+        .arg(root().join("book"))
+        .arg("--dest-dir")
+        .arg(&out)
+        .output();
+    match built {
+        Ok(output) if output.status.success() => Some(out),
+        Ok(output) => panic!(
+            "mdbook build failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(err) if std::env::var("REQUIRE_MDBOOK").is_ok_and(|v| v == "1") => {
+            panic!(
+                "{test}: REQUIRE_MDBOOK=1 but mdbook cannot run ({err}); scripts/book installs it"
+            )
+        }
+        Err(err) => {
+            eprintln!("{test}: skipped, mdbook cannot run ({err}); scripts/book installs it");
+            None
+        }
+    }
+}
+
+/// The values of every `name="…"` attribute in an HTML page.
+fn attributes<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    let marker = format!("{name}=\"");
+    html.match_indices(&marker)
+        // `id="` must not be the end of `data-id="`: the attribute starts after a space.
+        .filter(|(at, _)| html[..*at].ends_with(char::is_whitespace))
+        .filter_map(|(at, _)| {
+            let value = &html[at + marker.len()..];
+            value.find('"').map(|end| &value[..end])
+        })
+        .collect()
+}
+
+/// The links of the built book that lead to a page or a file that is not there, or to an
+/// anchor the page does not have, as "page: link".
+fn broken_links(book: &Path) -> Vec<String> {
+    let mut pages = Vec::new();
+    let mut stack = vec![book.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)
+            .expect("a folder of the built book")
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                pages.push(path);
+            }
+        }
+    }
+    // The ids of each page, read once: most links point into the page they are on.
+    let mut ids: std::collections::HashMap<PathBuf, BTreeSet<String>> = Default::default();
+    let mut problems = Vec::new();
+    for page in &pages {
+        // mdBook's 404 page resolves its links against the site's root, which a folder lacks.
+        if page.file_name().is_some_and(|name| name == "404.html") {
+            continue;
+        }
+        let html = fs::read_to_string(page).expect("a page of the built book");
+        let shown = page.strip_prefix(book).unwrap_or(page).display();
+        for link in attributes(&html, "href") {
+            let external = ["http:", "https:", "mailto:", "//", "javascript:", "data:"];
+            if external.iter().any(|scheme| link.starts_with(scheme)) {
+                continue;
+            }
+            let (file, anchor) = link.split_once('#').unwrap_or((link, ""));
+            let target = match file {
+                "" => page.clone(),
+                file => page
+                    .parent()
+                    .unwrap_or(book)
+                    .join(file.split('?').next().unwrap_or(file)),
+            };
+            if !target.exists() {
+                problems.push(format!("{shown}: {link} (no such file)"));
+            } else if !anchor.is_empty()
+                && target.extension().is_some_and(|e| e == "html")
+                && !ids
+                    .entry(target.clone())
+                    .or_insert_with(|| {
+                        let html = fs::read_to_string(&target).unwrap_or_default();
+                        attributes(&html, "id")
+                            .into_iter()
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .contains(anchor)
+            {
+                problems.push(format!("{shown}: {link} (no such anchor)"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_link_between_pages_of_the_built_book_resolves() {
+    let test = "every_link_between_pages_of_the_built_book_resolves";
+    let Some(book) = built_book(test) else { return };
+    let problems = broken_links(&book);
+    // The grader's links too, against the ids mdBook really gave the headings.
+    let mut missing = Vec::new();
+    for chapter in grader::chapters::CHAPTERS {
+        for check in (chapter.checks)() {
+            let (page, anchor) = check.book.split_once('#').unwrap_or((check.book, ""));
+            let path = book.join(page);
+            let found = path.is_file()
+                && (anchor.is_empty() || {
+                    let html = fs::read_to_string(&path).unwrap();
+                    attributes(&html, "id").contains(&anchor)
+                });
+            if !found {
+                missing.push(format!("{}: {}", check.id, check.book));
+            }
+        }
+    }
+    fs::remove_dir_all(&book).ok();
+    assert!(
+        problems.is_empty(),
+        "broken links in the book:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        missing.is_empty(),
+        "grader links to no section:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn broken_links_finds_a_missing_page_and_a_missing_anchor() {
+    let dir = std::env::temp_dir().join(format!("workbook-links-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let page = r##"<h2 id="here">Here</h2><a href="#here">ok</a><a href="#nowhere">bad</a>
+        <a data-id="x" href="b.html#there">ok</a><a href="b.html#gone">bad</a>
+        <a href="missing.html">bad</a><a href="https://example.com/#x">external</a>"##;
+    fs::write(dir.join("a.html"), page).unwrap();
+    fs::write(dir.join("b.html"), r#"<p id="there">There</p>"#).unwrap();
+    let problems = broken_links(&dir);
+    fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        problems,
+        [
+            "a.html: #nowhere (no such anchor)",
+            "a.html: b.html#gone (no such anchor)",
+            "a.html: missing.html (no such file)",
+        ]
     );
 }

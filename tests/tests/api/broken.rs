@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use grader::chapters;
+use grader::check::Profile;
 use grader::fixtures::{Broken, BrokenServer};
 use grader::report::{Report, Status};
 use grader::{Options, Target};
@@ -14,6 +15,7 @@ fn quick() -> Options {
         check_timeout: Duration::from_secs(5),
         startup_timeout: Duration::from_secs(5),
         env: Vec::new(),
+        profile: Profile::Strict,
     }
 }
 

@@ -7,6 +7,8 @@ use tokio::process::Command;
 
 const GRADER: &str = env!("CARGO_BIN_EXE_grader");
 const BROKEN: &str = env!("CARGO_BIN_EXE_broken-server");
+/// Given, so that the links do not depend on whether the book is built here.
+const BOOK: &str = "http://localhost:3000";
 
 async fn grader(args: &[&str], env: &[(&str, &str)]) -> Output {
     let run = Command::new(GRADER)
@@ -28,7 +30,17 @@ fn stdout(output: &Output) -> String {
 #[tokio::test]
 async fn a_failing_program_exits_1_with_a_readable_report() {
     let output = grader(
-        &["01", "--bin", BROKEN, "--seed", "11", "--timeout", "1"],
+        &[
+            "01",
+            "--bin",
+            BROKEN,
+            "--seed",
+            "11",
+            "--timeout",
+            "1",
+            "--book-url",
+            BOOK,
+        ],
         &[("BROKEN_MODE", "wrong-body")],
     )
     .await;

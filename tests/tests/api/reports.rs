@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use grader::chapters;
-use grader::check::{CUT, Exchange, Failure};
+use grader::check::{CUT, Exchange, Failure, Profile};
 use grader::report::{self, CheckResult, Points, Report, Status, Style, Subtotals};
 use grader::{Options, Target};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -150,6 +150,8 @@ fn result(id: &str, points: u32, exercise: bool, status: Status) -> CheckResult 
         status,
         hint: format!("the hint of {id}"),
         book: "01-hello-world.html#the-first-endpoint".to_owned(),
+        tag: None,
+        note: None,
         duration: Duration::from_millis(12),
     }
 }
@@ -183,6 +185,7 @@ fn report(chapter: &str, results: Vec<CheckResult>) -> Report {
         title: "hello world".to_owned(),
         target: "http://127.0.0.1:4321".to_owned(),
         seed: 7,
+        profile: Profile::Strict,
         error: None,
         results,
         duration: Duration::from_millis(300),
