@@ -124,7 +124,8 @@ fn login_check() -> Check {
     .points(3)
     .hint(
         "Split the form's scope on whitespace, keep the scopes the user holds, put them in the \
-         token's scopes claim and in the answer's scope.",
+         token's scopes claim (a JSON list; RFC 9068's space-separated scope string is \
+         accepted too) and in the answer's scope.",
     )
     .book("10-scopes.html#granting-scopes-at-login")
     .run(|cx| async move {
@@ -478,7 +479,7 @@ fn attack_tampered() -> Check {
         let token = scoped_token(&cx, "johndoe", "secret", "me").await?;
         let parts: Vec<&str> = token.split('.').collect();
         let mut claims = part(&token, 1)?;
-        claims["scopes"] = json!(["me", "items"]);
+        set_scopes(&mut claims, &["me", "items"]);
         let tampered = format!(
             "{}.{}.{}",
             parts[0],
@@ -501,8 +502,8 @@ fn attack_alg_none() -> Check {
     .server_env(secret_env)
     .run(|cx| async move {
         expect_key_used(&cx, "/status/").await?;
-        let claims =
-            json!({"sub": "johndoe", "scopes": ["me", "items"], "iat": now(), "exp": now() + 600});
+        let mut claims = json!({"sub": "johndoe", "iat": now(), "exp": now() + 600});
+        set_scopes(&mut claims, &["me", "items"]);
         let unsigned = handmade(&json!({"alg": "none", "typ": "JWT"}), &claims, "");
         let reply = get(&cx, "/users/me/items/", &unsigned).await?;
         reply.expect_detail(401, "Could not validate credentials")?;
@@ -525,12 +526,12 @@ fn attack_never_held() -> Check {
     .run(|cx| async move {
         expect_key_used(&cx, "/status/").await?;
         let mut claims = claims_for(&cx, "johndoe");
-        claims["scopes"] = json!(["me"]);
+        set_scopes(&mut claims, &["me"]);
         get(&cx, "/users/me/", &forge(&cx, &claims))
             .await?
             .expect_status(200)?;
         let mut alice = claims_for(&cx, "alice");
-        alice["scopes"] = json!(["me", "items"]);
+        set_scopes(&mut alice, &["me", "items"]);
         let reply = get(&cx, "/users/me/items/", &forge(&cx, &alice)).await?;
         reply.expect_detail(401, "Not enough permissions")?;
         expect_challenge(&reply, &["me", "items"], false)
@@ -553,7 +554,7 @@ fn attack_chapter_09() -> Check {
         expect_key_used(&cx, "/status/").await?;
         let base = || {
             let mut claims = claims_for(&cx, "johndoe");
-            claims["scopes"] = json!(["me"]);
+            set_scopes(&mut claims, &["me"]);
             claims
         };
         let key = cx.env("JWT_SECRET");
@@ -671,7 +672,7 @@ fn ex_admin_forged() -> Check {
     .server_env(secret_env)
     .run(|cx| async move {
         let mut claims = claims_for(&cx, "johndoe");
-        claims["scopes"] = json!(["me", "items", "admin"]);
+        set_scopes(&mut claims, &["me", "items", "admin"]);
         let reply = get(&cx, "/admin/users/", &forge(&cx, &claims)).await?;
         reply.expect_detail(401, "Not enough permissions")?;
         expect_challenge(&reply, &["admin"], false)
@@ -740,12 +741,26 @@ fn expect_grant(reply: &Reply, body: &Value, granted: &[&str]) -> Result<(), Fai
             .got(body.to_string())
     })?;
     let claims = part(body["access_token"].as_str().unwrap_or_default(), 1)?;
-    ensure(claims["scopes"] == json!(granted), || {
+    // The tutorial's `scopes` list, or RFC 9068's space-separated `scope` string.
+    let listed = claims["scopes"] == json!(granted);
+    let spaced = claims["scope"] == json!(granted.join(" "));
+    ensure(listed || spaced, || {
         reply
             .fail("the token's scopes claim is not the scopes granted")
-            .expected(format!("\"scopes\": {}", json!(granted)))
+            .expected(format!(
+                "\"scopes\": {} (or RFC 9068's \"scope\": {:?})",
+                json!(granted),
+                granted.join(" ")
+            ))
             .got(claims.to_string())
     })
+}
+
+/// Puts `scopes` in forged claims in both forms a server may read: the tutorial's `scopes`
+/// list and RFC 9068's space-separated `scope` string.
+fn set_scopes(claims: &mut Value, scopes: &[&str]) {
+    claims["scopes"] = json!(scopes);
+    claims["scope"] = json!(scopes.join(" "));
 }
 
 /// Fails unless `WWW-Authenticate` is `Bearer` (when `plain`) or `Bearer scope="…"` naming
