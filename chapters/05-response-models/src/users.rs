@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use kit::EmailStr;
 use poem_openapi::payload::Json;
-use poem_openapi::types::{Email, Example, Password};
+use poem_openapi::types::{Example, Password};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::Tag;
@@ -17,8 +18,9 @@ pub struct UserIn {
     pub username: String,
     /// The password; it goes in, and never comes back out.
     pub password: Password,
-    /// An email address, checked when it arrives.
-    pub email: Email,
+    /// An email address, checked when it arrives and read as Pydantic's `EmailStr` reads it:
+    /// spaces stripped, `Name <addr>` reduced to `addr`, the domain in lower case.
+    pub email: EmailStr,
     /// The user's full name, if they give one.
     #[oai(nullable)]
     pub full_name: Option<String>,
@@ -42,7 +44,7 @@ impl Example for UserIn {
         Self {
             username: "johndoe".to_owned(),
             password: Password("secret".to_owned()),
-            email: Email("johndoe@example.com".to_owned()),
+            email: EmailStr::new_unchecked("johndoe@example.com"),
             full_name: Some("John Doe".to_owned()),
         }
     }
@@ -56,7 +58,7 @@ pub struct UserOut {
     /// The name to log in with.
     pub username: String,
     /// The user's email address.
-    pub email: Email,
+    pub email: EmailStr,
     /// The user's full name, or `null` if they gave none.
     #[oai(nullable)]
     pub full_name: Option<String>,

@@ -151,11 +151,13 @@ def create_access_token(data: dict, expires_delta: timedelta) -> str:
 
 
 class RevokedTokens:
-    """The ids of tokens logged out, kept until the tokens would have expired anyway."""
+    """The ids of tokens logged out, kept until the tokens would have expired anyway; and per
+    user, the second of the last password change, before which tokens are refused."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.until: dict[str, float] = {}
+        self.issued_until: dict[str, int] = {}
 
     def revoke(self, jti: str, exp: float) -> None:
         with self.lock:
@@ -163,9 +165,20 @@ class RevokedTokens:
             self.until = {j: e for j, e in self.until.items() if e > now}
             self.until[jti] = exp
 
-    def is_revoked(self, jti: str | None) -> bool:
+    def revoke_issued_until_now(self, username: str) -> None:
+        """`iat` counts whole seconds: wait for the next one, so that every token issued after
+        the answer is newer than the change."""
+        now = time.time()
         with self.lock:
-            return jti is not None and jti in self.until
+            self.issued_until[username] = int(now)
+        time.sleep(1 - now % 1)
+
+    def is_revoked(self, payload: dict) -> bool:
+        with self.lock:
+            jti, iat = payload.get("jti"), payload.get("iat")
+            until = self.issued_until.get(payload["sub"])
+            before_change = until is not None and (iat is None or iat <= until)
+            return (jti is not None and jti in self.until) or before_change
 
 
 revoked = RevokedTokens()
@@ -189,7 +202,7 @@ async def get_current_token(token: Annotated[str, Depends(oauth2_scheme)]) -> di
         )
     except InvalidTokenError:
         raise credentials_exception
-    if revoked.is_revoked(payload.get("jti")):
+    if revoked.is_revoked(payload):
         raise credentials_exception
     return payload
 
@@ -292,6 +305,8 @@ def change_password(change: PasswordChange, current_user: CurrentActiveUser) -> 
     if not verify_password(change.current_password, current_user.hashed_password):
         raise HTTPException(status_code=400, detail="Incorrect password")
     fake_users_db[current_user.username]["hashed_password"] = get_password_hash(change.new_password)
+    # Every token issued before the change stops working, this request's own included.
+    revoked.revoke_issued_until_now(current_user.username)
 # ANCHOR_END: password_change
 
 
@@ -299,10 +314,14 @@ def change_password(change: PasswordChange, current_user: CurrentActiveUser) -> 
 @app.post(
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
+    responses={400: {"description": "The token has no jti, so it cannot be revoked"}},
     tags=["auth"],
     summary="Log out",
 )
 async def logout(payload: Annotated[dict, Depends(get_current_token)]) -> None:
-    """Revoke this token; the user's other tokens keep working."""
-    revoked.revoke(payload.get("jti", ""), payload["exp"])
+    """Revoke this token; the user's other tokens keep working. A token without a `jti` cannot
+    be named in the list: say so, rather than answer 204 and leave it valid."""
+    if "jti" not in payload:
+        raise HTTPException(status_code=400, detail="Token cannot be revoked: it has no jti")
+    revoked.revoke(payload["jti"], payload["exp"])
 # ANCHOR_END: logout

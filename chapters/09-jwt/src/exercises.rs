@@ -1,7 +1,9 @@
-//! The exercises' solutions: changing the password (1) and logging out (2).
+//! The exercises' solutions: changing the password, which ends the tokens issued before (1),
+//! and logging out (2).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kit::Detail;
 use kit::validation::{Loc, Problem};
@@ -14,7 +16,7 @@ use crate::login::authenticate_user;
 use crate::passwords::{self, MAX_PASSWORD_BYTES};
 use crate::tokens::Claims;
 use crate::users::UsersDb;
-use crate::{AuthError, CurrentActiveUser, get_current_token};
+use crate::{CurrentActiveUser, get_current_token};
 
 /// The exercises' section of `/docs`.
 #[derive(Tags)]
@@ -54,7 +56,8 @@ impl PasswordApi {
     ///
     /// Needs a valid token and the current password: a stolen token alone cannot lock the
     /// user out. The new password must have 8 characters or more and 72 bytes or fewer
-    /// (bcrypt reads no more); it is hashed with a new salt, on the blocking pool.
+    /// (bcrypt reads no more); it is hashed with a new salt, on the blocking pool. Every token
+    /// issued before the change stops working, this request's own included: log in again.
     #[oai(
         path = "/users/me/password",
         method = "post",
@@ -63,6 +66,7 @@ impl PasswordApi {
     async fn change_password(
         &self,
         db: Data<&UsersDb>,
+        revoked: Data<&Revoked>,
         current_user: CurrentActiveUser,
         change: Json<PasswordChange>,
     ) -> poem::Result<PasswordChanged> {
@@ -79,6 +83,7 @@ impl PasswordApi {
         }
         let hashed_password = passwords::get_password_hash(new_password).await?;
         db.set_hashed_password(&user.username, hashed_password);
+        revoked.revoke_issued_until_now(&user.username).await;
         Ok(PasswordChanged::Changed)
     }
 }
@@ -120,10 +125,19 @@ fn check_new_password(password: &str) -> poem::Result<()> {
 // ANCHOR_END: password_change
 
 // ANCHOR: revoked
-/// Tokens given up by logging out, by `jti`, each with its expiry. The app adds it to its
-/// data, and every token check asks it.
+/// Tokens given up: one by one by logging out (exercise 2), or all of a user's at once by a
+/// password change (exercise 1). The app adds it to its data, and every token check asks it.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Revoked(Arc<Mutex<HashMap<String, u64>>>);
+pub(crate) struct Revoked(Arc<Mutex<RevokedTokens>>);
+
+#[derive(Debug, Default)]
+struct RevokedTokens {
+    /// Logged-out tokens by `jti`, each with its expiry.
+    by_id: HashMap<String, u64>,
+    /// Per user name, the second of the last password change: tokens issued in it or before
+    /// are refused.
+    issued_until: HashMap<String, u64>,
+}
 
 impl Revoked {
     /// Refuses the token `jti` from now on.
@@ -131,17 +145,48 @@ impl Revoked {
         let now = jsonwebtoken::get_current_timestamp();
         let mut revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         // An expired token is refused anyway: forgetting it keeps the list short.
-        revoked.retain(|_, expires| *expires >= now);
-        revoked.insert(jti, exp);
+        revoked.by_id.retain(|_, expires| *expires >= now);
+        revoked.by_id.insert(jti, exp);
     }
 
-    /// Whether the token with these claims was revoked.
+    /// Refuses every token of `username` issued up to now, then waits for the next second.
+    ///
+    /// `iat` counts whole seconds: a token issued a moment after the change, in the same
+    /// second, would look as old as one issued a moment before it. Answering only once that
+    /// second is over means every token issued after the answer is newer than the change.
+    async fn revoke_issued_until_now(&self, username: &str) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        {
+            let mut revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            revoked
+                .issued_until
+                .insert(username.to_owned(), now.as_secs());
+        }
+        let into_second = Duration::from_nanos(u64::from(now.subsec_nanos()));
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(into_second)).await;
+    }
+
+    /// Whether the token with these claims was revoked: logged out by its `jti`, or issued
+    /// before its user's last password change. A token without `iat` cannot show when it was
+    /// issued, so a password change ends it too; one without `jti` cannot be logged out.
     pub(crate) fn is_revoked(&self, claims: &Claims) -> bool {
         let revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        revoked.contains_key(&claims.jti)
+        let logged_out = claims
+            .jti
+            .as_ref()
+            .is_some_and(|jti| revoked.by_id.contains_key(jti));
+        let before_change = revoked
+            .issued_until
+            .get(&claims.sub)
+            .is_some_and(|until| claims.iat.is_none_or(|iat| iat <= *until));
+        logged_out || before_change
     }
 }
+// ANCHOR_END: revoked
 
+// ANCHOR: logout
 // The token alone, checked as for every operation, without looking its user up: what logging
 // out needs. (The doc comment is for `/docs`, where this is the lesson's scheme.)
 /// Log in with a username and password at `POST /token`, then send the token you get as
@@ -163,24 +208,39 @@ impl LogoutApi {
     /// Log out
     ///
     /// Revokes the token sent: from now on it is refused, even before it expires. A JWT is
-    /// valid by itself, so the server must remember the revoked ones until they expire.
+    /// valid by itself, so the server must remember the revoked ones, by `jti`, until they
+    /// expire. A token without a `jti` (this server always writes one) cannot be named in
+    /// that list: the answer is a **400** that says so, never a 204 that it is not true.
     #[oai(path = "/logout", method = "post", tag = "ExerciseTag::Account")]
-    async fn logout(
-        &self,
-        revoked: Data<&Revoked>,
-        current_token: CurrentToken,
-    ) -> Result<LoggedOut, AuthError> {
+    async fn logout(&self, revoked: Data<&Revoked>, current_token: CurrentToken) -> LoggedOut {
         let CurrentToken(claims) = current_token;
-        revoked.revoke(claims.jti, claims.exp);
-        Ok(LoggedOut::Done)
+        let Some(jti) = claims.jti else {
+            let detail = Detail::new("Token cannot be revoked: it has no jti");
+            return LoggedOut::NotRevocable(Json(detail));
+        };
+        revoked.revoke(jti, claims.exp);
+        LoggedOut::Done
     }
 }
 
-/// The answer of `POST /logout`.
+/// The answers of `POST /logout`.
 #[derive(ApiResponse)]
 enum LoggedOut {
     /// The token is revoked.
     #[oai(status = 204)]
     Done,
+    /// The token has no `jti`, so it cannot be revoked; it stays valid until it expires.
+    #[oai(status = 400)]
+    NotRevocable(Json<Detail>),
+    /// No token (`Not authenticated`), or one that is expired, badly signed or revoked
+    /// (`Could not validate credentials`).
+    #[oai(status = 401)]
+    #[allow(dead_code)] // Never built here: the security scheme answers before the handler.
+    Unauthorized(
+        Json<Detail>,
+        /// `Bearer`: the scheme to authenticate with.
+        #[oai(header = "WWW-Authenticate")]
+        String,
+    ),
 }
-// ANCHOR_END: revoked
+// ANCHOR_END: logout

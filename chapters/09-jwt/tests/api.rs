@@ -502,12 +502,70 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn a_token_without_a_required_claim_is_refused() {
-        for claim in ["exp", "sub", "iat", "jti"] {
+    async fn a_token_is_refused_from_the_second_of_its_exp() {
+        // RFC 7519 §4.1.4: not accepted "on or after" exp. Signed at second `t` with `exp: t`,
+        // the token is refused whether the request arrives in second `t` or later.
+        let mut last = claims("johndoe");
+        last["exp"] = json!(now());
+        try_token(&forge(&last), "in the second of its exp").await;
+        let mut next = claims("johndoe");
+        next["exp"] = json!(now() + 5);
+        get_with(&client(), "/users/me/", &format!("Bearer {}", forge(&next)))
+            .await
+            .assert_status_is_ok();
+    }
+
+    #[tokio::test]
+    async fn a_token_without_exp_or_sub_is_refused() {
+        for claim in ["exp", "sub"] {
             let mut partial = claims("johndoe");
             partial.as_object_mut().unwrap().remove(claim);
             try_token(&forge(&partial), &format!("no {claim}")).await;
         }
+    }
+
+    #[tokio::test]
+    async fn sub_and_exp_are_all_a_token_needs() {
+        let minimal = json!({"sub": "johndoe", "exp": now() + 600});
+        let (status, body) = body_of(
+            get_with(
+                &client(),
+                "/users/me/",
+                &format!("Bearer {}", forge(&minimal)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!((status, body), (StatusCode::OK, johndoe()));
+    }
+
+    #[tokio::test]
+    async fn optional_claims_are_checked_when_present() {
+        for (claim, value) in [
+            ("jti", json!(5)),
+            ("jti", json!(["a"])),
+            ("iat", json!("yesterday")),
+            ("nbf", json!("now")),
+        ] {
+            let mut odd = json!({"sub": "johndoe", "exp": now() + 600});
+            odd[claim] = value.clone();
+            try_token(&forge(&odd), &format!("{claim}: {value}")).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_with_a_crit_header_is_refused() {
+        // RFC 7515 §4.1.11: `crit` lists extensions the reader must understand, or refuse the
+        // token. This server understands none.
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".to_owned()]);
+        let token = jsonwebtoken::encode(
+            &header,
+            &claims("johndoe"),
+            &EncodingKey::from_secret(KEY.as_bytes()),
+        )
+        .expect("the test token is signed");
+        try_token(&token, "crit").await;
     }
 
     #[tokio::test]
@@ -740,6 +798,41 @@ mod exercises {
     }
 
     #[tokio::test]
+    async fn tokens_issued_before_a_password_change_are_refused_and_new_ones_work() {
+        // Whoever stole a token keeps it after the owner changes the password, unless the
+        // change ends every token issued before it.
+        let cli = client();
+        let used = format!("Bearer {}", token(&cli, "johndoe", "secret").await);
+        let mut older = claims("johndoe");
+        older["iat"] = json!(now() - 60);
+        let older = format!("Bearer {}", forge(&older));
+        let without_iat = json!({"sub": "johndoe", "exp": now() + 600});
+        let without_iat = format!("Bearer {}", forge(&without_iat));
+        change(&cli, &used, "secret", "correct horse")
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        for (bearer, what) in [
+            (&used, "the token that changed it"),
+            (&older, "an older one"),
+        ] {
+            assert_refused(get_with(&cli, "/users/me/", bearer).await, what).await;
+        }
+        assert_refused(get_with(&cli, "/users/me/", &without_iat).await, "no iat").await;
+        let fresh = format!("Bearer {}", token(&cli, "johndoe", "correct horse").await);
+        get_with(&cli, "/users/me/", &fresh)
+            .await
+            .assert_status_is_ok();
+        // Another user's tokens are not touched.
+        let alice = format!("Bearer {}", forge(&claims("alice")));
+        let (status, _) = body_of(get_with(&cli, "/users/me/", &alice).await).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "alice's token still reads her (inactive)"
+        );
+    }
+
+    #[tokio::test]
     async fn a_wrong_current_password_changes_nothing() {
         let cli = client();
         let bearer = format!("Bearer {}", forge(&claims("johndoe")));
@@ -805,6 +898,28 @@ mod exercises {
             .await;
         assert_refused(again, "logged out twice").await;
         get_with(&cli, "/users/me/", &kept)
+            .await
+            .assert_status_is_ok();
+    }
+
+    #[tokio::test]
+    async fn a_token_without_a_jti_cannot_be_revoked_and_logout_says_so() {
+        // The list of revoked tokens names them by `jti`: one without it cannot be named.
+        // Answering 204 would tell the client it is logged out while the token still works.
+        let cli = client();
+        let token = format!(
+            "Bearer {}",
+            forge(&json!({"sub": "johndoe", "exp": now() + 600}))
+        );
+        let resp = cli
+            .post("/logout")
+            .header("authorization", token.as_str())
+            .send()
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        resp.assert_json(json!({"detail": "Token cannot be revoked: it has no jti"}))
+            .await;
+        get_with(&cli, "/users/me/", &token)
             .await
             .assert_status_is_ok();
     }

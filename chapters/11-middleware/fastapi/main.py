@@ -30,6 +30,7 @@ from collections import defaultdict, deque
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Annotated
+from urllib.parse import parse_qs
 
 import bcrypt
 import jwt
@@ -290,27 +291,33 @@ async def token_gate(request: Request, call_next):
 
 
 # ANCHOR: login_limit
-login_attempts: dict[str, deque[float]] = defaultdict(deque)
+# Per client, its attempts of the last minute: (when, the user name tried, if readable).
+login_attempts: dict[str, deque[tuple[float, str | None]]] = defaultdict(deque)
 
 
 @app.middleware("http")
 async def limit_logins(request: Request, call_next):
-    """Exercise 3: at most LOGIN_RATE_LIMIT logins per client and minute, unless one succeeds."""
+    """Exercise 3: at most LOGIN_RATE_LIMIT logins per client and minute; a success forgives
+    the attempts for its own user name only."""
     if LOGIN_RATE_LIMIT <= 0 or request.method != "POST" or request.url.path != "/token":
         return await call_next(request)
     client = request.client.host if request.client else "unknown"
     now = time.monotonic()
     attempts = login_attempts[client]
-    while attempts and attempts[0] <= now - 60:
+    while attempts and attempts[0][0] <= now - 60:
         attempts.popleft()
     if len(attempts) >= LOGIN_RATE_LIMIT:
-        retry_after = max(1, math.ceil(attempts[0] + 60 - now))
+        retry_after = max(1, math.ceil(attempts[0][0] + 60 - now))
         return ApiError.TOO_MANY_LOGIN_ATTEMPTS.response({"Retry-After": str(retry_after)})
+    user = None
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # Starlette keeps the body it read for the handler.
+        user = parse_qs((await request.body()).decode(errors="replace")).get("username", [None])[-1]
     # Counted when it starts: guesses sent all at once are counted all the same.
-    attempts.append(now)
+    attempts.append((now, user))
     response = await call_next(request)
-    if response.status_code == 200:
-        login_attempts.pop(client, None)
+    if response.status_code == 200 and user is not None:
+        login_attempts[client] = deque(a for a in attempts if a[1] != user)
     return response
 # ANCHOR_END: login_limit
 

@@ -99,8 +99,10 @@ pub(crate) fn security_headers() -> SetHeader {
 // ANCHOR_END: security_headers
 
 // ANCHOR: login_limit
-/// Exercise 3: at most `max_attempts` logins per client address and minute, unless one of
-/// them succeeds (which starts the count again). Past the limit, `POST /token` answers 429
+/// Exercise 3: at most `max_attempts` logins per client address and minute. A login that
+/// succeeds forgives the attempts made for its own user name, and only those: otherwise an
+/// attacker with an account of their own could guess another's password without end, a good
+/// login of theirs between every few guesses. Past the limit, `POST /token` answers 429
 /// without checking the password, so a password cannot be guessed faster than that.
 ///
 /// Attempts are counted when they *start*: bcrypt takes a quarter of a second, and a limit
@@ -112,10 +114,12 @@ pub(crate) struct LoginRateLimit {
     attempts: Arc<Mutex<HashMap<Option<IpAddr>, Attempts>>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// The attempts of one client address in the current window, per user name tried (`None`:
+/// a body that is not a form, whose user name the limit cannot read).
+#[derive(Debug, Clone)]
 struct Attempts {
-    count: u32,
     since: Instant,
+    per_user: HashMap<Option<String>, u32>,
 }
 
 impl LoginRateLimit {
@@ -128,28 +132,31 @@ impl LoginRateLimit {
         }
     }
 
-    /// Counts one more attempt from `client`, or says how long it must wait.
-    fn attempt(&self, client: Option<IpAddr>) -> Result<(), ApiError> {
+    /// Counts one more attempt from `client` for `user`, or says how long it must wait.
+    fn attempt(&self, client: Option<IpAddr>, user: Option<&str>) -> Result<(), ApiError> {
         let now = Instant::now();
         let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
         // Forget the windows that are over, so that the table does not grow forever.
         attempts.retain(|_, a| now.duration_since(a.since) < self.window);
-        let entry = attempts.entry(client).or_insert(Attempts {
-            count: 0,
+        let entry = attempts.entry(client).or_insert_with(|| Attempts {
             since: now,
+            per_user: HashMap::new(),
         });
-        if entry.count >= self.max_attempts {
+        if entry.per_user.values().sum::<u32>() >= self.max_attempts {
             let left = self.window.saturating_sub(now.duration_since(entry.since));
             let retry_after = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             return Err(ApiError::TooManyLoginAttempts { retry_after });
         }
-        entry.count += 1;
+        *entry.per_user.entry(user.map(str::to_owned)).or_default() += 1;
         Ok(())
     }
 
-    fn succeeded(&self, client: Option<IpAddr>) {
+    /// `user` logged in from `client`: its own attempts are forgiven, no one else's.
+    fn succeeded(&self, client: Option<IpAddr>, user: &str) {
         let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        attempts.remove(&client);
+        if let Some(entry) = attempts.get_mut(&client) {
+            entry.per_user.remove(&Some(user.to_owned()));
+        }
     }
 }
 
@@ -174,7 +181,7 @@ pub(crate) struct LoginRateLimitEndpoint<E> {
 impl<E: Endpoint> Endpoint for LoginRateLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> poem::Result<Response> {
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
         // `/token/` and `//%74oken` reach the login too: compare as the router does.
         let is_login = req.method() == Method::POST
             && routed_path(req.uri().path()).trim_end_matches('/') == "/token";
@@ -183,15 +190,41 @@ impl<E: Endpoint> Endpoint for LoginRateLimitEndpoint<E> {
         }
         // Behind a proxy every client has the proxy's address; chapter 16 deals with that.
         let client = req.remote_addr().as_socket_addr().map(|addr| addr.ip());
-        if let Err(refusal) = self.limit.attempt(client) {
+        let user = match user_name(&mut req).await {
+            Ok(user) => user,
+            Err(err) => return Ok(kit::errors::error_response(err)),
+        };
+        if let Err(refusal) = self.limit.attempt(client, user.as_deref()) {
             return Ok(refusal.into_response());
         }
         let response = crate::call(&self.inner, req).await?;
-        if response.status() == StatusCode::OK {
-            self.limit.succeeded(client);
+        if let (StatusCode::OK, Some(user)) = (response.status(), user) {
+            self.limit.succeeded(client, &user);
         }
         Ok(response)
     }
+}
+
+/// The `username` of a login form: the body is read (within the house limit, or 413) and put
+/// back for the handler. A body that is not a URL-encoded form has none the limit can read.
+async fn user_name(req: &mut Request) -> poem::Result<Option<String>> {
+    let is_form = req
+        .content_type()
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(None);
+    }
+    let body = req
+        .take_body()
+        .into_bytes_limit(kit::errors::BODY_LIMIT)
+        .await?;
+    // The last value wins, as it does for the handler's form.
+    let user = form_urlencoded::parse(&body)
+        .filter(|(name, _)| name == "username")
+        .last()
+        .map(|(_, value)| value.into_owned());
+    req.set_body(body);
+    Ok(user)
 }
 // ANCHOR_END: login_limit
 
@@ -221,18 +254,28 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_counts_attempts_per_client_and_a_success_resets_it() {
+    fn the_limit_counts_attempts_per_client_and_a_success_forgives_its_own() {
         let limit = LoginRateLimit::per_minute(2);
         let one = Some(IpAddr::from([10, 0, 0, 1]));
         let two = Some(IpAddr::from([10, 0, 0, 2]));
-        assert!(limit.attempt(one).is_ok());
-        assert!(limit.attempt(one).is_ok());
-        let Err(ApiError::TooManyLoginAttempts { retry_after }) = limit.attempt(one) else {
-            panic!("a third attempt is refused");
+        assert!(limit.attempt(one, Some("johndoe")).is_ok());
+        assert!(limit.attempt(one, Some("alice")).is_ok());
+        let Err(ApiError::TooManyLoginAttempts { retry_after }) = limit.attempt(one, None) else {
+            panic!("a third attempt is refused, whatever the user name");
         };
         assert!((59..=60).contains(&retry_after), "{retry_after}");
-        assert!(limit.attempt(two).is_ok(), "another client is not limited");
-        limit.succeeded(one);
-        assert!(limit.attempt(one).is_ok(), "a success starts again");
+        assert!(
+            limit.attempt(two, Some("johndoe")).is_ok(),
+            "another client is not limited"
+        );
+        limit.succeeded(one, "alice");
+        assert!(
+            limit.attempt(one, Some("alice")).is_ok(),
+            "alice's attempt is forgiven"
+        );
+        assert!(
+            limit.attempt(one, Some("alice")).is_err(),
+            "johndoe's is not"
+        );
     }
 }

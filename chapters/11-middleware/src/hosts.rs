@@ -5,6 +5,7 @@
 //! write whatever host an attacker sent (host header injection), and a cache in front could
 //! keep that answer for everyone.
 
+use std::net::Ipv6Addr;
 use std::sync::Arc;
 
 use poem::http::header;
@@ -30,21 +31,23 @@ enum HostPattern {
 
 impl HostPattern {
     fn parse(entry: &str) -> Result<Self, String> {
-        let entry = entry.trim().to_ascii_lowercase();
+        let entry = entry.trim();
         if entry == "*" {
             return Ok(Self::Any);
         }
-        let (pattern, name) = match entry.strip_prefix("*.") {
-            Some(domain) => (Self::Subdomains(format!(".{domain}")), domain),
-            None => (Self::Exact(entry.clone()), entry.as_str()),
+        let (wildcard, name) = match entry.strip_prefix("*.") {
+            Some(domain) => (true, domain),
+            None => (false, entry),
         };
-        if host_name(name).as_deref() == Some(name) {
-            Ok(pattern)
-        } else {
-            Err(format!(
+        match (authority(name), wildcard) {
+            (Some((host, None)), false) => Ok(Self::Exact(host)),
+            (Some((host, None)), true) if !host.starts_with('[') => {
+                Ok(Self::Subdomains(format!(".{host}")))
+            }
+            _ => Err(format!(
                 "{entry:?} is not a host name, `*.` and a domain, or `*` \
                  (no scheme, port or path: `localhost`, `*.example.com`)"
-            ))
+            )),
         }
     }
 
@@ -57,38 +60,41 @@ impl HostPattern {
     }
 }
 
-/// The host name of a `Host` value, in lower case and without its port; `None` unless it is
-/// a well-formed host (a name, an IPv4 address, or an IPv6 address in brackets).
-fn host_name(value: &str) -> Option<String> {
-    let value = value.to_ascii_lowercase();
+/// Reads a `Host` value as RFC 9110 §7.2 defines it: `host [":" port]`, the host written as
+/// in an RFC 3986 authority (§3.2.2), an IPv6 address in brackets or a name of dot-separated
+/// labels (an IPv4 address is one), and the port all digits. Nothing else: no user part
+/// (`user@`), no path, no second colon, nothing after `]`. Answers the host in lower case
+/// (an IPv6 address in its shortest form, `[::1]`) and the port if there is one.
+fn authority(value: &str) -> Option<(String, Option<&str>)> {
     let (host, port) = match value.strip_prefix('[') {
         Some(rest) => {
             let (inside, after) = rest.split_once(']')?;
-            let address = |c: char| c.is_ascii_hexdigit() || c == ':' || c == '.';
-            if inside.is_empty() || !inside.chars().all(address) {
+            let address: Ipv6Addr = inside.parse().ok()?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':')?),
+            };
+            (format!("[{address}]"), port)
+        }
+        None => {
+            let (name, port) = match value.split_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (value, None),
+            };
+            let label = |label: &str| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            if !name.split('.').all(label) {
                 return None;
             }
-            let port = if after.is_empty() {
-                after
-            } else {
-                after.strip_prefix(':')?
-            };
-            (format!("[{inside}]"), port)
+            (name.to_ascii_lowercase(), port)
         }
-        None => match value.split_once(':') {
-            Some((host, port)) => (host.to_owned(), port),
-            None => (value.clone(), ""),
-        },
     };
-    let port_ok = port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
-    let name_ok = host.starts_with('[')
-        || host.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
-    (port_ok && name_ok).then_some(host)
+    let digits = |port: &str| port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+    port.is_none_or(digits).then_some((host, port))
 }
 // ANCHOR_END: pattern
 
@@ -124,10 +130,16 @@ impl TrustedHosts {
         self
     }
 
+    /// Whether the list holds `*`, which trusts any host: no protection at all, and refused
+    /// in production (chapter 14).
+    pub fn allows_any(&self) -> bool {
+        self.allowed.contains(&HostPattern::Any)
+    }
+
     /// Whether every host the request names is trusted. HTTP/1.1 puts it in `Host`, and also
     /// in the request line when that is a full URL; HTTP/2 in the `:authority`. A request
     /// with no host, two `Host` headers, or a malformed one is not trusted.
-    fn trusts(&self, req: &Request) -> bool {
+    pub fn trusts(&self, req: &Request) -> bool {
         let hosts = req.headers().get_all(header::HOST);
         if hosts.iter().count() > 1 {
             return false;
@@ -141,8 +153,8 @@ impl TrustedHosts {
             && named.iter().all(|value| {
                 std::str::from_utf8(value)
                     .ok()
-                    .and_then(host_name)
-                    .is_some_and(|host| self.allowed.iter().any(|p| p.matches(&host)))
+                    .and_then(authority)
+                    .is_some_and(|(host, _)| self.allowed.iter().any(|p| p.matches(&host)))
             })
     }
 }
@@ -232,6 +244,12 @@ mod tests {
             "localhost..",
             "[::1",
             "localhost:123456",
+            "localhost:80@evil.com",
+            "[::1]evil.com",
+            "[::1]:80:80",
+            "[evil.com]",
+            "evil.com/.example.com",
+            "user@evil.com/.example.com",
         ] {
             assert!(!trusted(DEFAULT_TRUSTED_HOSTS, host), "{host:?}");
         }
@@ -242,6 +260,10 @@ mod tests {
         assert!(trusted("[::1]", "[::1]:8000"));
         assert!(trusted("[::1]", "[::1]"));
         assert!(!trusted("[::1]", "[::2]"));
+        // One address, however it is written.
+        assert!(trusted("[::1]", "[0:0:0:0:0:0:0:1]:8000"));
+        assert!(trusted("[0::1]", "[::1]"));
+        assert!(trusted("[2001:DB8::1]", "[2001:db8:0::1]"));
     }
 
     #[test]
@@ -252,9 +274,13 @@ mod tests {
             "*example.com",
             "a.*.com",
             " , ",
+            "[::1]:8000",
+            "*.[::1]",
+            "user@localhost",
         ] {
             assert!(TrustedHosts::from_list(list).is_err(), "{list:?}");
         }
-        assert!(TrustedHosts::from_list("*").is_ok());
+        assert!(TrustedHosts::from_list("*").is_ok_and(|hosts| hosts.allows_any()));
+        assert!(!TrustedHosts::from_list(DEFAULT_TRUSTED_HOSTS).is_ok_and(|h| h.allows_any()));
     }
 }

@@ -622,6 +622,37 @@ mod attacks {
     }
 
     #[tokio::test]
+    async fn a_token_is_refused_from_the_second_of_its_exp() {
+        let mut claims = claims("johndoe");
+        claims["exp"] = json!(now());
+        refused(&forge(&claims), "in the second of its exp").await;
+    }
+
+    #[tokio::test]
+    async fn sub_and_exp_are_all_a_token_needs() {
+        let minimal = forge(&json!({"sub": "johndoe", "exp": now() + 600}));
+        whoami(&client(), &format!("Bearer {minimal}"))
+            .await
+            .assert_status_is_ok();
+        let mut odd = json!({"sub": "johndoe", "exp": now() + 600});
+        odd["jti"] = json!(7);
+        refused(&forge(&odd), "a jti that is not text").await;
+    }
+
+    #[tokio::test]
+    async fn a_token_with_a_crit_header_is_refused() {
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".to_owned()]);
+        let token = jsonwebtoken::encode(
+            &header,
+            &claims("johndoe"),
+            &EncodingKey::from_secret(KEY.as_bytes()),
+        )
+        .expect("the test token is signed");
+        refused(&token, "crit").await;
+    }
+
+    #[tokio::test]
     async fn a_token_without_exp_or_sub_is_refused() {
         for claim in ["exp", "sub"] {
             let mut claims = claims("johndoe");
@@ -1202,6 +1233,28 @@ mod exercises {
             .await
             .assert_status(StatusCode::UNAUTHORIZED);
         login(&cli, "johndoe", "secret").await.assert_status_is_ok();
+    }
+
+    /// Four wrong guesses against johndoe, then a good login as alice, over and over, once
+    /// made 20 guesses in 6 s: a success forgives the failures of its own account only.
+    #[tokio::test]
+    async fn a_success_does_not_forgive_the_failures_against_another_account() {
+        let cli = client_with(&[("LOGIN_RATE_LIMIT", "5")]);
+        for _ in 0..4 {
+            login(&cli, "johndoe", "wrong")
+                .await
+                .assert_status(StatusCode::UNAUTHORIZED);
+        }
+        login(&cli, "alice", "secret2").await.assert_status_is_ok();
+        login(&cli, "johndoe", "wrong")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+        login(&cli, "johndoe", "wrong")
+            .await
+            .assert_status(StatusCode::TOO_MANY_REQUESTS);
+        login(&cli, "alice", "secret2")
+            .await
+            .assert_status(StatusCode::TOO_MANY_REQUESTS);
     }
 
     #[tokio::test]

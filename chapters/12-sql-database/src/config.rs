@@ -24,6 +24,8 @@ const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=31;
 /// - `DATA_DIR`: where the data folder is, `$DATA_DIR/<package>`; unset, the current folder.
 /// - `BCRYPT_COST`: how slow a password hash is, from 4 to 31 (default 12, about a quarter
 ///   of a second). Each step doubles the time.
+/// - `SQLITE_TUNING`: `on` (the default) or `off`, SQLite as it comes, to measure the
+///   difference (see [`SqliteTuning`]).
 #[derive(Clone)]
 pub struct Config {
     /// Where the database is.
@@ -34,6 +36,18 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// The folder of the default database, made at start if it is missing.
     pub data_dir: PathBuf,
+    /// How SQLite is set up, when the database is SQLite.
+    pub sqlite_tuning: SqliteTuning,
+}
+
+/// How the chapter sets SQLite up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteTuning {
+    /// WAL journal, `synchronous = NORMAL`, one writer at a time: what the book teaches.
+    On,
+    /// SQLite as it comes: a rollback journal, the disk flushed at every commit, and every
+    /// connection writing whenever it likes.
+    Off,
 }
 
 impl Config {
@@ -59,13 +73,8 @@ impl Config {
                 ),
             )
         })?;
-        if backend == Backend::Sqlite && is_in_memory(&database_url) {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "an in-memory SQLite database is one per connection of the pool, so each \
-                 request would see another one; use a file, such as sqlite://sql_app.db",
-            ));
-        }
+        kit::db::refuse_in_memory(&database_url)
+            .map_err(|problem| ConfigError::new("DATABASE_URL", problem))?;
         let bcrypt_cost = match env.get("BCRYPT_COST") {
             None => DEFAULT_BCRYPT_COST,
             Some(value) => value
@@ -83,11 +92,20 @@ impl Config {
                     )
                 })?,
         };
+        let sqlite_tuning = match env.get("SQLITE_TUNING").as_deref() {
+            None | Some("on") => SqliteTuning::On,
+            Some("off") => SqliteTuning::Off,
+            Some(other) => {
+                let problem = format!("must be on or off (got {other:?})");
+                return Err(ConfigError::new("SQLITE_TUNING", problem));
+            }
+        };
         Ok(Self {
             database_url,
             backend,
             bcrypt_cost,
             data_dir,
+            sqlite_tuning,
         })
     }
 
@@ -98,6 +116,7 @@ impl Config {
             backend: Backend::of_url(database_url).unwrap_or(Backend::Sqlite),
             bcrypt_cost: *BCRYPT_COSTS.start(),
             data_dir: PathBuf::from("."),
+            sqlite_tuning: SqliteTuning::On,
         }
     }
 }
@@ -108,11 +127,6 @@ fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
-/// `sqlite::memory:`, `sqlite://:memory:` or `?mode=memory`.
-fn is_in_memory(url: &str) -> bool {
-    url.contains(":memory:") || url.contains("mode=memory")
-}
-
 impl fmt::Debug for Config {
     // The URL may carry a password: it never goes to a log as it is.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,6 +135,7 @@ impl fmt::Debug for Config {
             .field("backend", &self.backend)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("data_dir", &self.data_dir)
+            .field("sqlite_tuning", &self.sqlite_tuning)
             .finish()
     }
 }
@@ -194,6 +209,15 @@ mod tests {
             assert_eq!(err.key, "BCRYPT_COST", "{bad}");
         }
         assert_eq!(config(&[("BCRYPT_COST", "4")]).unwrap().bcrypt_cost, 4);
+    }
+
+    #[test]
+    fn sqlite_tuning_is_on_unless_turned_off() {
+        assert_eq!(config(&[]).unwrap().sqlite_tuning, SqliteTuning::On);
+        let off = config(&[("SQLITE_TUNING", "off")]).unwrap();
+        assert_eq!(off.sqlite_tuning, SqliteTuning::Off);
+        let err = config(&[("SQLITE_TUNING", "fast")]).unwrap_err();
+        assert_eq!(err.key, "SQLITE_TUNING");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! back the API's types. Every value travels as a bound parameter (`?`), never inside the SQL
 //! text, so no input can change what a query does.
 
-use poem_openapi::types::Email;
+use kit::EmailStr;
 use sqlx::AnyConnection;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -36,8 +36,10 @@ async fn insert(
         }
         other => {
             let returning = sqlx::AssertSqlSafe(format!("{} RETURNING id", sql(other, text).0));
-            let row = bind(sqlx::query(returning)).fetch_one(&mut *conn).await?;
-            row.try_get("id")
+            // All rows, not `fetch_one`: SQLite checkpoints its WAL log when a statement runs
+            // to its end, and one left after its first row would let the log grow forever.
+            let rows = bind(sqlx::query(returning)).fetch_all(&mut *conn).await?;
+            rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get("id")
         }
     }
 }
@@ -54,7 +56,7 @@ fn flag(row: &AnyRow, column: &str, backend: Backend) -> sqlx::Result<bool> {
 fn user_from_row(row: &AnyRow, backend: Backend) -> sqlx::Result<User> {
     Ok(User {
         id: row.try_get("id")?,
-        email: Email(row.try_get("email")?),
+        email: EmailStr::new_unchecked(row.try_get::<String, _>("email")?),
         is_active: flag(row, "is_active", backend)?,
         items: Vec::new(),
     })
@@ -132,13 +134,13 @@ pub(crate) async fn get_users(
 /// the table's unique constraint, which the caller sees as a unique violation.
 pub(crate) async fn create_user(
     conn: &mut AnyConnection,
-    email: Email,
+    email: EmailStr,
     hashed_password: String,
 ) -> sqlx::Result<User> {
     let id = insert(
         conn,
         "INSERT INTO users (email, hashed_password) VALUES (?, ?)",
-        |query| query.bind(email.0.clone()).bind(hashed_password),
+        |query| query.bind(email.as_str().to_owned()).bind(hashed_password),
     )
     .await?;
     // A new user is active (the column's default) and has no items yet.
@@ -195,6 +197,7 @@ pub(crate) async fn create_user_item(
     owner_id: i64,
 ) -> sqlx::Result<Item> {
     let ItemCreate { title, description } = item;
+    let (title, description) = (title.into_string(), description.map(String::from));
     let (bound_title, bound_description) = (title.clone(), description.clone());
     let id = insert(
         conn,

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kit::db::{Backend, mask_password};
@@ -12,8 +13,9 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateDatabase, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::config::Config;
+use crate::config::{Config, SqliteTuning};
 use crate::errors::ApiError;
 
 // ANCHOR: pool_settings
@@ -27,6 +29,31 @@ pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// The longest the program waits for the database when it starts.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 // ANCHOR_END: pool_settings
+
+// ANCHOR: sqlite_settings
+/// SQLite's journal, set once on the file (it stays with it). In WAL mode a commit appends
+/// the pages it changed to a log beside the file (`sql_app.db-wal`), one sequential write, and
+/// readers go on reading while one connection writes. SQLite's default, a rollback journal,
+/// copies the old pages aside and rewrites the file in place at every commit.
+const WAL: &str = "PRAGMA journal_mode = WAL";
+
+/// What each new SQLite connection is told.
+///
+/// - `synchronous = NORMAL`: in WAL mode, the disk is flushed when the log is copied back
+///   into the file (a checkpoint, every thousand pages or so), not at every commit. A power
+///   cut may lose the last commits; it cannot corrupt the file.
+/// - `busy_timeout`: how long a connection waits for a lock that another program holds (the
+///   `sqlite3` shell, a second server) before it gives up with "database is locked".
+const SQLITE_CONNECTION: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 3000"];
+
+/// SQLite as it comes, to measure what the settings above are worth (`SQLITE_TUNING=off`):
+/// a rollback journal, and the disk flushed at every commit.
+const SQLITE_AS_IT_COMES: [&str; 3] = [
+    "PRAGMA journal_mode = DELETE",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 3000",
+];
+// ANCHOR_END: sqlite_settings
 
 // ANCHOR: migrations
 /// The tables, one set of migrations per dialect, compiled into the program.
@@ -48,6 +75,9 @@ fn migrator(backend: Backend) -> &'static Migrator {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// On SQLite, the turn to write: a request that writes holds it, so one connection at a
+    /// time writes. `None` on PostgreSQL and MySQL, whose servers let writers work together.
+    write_turn: Option<Arc<Mutex<()>>>,
 }
 
 impl Database {
@@ -77,37 +107,85 @@ impl Database {
                 .map_err(|err| failed("create", &err))?;
         }
         // One connection first, so that a database that cannot be reached says why.
-        let first = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url))
+        let mut first = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(url))
             .await
             .map_err(|_| failed("reach", &format!("no answer within {CONNECT_TIMEOUT:?}")))?
             .map_err(|err| failed("connect to", &err))?;
+        // ANCHOR: sqlite_setup
+        let tuned = config.backend == Backend::Sqlite && config.sqlite_tuning == SqliteTuning::On;
+        if config.backend == Backend::Sqlite {
+            // The journal changes only while no other connection has the file open: now.
+            let journal = if tuned { WAL } else { SQLITE_AS_IT_COMES[0] };
+            first
+                .execute(journal)
+                .await
+                .map_err(|err| failed("set up", &err))?;
+        }
         let _ = first.close().await;
 
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(|conn, _| {
+            // A SQLite connection is a file this process holds open: there is nothing to test
+            // before lending it, and a test would cost a round trip to its thread.
+            .test_before_acquire(config.backend != Backend::Sqlite)
+            .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend(conn) == Backend::Sqlite {
-                        // How long SQLite waits for a lock another connection holds.
-                        conn.execute("PRAGMA busy_timeout = 3000").await?;
+                        let pragmas = if tuned {
+                            &SQLITE_CONNECTION[..]
+                        } else {
+                            &SQLITE_AS_IT_COMES[1..]
+                        };
+                        for pragma in pragmas {
+                            conn.execute(*pragma).await?;
+                        }
                     }
                     Ok(())
                 })
             })
             .connect_lazy(url)
             .map_err(|err| failed("connect to", &err))?;
+        let write_turn = tuned.then(|| Arc::new(Mutex::new(())));
+        // ANCHOR_END: sqlite_setup
         migrator(config.backend)
             .run(&pool)
             .await
             .map_err(|err| failed("migrate", &err))?;
         tracing::info!(database = %mask_password(url), "database ready");
-        Ok(Self { pool })
+        Ok(Self { pool, write_turn })
     }
 
-    /// A connection for one request, or 503 if none comes within [`ACQUIRE_TIMEOUT`].
-    pub(crate) async fn session(&self) -> Result<Session, ApiError> {
-        Ok(Session(self.pool.acquire().await?))
+    /// A connection for a request that only reads, or 503 if none comes within
+    /// [`ACQUIRE_TIMEOUT`].
+    pub(crate) async fn read_session(&self) -> Result<Session, ApiError> {
+        Ok(Session {
+            conn: self.pool.acquire().await?,
+            _turn: None,
+        })
+    }
+
+    /// A connection for a request that writes: on SQLite, once it is this request's turn.
+    pub(crate) async fn write_session(&self) -> Result<Session, ApiError> {
+        let turn = self.turn_to_write().await?;
+        Ok(Session {
+            conn: self.pool.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// Waits for the turn to write, on SQLite; 503 if it does not come within
+    /// [`ACQUIRE_TIMEOUT`]. Writers queue here, in order, without holding a connection:
+    /// SQLite itself would make a second writer sleep and retry, and give up with "database
+    /// is locked" after its busy timeout.
+    async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<()>>, ApiError> {
+        let Some(turn) = &self.write_turn else {
+            return Ok(None);
+        };
+        match tokio::time::timeout(ACQUIRE_TIMEOUT, turn.clone().lock_owned()).await {
+            Ok(guard) => Ok(Some(guard)),
+            Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
+        }
     }
 }
 // ANCHOR_END: database
@@ -134,12 +212,22 @@ fn without_password(text: &str, url: &str) -> String {
 /// the operation ends, however it ends, the `Session` is dropped, and dropping it gives the
 /// connection back to the pool: the code after `yield` in `get_db`.
 #[derive(Debug)]
-pub(crate) struct Session(PoolConnection<Any>);
+pub(crate) struct Session {
+    conn: PoolConnection<Any>,
+    /// The turn to write, passed on when the session is dropped (after the connection).
+    _turn: Option<OwnedMutexGuard<()>>,
+}
 
 impl<'a> FromRequest<'a> for Session {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let database = Data::<&Database>::from_request_without_body(req).await?;
-        Ok(database.session().await?)
+        // HTTP's safe methods (GET, HEAD, OPTIONS) only read; any other may write.
+        let session = if req.method().is_safe() {
+            database.read_session().await?
+        } else {
+            database.write_session().await?
+        };
+        Ok(session)
     }
 }
 
@@ -147,13 +235,13 @@ impl Deref for Session {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.0
+        &self.conn
     }
 }
 
 impl DerefMut for Session {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.0
+        &mut self.conn
     }
 }
 // ANCHOR_END: session
@@ -163,8 +251,14 @@ impl DerefMut for Session {
 /// at all. The operation ends it with [`Tx::finish`]: committed if the operation succeeded,
 /// rolled back if not. Dropped without that (the operation panicked, or the client went away),
 /// it is rolled back too, a moment later, when the connection goes back to the pool.
+///
+/// A transaction writes, so on SQLite it holds the turn to write from `BEGIN` to its end.
 #[derive(Debug)]
-pub(crate) struct Tx(sqlx::Transaction<'static, Any>);
+pub(crate) struct Tx {
+    tx: sqlx::Transaction<'static, Any>,
+    /// The turn to write, passed on when the transaction has ended.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
 
 impl Tx {
     /// Ends the transaction as `result` says, before the answer is sent: its changes become
@@ -172,13 +266,13 @@ impl Tx {
     pub(crate) async fn finish<T>(self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         match result {
             Ok(value) => {
-                self.0.commit().await?;
+                self.tx.commit().await?;
                 Ok(value)
             }
             Err(err) => {
                 // The client is told what went wrong first; a failed rollback only ends the
                 // connection (the pool then drops it).
-                if let Err(rollback) = self.0.rollback().await {
+                if let Err(rollback) = self.tx.rollback().await {
                     tracing::warn!(error = %rollback, "rollback failed");
                 }
                 Err(err)
@@ -190,8 +284,9 @@ impl Tx {
 impl<'a> FromRequest<'a> for Tx {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let database = Data::<&Database>::from_request_without_body(req).await?;
+        let turn = database.turn_to_write().await?;
         let tx = database.pool.begin().await.map_err(ApiError::from)?;
-        Ok(Tx(tx))
+        Ok(Tx { tx, _turn: turn })
     }
 }
 
@@ -199,13 +294,13 @@ impl Deref for Tx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.0
+        &self.tx
     }
 }
 
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.0
+        &mut self.tx
     }
 }
 // ANCHOR_END: transaction
@@ -261,6 +356,75 @@ mod tests {
         );
         assert_eq!(sql(Backend::MySql, text).0, text);
         assert_eq!(sql(Backend::Sqlite, text).0, text);
+    }
+
+    /// The database of a test on a fresh SQLite file, set up as `tuning` says.
+    async fn sqlite(test: &str, tuning: SqliteTuning) -> (kit::db::TestDb, Database) {
+        let file = kit::db::TestDb::create(Backend::Sqlite, test)
+            .await
+            .expect("SQLite is always here");
+        let config = Config {
+            sqlite_tuning: tuning,
+            ..Config::for_tests(&file.url)
+        };
+        let database = Database::connect(&config)
+            .await
+            .expect("the test database is ready");
+        (file, database)
+    }
+
+    async fn pragma(session: &mut Session, name: &str) -> String {
+        let text = AssertSqlSafe(format!("PRAGMA {name}"));
+        let row = sqlx::query(text)
+            .fetch_one(&mut **session)
+            .await
+            .expect("a pragma answers");
+        // `journal_mode` answers a word, `synchronous` a number.
+        use sqlx::Row;
+        row.try_get::<String, _>(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+            .expect("a word or a number")
+    }
+
+    #[tokio::test]
+    async fn tuned_sqlite_writes_a_wal_log_and_syncs_at_checkpoints() {
+        let (_file, database) = sqlite("tuned_sqlite", SqliteTuning::On).await;
+        let mut session = database.read_session().await.expect("a connection");
+        assert_eq!(pragma(&mut session, "journal_mode").await, "wal");
+        // 1 is NORMAL; SQLite's default is 2, FULL.
+        assert_eq!(pragma(&mut session, "synchronous").await, "1");
+        assert_eq!(pragma(&mut session, "busy_timeout").await, "3000");
+    }
+
+    #[tokio::test]
+    async fn untuned_sqlite_keeps_its_rollback_journal_and_full_sync() {
+        let (_file, database) = sqlite("untuned_sqlite", SqliteTuning::Off).await;
+        let mut session = database.read_session().await.expect("a connection");
+        assert_eq!(pragma(&mut session, "journal_mode").await, "delete");
+        assert_eq!(pragma(&mut session, "synchronous").await, "2");
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_one_session_at_a_time_writes_while_others_read() {
+        let (_file, database) = sqlite("one_writer", SqliteTuning::On).await;
+        let writing = database.write_session().await.expect("the turn to write");
+        let wait = Duration::from_millis(200);
+        let second = tokio::time::timeout(wait, database.write_session()).await;
+        assert!(second.is_err(), "a second writer waits for its turn");
+        let reader = tokio::time::timeout(wait, database.read_session()).await;
+        assert!(matches!(reader, Ok(Ok(_))), "a reader does not wait");
+        drop(writing);
+        let second = tokio::time::timeout(wait, database.write_session()).await;
+        assert!(matches!(second, Ok(Ok(_))), "the turn passes on");
+    }
+
+    #[tokio::test]
+    async fn untuned_sqlite_lets_every_session_write() {
+        let (_file, database) = sqlite("many_writers", SqliteTuning::Off).await;
+        let _writing = database.write_session().await.expect("a connection");
+        let wait = Duration::from_millis(200);
+        let second = tokio::time::timeout(wait, database.write_session()).await;
+        assert!(matches!(second, Ok(Ok(_))));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! search behind `GET /items/?q=` (3), which the lesson's `read_items` hands to
 //! [`search_items`].
 
+use kit::Text;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{Example, MaybeUndefined};
@@ -48,6 +49,7 @@ impl ExercisesApi {
         mut tx: Tx,
     ) -> Result<Json<Item>, ApiError> {
         let ItemUpdate { title, description } = changes.0;
+        let (title, description) = (title.map(String::from), description.map_value(String::from));
         let updated = match update_item(&mut tx, item_id.0, title, description).await {
             Ok(Some(item)) => Ok(Json(item)),
             Ok(None) => Err(ApiError::ItemNotFound),
@@ -116,18 +118,17 @@ async fn update_item(
 #[oai(example)]
 struct ItemUpdate {
     /// A new title.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
-    title: Option<String>,
+    title: Option<Text>,
     /// A new description, or `null` for none.
-    #[oai(nullable, validator(pattern = r"^[^\u0000]*$"))]
-    description: MaybeUndefined<String>,
+    #[oai(nullable)]
+    description: MaybeUndefined<Text>,
 }
 // ANCHOR_END: item_update
 
 impl Example for ItemUpdate {
     fn example() -> Self {
         Self {
-            title: Some("Portal gun, mark II".to_owned()),
+            title: Some(Text::new_unchecked("Portal gun, mark II")),
             description: MaybeUndefined::Null,
         }
     }

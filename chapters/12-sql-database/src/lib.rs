@@ -5,6 +5,7 @@
 //! request, queries with bound parameters, bcrypt password hashes, and a 503 when the
 //! database goes away.
 
+use kit::EmailStr;
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -76,7 +77,7 @@ impl UsersApi {
         passwords::check_password_length(&password)?;
         let hashed_password = passwords::get_password_hash(password.0, self.bcrypt_cost).await?;
         // The connection is taken only now: hashing takes a while, and needs no database.
-        let mut db = database.session().await?;
+        let mut db = database.write_session().await?;
         match crud::create_user(&mut db, email, hashed_password).await {
             Ok(user) => Ok(Json(user)),
             Err(err) if is_unique_violation(&err) => Err(ApiError::EmailAlreadyRegistered),
@@ -133,7 +134,7 @@ impl UsersApi {
         mut tx: Tx,
     ) -> Result<Json<User>, ApiError> {
         let UserUpdate { email, is_active } = changes.0;
-        let email = email.map(|email| email.0);
+        let email = email.map(EmailStr::into_string);
         let updated = match crud::update_user(&mut tx, user_id.0, email, is_active).await {
             Ok(Some(user)) => Ok(Json(user)),
             Ok(None) => Err(ApiError::UserNotFound),
@@ -209,7 +210,10 @@ impl ItemsApi {
         /// The most items to list.
         #[oai(default = "default_limit", validator(minimum(value = "0")))]
         limit: Query<i64>,
-        /// Text to look for in the titles (exercise 3); `%` and `_` are plain characters.
+        /// Text to look for in the titles (exercise 3); `%` and `_` are plain characters. No
+        /// title holds a NUL character, and neither may this (SQLite's `LIKE` would stop
+        /// reading at it, and find every item).
+        #[oai(validator(pattern = r"^[^\u0000]*$"))]
         q: Query<Option<String>>,
         mut db: Session,
     ) -> Result<Json<Vec<Item>>, ApiError> {

@@ -3,12 +3,13 @@
 
 use std::fmt;
 
+use kit::{EmailStr, Text};
 use poem_openapi::Object;
-use poem_openapi::types::{Email, Example, Password};
+use poem_openapi::types::{Example, Password};
 
-// Every text may hold any character but NUL (U+0000), hence the `pattern` on each: PostgreSQL
-// cannot store a NUL in a text column, so it is refused on every backend, and the API behaves
-// the same on all three.
+// Every text may hold any character but NUL (U+0000), hence `Text` (or the `pattern` its
+// schema shows) on each: PostgreSQL cannot store a NUL in a text column, so it is refused on
+// every backend, and the API behaves the same on all three.
 
 // ANCHOR: item
 /// A new item, as a client sends it.
@@ -16,11 +17,9 @@ use poem_openapi::types::{Email, Example, Password};
 #[oai(example)]
 pub struct ItemCreate {
     /// The item's title: any text without a NUL character.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
-    pub title: String,
+    pub title: Text,
     /// A longer description, if there is one.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
-    pub description: Option<String>,
+    pub description: Option<Text>,
 }
 
 /// An item, as stored: with its id and its owner.
@@ -44,9 +43,10 @@ pub struct Item {
 #[derive(Clone, Object)]
 #[oai(example)]
 pub struct UserCreate {
-    /// The user's email address, kept as typed; at most 254 characters.
+    /// The user's email address, at most 254 characters, read as Pydantic's `EmailStr` reads
+    /// it: spaces stripped, `Name <addr>` reduced to `addr`, the domain in lower case.
     #[oai(validator(max_length = 254))]
-    pub email: Email,
+    pub email: EmailStr,
     /// The password: at most 72 bytes, all that bcrypt reads. It is stored only as a hash.
     #[oai(validator(max_length = 72, pattern = r"^[^\u0000]*$"))]
     pub password: Password,
@@ -58,7 +58,7 @@ pub struct UserCreate {
 pub struct UserUpdate {
     /// A new email address, checked as a new user's is.
     #[oai(validator(max_length = 254))]
-    pub email: Option<Email>,
+    pub email: Option<EmailStr>,
     /// Whether the user may use the service.
     pub is_active: Option<bool>,
 }
@@ -69,8 +69,8 @@ pub struct UserUpdate {
 pub struct User {
     /// The user's id, given by the database.
     pub id: i64,
-    /// The user's email address, as it was typed.
-    pub email: Email,
+    /// The user's email address, as it was read.
+    pub email: EmailStr,
     /// Whether the user may use the service; `true` for a new user.
     pub is_active: bool,
     /// The user's items, in the order they were created.
@@ -91,8 +91,8 @@ impl fmt::Debug for UserCreate {
 impl Example for ItemCreate {
     fn example() -> Self {
         Self {
-            title: "Portal gun".to_owned(),
-            description: Some("Opens portals; handle with care".to_owned()),
+            title: Text::new_unchecked("Portal gun"),
+            description: Some(Text::new_unchecked("Opens portals; handle with care")),
         }
     }
 }
@@ -111,7 +111,7 @@ impl Example for Item {
 impl Example for UserCreate {
     fn example() -> Self {
         Self {
-            email: Email("rick@example.com".to_owned()),
+            email: EmailStr::new_unchecked("rick@example.com"),
             password: Password("wubba lubba dub dub".to_owned()),
         }
     }
@@ -120,7 +120,7 @@ impl Example for UserCreate {
 impl Example for UserUpdate {
     fn example() -> Self {
         Self {
-            email: Some(Email("rick.sanchez@example.com".to_owned())),
+            email: Some(EmailStr::new_unchecked("rick.sanchez@example.com")),
             is_active: Some(false),
         }
     }
@@ -130,7 +130,7 @@ impl Example for User {
     fn example() -> Self {
         Self {
             id: 1,
-            email: Email("rick@example.com".to_owned()),
+            email: EmailStr::new_unchecked("rick@example.com"),
             is_active: true,
             items: vec![Item::example()],
         }

@@ -2,8 +2,8 @@
 //! placeholders and bound values, for the three backends. Chapter 12 explains them; new here is
 //! the `full_name` column.
 
+use kit::EmailStr;
 use kit::db::Backend;
-use poem_openapi::types::Email;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -18,7 +18,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get("id")?,
-        email: Email(row.try_get("email")?),
+        email: EmailStr::new_unchecked(row.try_get::<String, _>("email")?),
         full_name: row.try_get("full_name")?,
         // The `Any` driver reads no booleans from SQLite or MySQL: the queries give a number.
         is_active: row.try_get::<i64, _>("is_active")? != 0,
@@ -51,10 +51,12 @@ async fn insert<'q>(
             .last_insert_id()
             .ok_or(sqlx::Error::RowNotFound),
         Backend::Sqlite | Backend::Postgres => {
-            let row = bind(sqlx::query(db.sql(returning)))
-                .fetch_one(db.pool())
+            // All rows, not `fetch_one`: SQLite checkpoints its WAL log when a statement runs
+            // to its end, and one left after its first row would let the log grow forever.
+            let rows = bind(sqlx::query(db.sql(returning)))
+                .fetch_all(db.pool())
                 .await?;
-            row.try_get("id")
+            rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get("id")
         }
     }
 }

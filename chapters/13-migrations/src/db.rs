@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use kit::db::{Backend, mask_password};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, Connection};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::config::Config;
@@ -73,10 +73,16 @@ impl Database {
             .map_err(|_| fail(sqlx::Error::PoolTimedOut))?
             .map_err(fail)?;
         let _ = first.close().await;
-        let pool = AnyPoolOptions::new()
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_lazy(&url)
-            .map_err(fail)?;
+        let mut options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        if config.backend == Backend::Sqlite {
+            // Chapter 12's settings: a WAL journal, syncs at checkpoints only, a busy timeout,
+            // and a single connection, so one writer at a time.
+            options = options
+                .max_connections(1)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| Box::pin(async move { sqlite_settings(conn).await }));
+        }
+        let pool = options.connect_lazy(&url).map_err(fail)?;
         Ok(Self {
             pool,
             backend: config.backend,
@@ -103,6 +109,18 @@ impl Database {
     }
 }
 // ANCHOR_END: database
+
+/// What each SQLite connection is told when it opens (chapter 12 explains why).
+async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    for pragma in [
+        "PRAGMA busy_timeout = 3000",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+    ] {
+        conn.execute(pragma).await?;
+    }
+    Ok(())
+}
 
 /// `a = ? AND b = ?` → `a = $1 AND b = $2`. The chapter's SQL has no `?` inside quotes.
 fn numbered_placeholders(query: &str) -> String {

@@ -56,7 +56,7 @@ impl Api {
     // ANCHOR: create_user
     /// Create a user
     ///
-    /// Registers an email address (which must be valid, and is kept as typed) with a
+    /// Registers an email address (which must be valid, and is read as Pydantic reads it) with a
     /// password of 72 bytes at most, kept only as a bcrypt hash, and an optional full name.
     /// An address another user has is refused with a 400, even when both arrive at once.
     #[oai(path = "/users/", method = "post", tag = "Tag::Users")]
@@ -72,12 +72,15 @@ impl Api {
             full_name,
         }) = user;
         passwords::check_password_length(&password)?;
-        if crud::get_user_by_email(&db, &email).await?.is_some() {
+        if crud::get_user_by_email(&db, email.as_str())
+            .await?
+            .is_some()
+        {
             return Err(ApiError::EmailAlreadyRegistered);
         }
         let hashed_password = passwords::get_password_hash(password.0, config.bcrypt_cost).await?;
         let new = crud::NewUser {
-            email: &email,
+            email: email.as_str(),
             hashed_password: &hashed_password,
             full_name: full_name.as_deref(),
         };

@@ -4,8 +4,9 @@
 
 use std::fmt;
 
+use kit::EmailStr;
 use poem_openapi::Object;
-use poem_openapi::types::{Email, Example, Password};
+use poem_openapi::types::{Example, Password};
 
 // Every text may hold any character but NUL (U+0000), hence the `pattern` on each: PostgreSQL
 // cannot store a NUL in a text column, so it is refused on every backend, and the API behaves
@@ -45,9 +46,10 @@ pub struct Item {
 #[derive(Clone, Object)]
 #[oai(example)]
 pub struct UserCreate {
-    /// The user's email address, kept as typed; at most 254 characters.
+    /// The user's email address, at most 254 characters, read as Pydantic's `EmailStr` reads
+    /// it: spaces stripped, `Name <addr>` reduced to `addr`, the domain in lower case.
     #[oai(validator(max_length = 254))]
-    pub email: Email,
+    pub email: EmailStr,
     /// The password: at most 72 bytes, all that bcrypt reads. It is stored only as a hash.
     #[oai(validator(max_length = 72, pattern = r"^[^\u0000]*$"))]
     pub password: Password,
@@ -63,8 +65,8 @@ pub struct UserCreate {
 pub struct User {
     /// The user's id, given by the database.
     pub id: i64,
-    /// The user's email address, as it was typed.
-    pub email: Email,
+    /// The user's email address, as it was read.
+    pub email: EmailStr,
     /// The user's full name, or `null` if they gave none (new in this chapter).
     #[oai(nullable)]
     pub full_name: Option<String>,
@@ -109,7 +111,7 @@ impl Example for Item {
 impl Example for UserCreate {
     fn example() -> Self {
         Self {
-            email: Email("rick@example.com".to_owned()),
+            email: EmailStr::new_unchecked("rick@example.com"),
             password: Password("wubba lubba dub dub".to_owned()),
             full_name: Some("Rick Sanchez".to_owned()),
         }
@@ -120,7 +122,7 @@ impl Example for User {
     fn example() -> Self {
         Self {
             id: 1,
-            email: Email("rick@example.com".to_owned()),
+            email: EmailStr::new_unchecked("rick@example.com"),
             full_name: Some("Rick Sanchez".to_owned()),
             is_active: true,
             items: vec![Item::example()],

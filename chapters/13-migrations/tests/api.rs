@@ -133,6 +133,20 @@ mod api {
             assert_eq!((created, refused), (1, 5), "{answers:?}");
         }
 
+        async fn an_address_is_read_as_pydantic_reads_an_email_str(db: TestDb) {
+            // Chapter 12's reading: spaces stripped, `Name <addr>` reduced, the domain
+            // lower-cased, so that one address however written is one user.
+            let cli = client(&db).await;
+            let new_user = |email: &str| json!({"email": email, "password": "secret"});
+            let (status, ann) = post(&cli, "/users/", new_user(" Ann <Ann@EXAMPLE.com> ")).await;
+            assert_eq!((status, &ann["email"]), (StatusCode::OK, &json!("Ann@example.com")));
+            let (status, body) = post(&cli, "/users/", new_user("Ann@Example.com")).await;
+            let taken = json!({"detail": "Email already registered"});
+            assert_eq!((status, body), (StatusCode::BAD_REQUEST, taken));
+            let (status, _) = post(&cli, "/users/", new_user("ann@localhost")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+
         async fn emails_that_differ_in_case_are_two_users(db: TestDb) {
             let cli = client(&db).await;
             let first = new_user(&cli, "Ann@example.com").await;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ch11_middleware::TrustedHosts;
 use kit::db::{Backend, mask_password};
 use kit::{ConfigError, Docs, Env};
 
@@ -85,8 +86,9 @@ pub struct Config {
     /// production). Tests lower it to run fast, as Laravel's `BCRYPT_ROUNDS` does.
     pub bcrypt_cost: u32,
     /// `TRUSTED_HOSTS`: the host names requests may be sent to, separated by commas;
-    /// `*.example.com` is any subdomain of example.com. Required in production.
-    pub trusted_hosts: Vec<String>,
+    /// `*.example.com` is any subdomain of example.com. Required in production, where `*`
+    /// is refused. Read and checked by chapter 11's middleware.
+    pub trusted_hosts: TrustedHosts,
     /// Where the OpenAPI document and its pages are (`OPENAPI_URL`, `DOCS_URL`,
     /// `REDOC_URL`); always off in production.
     pub docs: Docs,
@@ -147,6 +149,7 @@ fn database_url(env: &Env, app_env: AppEnv, data_dir: &Path) -> Result<String, C
             ),
         ));
     }
+    kit::db::refuse_in_memory(&url).map_err(|problem| ConfigError::new("DATABASE_URL", problem))?;
     Ok(url)
 }
 
@@ -229,7 +232,7 @@ fn bcrypt_cost(env: &Env, app_env: AppEnv) -> Result<u32, ConfigError> {
         })
 }
 
-fn trusted_hosts(env: &Env, app_env: AppEnv) -> Result<Vec<String>, ConfigError> {
+fn trusted_hosts(env: &Env, app_env: AppEnv) -> Result<TrustedHosts, ConfigError> {
     let problem = |message: String| ConfigError::new("TRUSTED_HOSTS", message);
     let list = match (env.get("TRUSTED_HOSTS"), app_env.default_trusted_hosts()) {
         (Some(list), _) => list,
@@ -242,26 +245,13 @@ fn trusted_hosts(env: &Env, app_env: AppEnv) -> Result<Vec<String>, ConfigError>
             )));
         }
     };
-    let hosts: Vec<String> = list
-        .split(',')
-        .map(|host| host.trim().to_ascii_lowercase())
-        .filter(|host| !host.is_empty())
-        .collect();
-    if hosts.is_empty() {
-        return Err(problem("names no host".to_owned()));
-    }
-    for host in &hosts {
-        let name = host.strip_prefix("*.").unwrap_or(host);
-        let valid = host == "*"
-            || (!name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)));
-        if !valid {
-            return Err(problem(format!(
-                "{host:?} is not a host name, \"*.\" and a domain, or \"*\""
-            )));
-        }
+    let hosts = TrustedHosts::from_list(&list).map_err(problem)?;
+    if app_env == AppEnv::Prod && hosts.allows_any() {
+        return Err(problem(
+            "must not hold \"*\" when APP_ENV=prod: it trusts any host, so the check stops \
+             nothing; name the hosts clients use, such as \"api.example.com\""
+                .to_owned(),
+        ));
     }
     Ok(hosts)
 }
@@ -314,7 +304,10 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://./ch14.db");
         assert_eq!(config.data_dir, PathBuf::from("."));
         assert_eq!(config.jwt_secret.len(), MIN_SECRET_BYTES);
-        assert_eq!(config.trusted_hosts, ["localhost", "127.0.0.1", "[::1]"]);
+        for host in ["localhost", "127.0.0.1:8000", "[::1]:8000"] {
+            let req = poem::Request::builder().header("host", host).finish();
+            assert!(config.trusted_hosts.trusts(&req), "{host}");
+        }
         assert_eq!(config.docs, Docs::default());
     }
 

@@ -11,7 +11,9 @@ use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::security::passwords::MIN_PASSWORD_CHARS;
 
 // ANCHOR: app_error
 /// Why a request was refused.
@@ -23,7 +25,9 @@ pub enum AppError {
     EmailAlreadyRegistered,
     /// Logging in with an unknown address or the wrong password: one answer for both.
     IncorrectEmailOrPassword,
-    /// A password longer than bcrypt reads.
+    /// A new password shorter than 8 characters.
+    PasswordTooShort,
+    /// A new password longer than bcrypt reads.
     PasswordTooLong,
     /// A bearer token that is expired, forged, or names no user.
     InvalidToken,
@@ -66,7 +70,7 @@ impl AppError {
             InvalidToken | InvalidSignature | SignatureReplayed => StatusCode::UNAUTHORIZED,
             ApiKeyNotFound => StatusCode::NOT_FOUND,
             ApiKeysBusy => StatusCode::CONFLICT,
-            PasswordTooLong => StatusCode::UNPROCESSABLE_ENTITY,
+            PasswordTooShort | PasswordTooLong => StatusCode::UNPROCESSABLE_ENTITY,
             DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,6 +83,7 @@ impl AppError {
             SnsTypeNotSupported => "Unsupported sns_type: only email is supported",
             EmailAlreadyRegistered => "Email already registered",
             IncorrectEmailOrPassword => "Incorrect email or password",
+            PasswordTooShort => "String should have at least 8 characters",
             PasswordTooLong => "Value error, the password is longer than 72 bytes",
             InvalidToken => "Could not validate credentials",
             TooManyApiKeys => "API key limit reached: at most 3 keys per user",
@@ -113,12 +118,13 @@ impl IntoResponse for AppError {
         }
         let mut response = match self {
             // Bad input, so FastAPI's 422 body; the password itself is never sent back.
-            AppError::PasswordTooLong => kit::validation_error(vec![Problem::new(
-                "value_error",
-                vec![Loc::from("body"), Loc::from("pw")],
-                self.detail(),
-                Value::String("**********".to_owned()),
-            )]),
+            AppError::PasswordTooShort => kit::validation_error(vec![
+                password_problem("string_too_short", self.detail())
+                    .with_ctx(json!({"min_length": MIN_PASSWORD_CHARS})),
+            ]),
+            AppError::PasswordTooLong => {
+                kit::validation_error(vec![password_problem("value_error", self.detail())])
+            }
             _ => kit::detail(self.status(), self.detail()),
         };
         if let Some(challenge) = self.challenge() {
@@ -129,6 +135,12 @@ impl IntoResponse for AppError {
         }
         response
     }
+}
+
+/// A problem with `pw`, showing a mask where FastAPI would show the value.
+fn password_problem(kind: &'static str, msg: &str) -> Problem {
+    let loc = vec![Loc::from("body"), Loc::from("pw")];
+    Problem::new(kind, loc, msg, Value::String("**********".to_owned()))
 }
 
 impl From<AppError> for poem::Error {

@@ -26,7 +26,6 @@ pub use config::Config;
 use database::Db;
 use database::signatures::LastPurge;
 use middleware::access_log::access_log;
-use middleware::trusted_hosts::TrustedHosts;
 use security::passwords::Passwords;
 use security::tokens::Tokens;
 
@@ -53,7 +52,7 @@ pub async fn app(config: &Config) -> Result<BoxEndpoint<'static>, StartError> {
     // house conventions and the routers (`kit::mount`).
     let app = state
         .provide(kit::mount(service, &config.docs))
-        .with(TrustedHosts::new(&config.trusted_hosts))
+        .with(config.trusted_hosts.clone())
         .around(access_log);
     tracing::info!(env = config.app_env.name(), "service ready");
     Ok(app.boxed())

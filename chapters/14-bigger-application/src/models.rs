@@ -2,8 +2,9 @@
 //! them. Rows of the database are in `database/`; these never carry a password hash, and a
 //! secret key only in the one answer that creates it.
 
+use kit::EmailStr;
 use poem_openapi::Object;
-use poem_openapi::types::{Email, Example, Password};
+use poem_openapi::types::{Example, Password};
 
 use crate::exercises::KeyUsage;
 
@@ -12,16 +13,17 @@ use crate::exercises::KeyUsage;
 #[derive(Object)]
 #[oai(example)]
 pub struct UserRegister {
-    /// The account's email address (compared without regard to case).
-    pub email: Email,
-    /// The password: at most 72 bytes, all that bcrypt reads.
+    /// The account's email address; its domain is compared without regard to case.
+    pub email: EmailStr,
+    /// The password: 8 characters or more to register, and at most 72 bytes, all that bcrypt
+    /// reads.
     pub pw: Password,
 }
 
 impl std::fmt::Debug for UserRegister {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserRegister")
-            .field("email", &self.email.0)
+            .field("email", &self.email)
             .field("pw", &"[hidden]")
             .finish()
     }
@@ -30,7 +32,7 @@ impl std::fmt::Debug for UserRegister {
 impl Example for UserRegister {
     fn example() -> Self {
         Self {
-            email: Email("ryan@example.com".to_owned()),
+            email: EmailStr::new_unchecked("ryan@example.com"),
             pw: Password("correct horse battery staple".to_owned()),
         }
     }

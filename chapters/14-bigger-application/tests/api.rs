@@ -124,7 +124,8 @@ mod auth {
     kit::db_tests! {
         async fn registering_answers_201_with_a_bearer_token_that_opens_the_api(db: TestDb) {
             let cli = client(&db).await;
-            let reply = post_json(&cli, "/auth/register/email", json!({"email": "ryan@example.com", "pw": "pw"})).await;
+            let body = json!({"email": "ryan@example.com", "pw": "correct horse"});
+            let reply = post_json(&cli, "/auth/register/email", body).await;
             reply.expect(StatusCode::CREATED);
             assert_eq!(reply.header("cache-control"), Some("no-store"));
             let token = reply.body["Authorization"].as_str().unwrap();
@@ -133,12 +134,42 @@ mod auth {
                 .expect(StatusCode::OK);
         }
 
-        async fn an_address_registered_twice_is_400_whatever_its_case(db: TestDb) {
+        async fn an_address_registered_twice_is_400_whatever_the_case_of_its_domain(db: TestDb) {
             let cli = client(&db).await;
             register(&cli, "Ryan@Example.com").await;
-            for again in ["Ryan@Example.com", "ryan@example.com", "RYAN@EXAMPLE.COM"] {
-                post_json(&cli, "/auth/register/email", json!({"email": again, "pw": "other"})).await
+            for again in ["Ryan@Example.com", "Ryan@EXAMPLE.COM", " Ryan <Ryan@example.com> "] {
+                let body = json!({"email": again, "pw": "other horse"});
+                post_json(&cli, "/auth/register/email", body).await
                     .expect_detail(StatusCode::BAD_REQUEST, "Email already registered");
+            }
+            // The part before the @ is kept as typed, as Pydantic's EmailStr keeps it.
+            register(&cli, "ryan@example.com").await;
+        }
+
+        async fn the_kelvin_sign_is_not_the_letter_k(db: TestDb) {
+            // Unicode lower-cases U+212A KELVIN SIGN to `k`: folded so, `Kelvin@` would log in
+            // as `kelvin@`. Only the domain is folded, and only its ASCII letters.
+            let cli = client(&db).await;
+            register(&cli, "kelvin@example.com").await;
+            let body = json!({"email": "\u{212A}elvin@example.com", "pw": "correct horse"});
+            post_json(&cli, "/auth/login/email", body).await
+                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+            register(&cli, "\u{212A}elvin@example.com").await;
+            register(&cli, "kelvin@\u{212A}.example.com").await;
+        }
+
+        async fn addresses_are_read_as_pydantic_reads_an_email_str(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "  Ryan Dahl <Ryan.Dahl@Example.COM>  ").await;
+            for email in ["Ryan.Dahl@example.com", "\tRyan.Dahl@EXAMPLE.com\n"] {
+                let body = json!({"email": email, "pw": "correct horse"});
+                post_json(&cli, "/auth/login/email", body).await.expect(StatusCode::OK);
+            }
+            for email in ["ryan@localhost", "ryan@example", "Ryan <ryan@localhost>"] {
+                let body = json!({"email": email, "pw": "correct horse"});
+                let reply = post_json(&cli, "/auth/register/email", body).await;
+                reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+                assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "email"]), "{email}");
             }
         }
 
@@ -155,7 +186,8 @@ mod auth {
             for _ in 0..5 {
                 let cli = cli.clone();
                 tasks.spawn(async move {
-                    post_json(&cli, "/auth/register/email", json!({"email": "race@example.com", "pw": "pw"})).await.status
+                    let body = json!({"email": "race@example.com", "pw": "correct horse"});
+                    post_json(&cli, "/auth/register/email", body).await.status
                 });
             }
             let statuses: Vec<StatusCode> = tasks.join_all().await;
@@ -174,10 +206,11 @@ mod auth {
             }
         }
 
-        async fn login_answers_a_new_token_whatever_the_case_of_the_address(db: TestDb) {
+        async fn login_answers_a_new_token_whatever_the_case_of_the_domain(db: TestDb) {
             let cli = client(&db).await;
             register(&cli, "ryan@example.com").await;
-            let reply = post_json(&cli, "/auth/login/email", json!({"email": "Ryan@EXAMPLE.com", "pw": "correct horse"})).await;
+            let body = json!({"email": "ryan@EXAMPLE.com", "pw": "correct horse"});
+            let reply = post_json(&cli, "/auth/login/email", body).await;
             reply.expect(StatusCode::OK);
             assert_eq!(reply.header("cache-control"), Some("no-store"));
             let token = reply.body["Authorization"].as_str().unwrap();
@@ -188,7 +221,17 @@ mod auth {
         async fn a_wrong_password_and_an_unknown_address_get_the_same_400(db: TestDb) {
             let cli = client(&db).await;
             register(&cli, "ryan@example.com").await;
-            for (email, pw) in [("ryan@example.com", "wrong"), ("nobody@example.com", "correct horse"), ("ryan@example.com", "")] {
+            let long = "p".repeat(73);
+            let euros = "€".repeat(25);
+            for (email, pw) in [
+                ("ryan@example.com", "wrong"),
+                ("nobody@example.com", "correct horse"),
+                ("ryan@example.com", ""),
+                ("Ryan@example.com", "correct horse"),
+                // bcrypt reads 72 bytes: a longer password is simply not the right one.
+                ("ryan@example.com", long.as_str()),
+                ("ryan@example.com", euros.as_str()),
+            ] {
                 post_json(&cli, "/auth/login/email", json!({"email": email, "pw": pw})).await
                     .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
             }
@@ -200,14 +243,10 @@ mod auth {
         let db = sqlite("long_password").await;
         let cli = client(&db).await;
         let multibyte = "€".repeat(25); // 25 characters, 75 bytes
-        for (action, pw) in [
-            ("register", "p".repeat(73)),
-            ("register", multibyte.clone()),
-            ("login", multibyte),
-        ] {
+        for pw in ["p".repeat(73), multibyte] {
             let reply = post_json(
                 &cli,
-                &format!("/auth/{action}/email"),
+                "/auth/register/email",
                 json!({"email": "ryan@example.com", "pw": pw}),
             )
             .await;
@@ -231,6 +270,43 @@ mod auth {
         )
         .await
         .expect(StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_password_under_8_characters_is_422_and_never_sent_back() {
+        let db = sqlite("short_password").await;
+        let cli = client(&db).await;
+        // Characters, not bytes: seven `é` are 14 bytes, and still too short.
+        for pw in ["", "hunter2", "1234567", "ééééééé"] {
+            let reply = post_json(
+                &cli,
+                "/auth/register/email",
+                json!({"email": "ryan@example.com", "pw": pw}),
+            )
+            .await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            let problem = &reply.body["detail"][0];
+            assert_eq!(problem["loc"], json!(["body", "pw"]), "{pw:?}");
+            assert_eq!(problem["type"], "string_too_short", "{pw:?}");
+            if !pw.is_empty() {
+                assert!(!reply.body.to_string().contains(pw), "{}", reply.body);
+            }
+        }
+        // Without an account, the empty password cannot log in either.
+        post_json(
+            &cli,
+            "/auth/login/email",
+            json!({"email": "ryan@example.com", "pw": ""}),
+        )
+        .await
+        .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+        post_json(
+            &cli,
+            "/auth/register/email",
+            json!({"email": "ryan@example.com", "pw": "ééééééé!"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
     }
 
     #[tokio::test]
@@ -292,6 +368,44 @@ mod tokens {
             reply.expect_detail(StatusCode::UNAUTHORIZED, "Not authenticated");
             assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
         }
+    }
+
+    /// Chapter 09's rules, which this chapter imports: `exp` and `sub` required, refused from
+    /// the second of `exp` on, other claims checked when present, no `crit` header.
+    #[tokio::test]
+    async fn tokens_follow_chapter_09s_rules() {
+        let db = sqlite("token_rules").await;
+        let cli = client(&db).await;
+        register(&cli, "ryan@example.com").await;
+        let t = now();
+        let status = |token: String| {
+            let cli = cli.clone();
+            async move {
+                let auth = [("authorization", token.as_str())];
+                send(&cli, "GET", "/api/users/me", &auth, None).await.status
+            }
+        };
+        let minimal = json!({"sub": "1", "exp": t + 600});
+        assert_eq!(
+            status(forge(minimal, Algorithm::HS256, JWT_SECRET)).await,
+            StatusCode::OK
+        );
+        let last_second = json!({"sub": "1", "iat": t - 600, "exp": t});
+        let refused = StatusCode::UNAUTHORIZED;
+        assert_eq!(
+            status(forge(last_second, Algorithm::HS256, JWT_SECRET)).await,
+            refused
+        );
+        let odd_jti = json!({"sub": "1", "exp": t + 600, "jti": 7});
+        assert_eq!(
+            status(forge(odd_jti, Algorithm::HS256, JWT_SECRET)).await,
+            refused
+        );
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".to_owned()]);
+        let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
+        let crit = jsonwebtoken::encode(&header, &json!({"sub": "1", "exp": t + 600}), &key);
+        assert_eq!(status(format!("Bearer {}", crit.unwrap())).await, refused);
     }
 
     #[tokio::test]
@@ -760,7 +874,7 @@ mod exercises {
             let token = register(&cli, "Ryan@Example.com").await;
             let reply = send(&cli, "GET", "/api/users/me", &[("authorization", &token)], None).await;
             reply.expect(StatusCode::OK);
-            assert_eq!(reply.body["email"], "ryan@example.com");
+            assert_eq!(reply.body["email"], "Ryan@example.com");
             assert!(reply.body["id"].is_i64());
             assert!(reply.body.get("hashed_password").is_none());
             send(&cli, "GET", "/api/users/me", &[], None).await.expect(StatusCode::UNAUTHORIZED);
@@ -836,6 +950,48 @@ mod settings {
                 .await
                 .expect(status);
         }
+    }
+
+    /// The requests of a security review: each hides another host in `Host`, names two, or
+    /// names another in the request line, and each was once answered 200.
+    #[tokio::test]
+    async fn a_host_hidden_in_the_authority_is_refused() {
+        let db = sqlite("forged_hosts").await;
+        let listed = client_with(&db, &[("TRUSTED_HOSTS", "*.example.com,api.example.org")]).await;
+        for host in [
+            "evil.com/.example.com",
+            "user@evil.com/.example.com",
+            "api.example.org:1@evil.com",
+        ] {
+            send(&listed, "GET", "/", &[("host", host)], None)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+        }
+        let cli = client(&db).await;
+        let forged: [(&str, &[(&str, &str)]); 4] = [
+            ("/", &[("host", "localhost:80@evil.com")]),
+            ("/", &[("host", "[::1]evil.com")]),
+            ("/", &[("host", "localhost"), ("host", "evil.com")]),
+            ("http://evil.com/", &[("host", "localhost")]),
+        ];
+        for (uri, headers) in forged {
+            send(&cli, "GET", uri, headers, None)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_star_in_trusted_hosts() {
+        let err = Config::from_env(&Env::from_pairs([
+            ("APP_ENV", "prod"),
+            ("DATABASE_URL", "sqlite://x.db"),
+            ("JWT_SECRET", JWT_SECRET),
+            ("TRUSTED_HOSTS", "api.example.com, *"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.key, "TRUSTED_HOSTS");
+        assert!(err.problem.contains("APP_ENV=prod"), "{err}");
     }
 
     #[tokio::test]
@@ -1060,6 +1216,11 @@ mod program {
                 vec![("JWT_SECRET", "short")],
                 "error: JWT_SECRET: must be at least 32 bytes",
             ),
+            // Each pooled connection would open its own empty database: every request a 500.
+            (
+                vec![("DATABASE_URL", "sqlite::memory:")],
+                "error: DATABASE_URL: an in-memory SQLite database",
+            ),
             (
                 vec![("APP_ENV", "prod")],
                 "error: DATABASE_URL: must be set when APP_ENV=prod",
@@ -1067,6 +1228,15 @@ mod program {
             (
                 vec![("APP_ENV", "dev")],
                 "error: JWT_SECRET: must be set when APP_ENV=dev",
+            ),
+            (
+                vec![
+                    ("APP_ENV", "prod"),
+                    ("DATABASE_URL", "sqlite://prod.db"),
+                    ("JWT_SECRET", "a-production-key-of-at-least-32-bytes"),
+                    ("TRUSTED_HOSTS", "*"),
+                ],
+                "error: TRUSTED_HOSTS: ",
             ),
         ] {
             let stderr = start_failure(&env).await;

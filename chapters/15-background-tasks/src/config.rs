@@ -93,6 +93,8 @@ impl Config {
                 ),
             ));
         }
+        kit::db::refuse_in_memory(&database_url)
+            .map_err(|problem| ConfigError::new("DATABASE_URL", problem))?;
         let delivery = match env.get("SMTP_URL").filter(|url| !url.is_empty()) {
             Some(url) => smtp_url(&url)?,
             None => Delivery::Outbox(path(env, "OUTBOX_DIR", &data_dir.join("outbox"))?),

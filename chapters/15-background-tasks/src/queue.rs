@@ -12,7 +12,7 @@ use poem_openapi::Enum;
 use sqlx::any::{AnyArguments, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase;
 use sqlx::query::{Query, QueryAs};
-use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, FromRow, Row};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor, FromRow, Row};
 
 // ANCHOR: job_state
 /// Where a job is in its life.
@@ -146,9 +146,24 @@ impl Queue {
             .map_err(|_| fail("cannot connect to", &"no answer within 5 s"))?
             .map_err(|err| fail("cannot connect to", &err))?;
         let _ = probe.close().await;
-        let pool = AnyPoolOptions::new()
+        let mut options = AnyPoolOptions::new()
             // A request waits at most this long for a connection before answering 503.
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            // Chapter 12's settings: syncs at checkpoints only, a busy timeout, and a single
+            // connection, so one writer at a time (the WAL journal is set below).
+            options = options
+                .max_connections(1)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA busy_timeout = 3000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        Ok(())
+                    })
+                });
+        }
+        let pool = options
             .connect(url)
             .await
             .map_err(|err| fail("cannot connect to", &err))?;

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use poem::{Endpoint, Server};
+use poem::Endpoint;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -164,15 +164,21 @@ pub async fn serve(listen: &kit::Listen, env: &kit::Env) -> Result<(), kit::Star
     // Listening for signals from the start: a SIGTERM during start-up is not missed.
     let signal = kit::serve::shutdown_signal();
     let service = Service::start(&config).await?;
-    let (acceptor, addr) = kit::serve::bind(&listen.host, listen.port).await?;
+    let (listener, addr) = kit::serve::bind(&listen.host, listen.port).await?;
     println!("listening on http://{addr}");
     let stop = async {
         signal.await;
         service.begin_shutdown();
     };
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(service.app(&docs), stop, Some(config.shutdown_timeout))
-        .await?;
+    let app = service.app(&docs);
+    kit::serve::serve_on(
+        listener,
+        app,
+        listen.timeouts,
+        stop,
+        config.shutdown_timeout,
+    )
+    .await;
     let clean = service.shutdown(config.shutdown_timeout).await;
     tracing::info!(clean, "stopped");
     Ok(())

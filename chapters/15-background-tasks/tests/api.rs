@@ -1439,6 +1439,12 @@ mod program {
                 "redis://cache",
                 "error: DATABASE_URL: must start with sqlite://",
             ),
+            // Each pooled connection would open its own empty database: every request a 500.
+            (
+                "DATABASE_URL",
+                "sqlite::memory:",
+                "error: DATABASE_URL: an in-memory SQLite database",
+            ),
         ] {
             let output = Command::new(PROGRAM)
                 .args(["--port", "0"])

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
+use kit::serve::ReadTimeouts;
 use kit::{ConfigError, Env, Listen};
 
 // ANCHOR: keys
@@ -31,6 +32,8 @@ pub const KEYS: &[&str] = &[
     // Chapter 16: how it runs.
     "HOST",
     "PORT",
+    "HEADER_READ_TIMEOUT_SECS",
+    "BODY_READ_TIMEOUT_SECS",
     "WORKERS",
     "STATIC_DIR",
     "TRUSTED_PROXIES",
@@ -47,7 +50,9 @@ pub struct Settings {
     /// Chapter 14's settings (`APP_ENV`, `DATABASE_URL`, `JWT_SECRET`…), read by its own
     /// `Config` from the same sources; its default database is in this program's data folder.
     pub app: ch14_bigger_application::Config,
-    /// `HOST` [`127.0.0.1`] and `PORT` [`8000`]; in a container, `HOST=0.0.0.0`.
+    /// `HOST` [`127.0.0.1`] and `PORT` [`8000`]; in a container, `HOST=0.0.0.0`. And how
+    /// long a client has to send a request: `HEADER_READ_TIMEOUT_SECS` [10] for its headers,
+    /// `BODY_READ_TIMEOUT_SECS` [30] for its body (see `kit::serve::ReadTimeouts`).
     pub listen: Listen,
     /// `WORKERS`: the runtime's worker threads [one per CPU], uvicorn's `--workers`.
     pub workers: Option<usize>,
@@ -179,7 +184,21 @@ fn listen(env: &Env) -> Result<Listen, ConfigError> {
             )
         })?,
     };
-    Ok(Listen { host, port })
+    let mut timeouts = ReadTimeouts::default();
+    for (key, timeout) in [
+        ("HEADER_READ_TIMEOUT_SECS", &mut timeouts.header),
+        ("BODY_READ_TIMEOUT_SECS", &mut timeouts.body),
+    ] {
+        if let Some(value) = env.get(key) {
+            *timeout =
+                kit::serve::seconds(&value).map_err(|problem| ConfigError::new(key, problem))?;
+        }
+    }
+    Ok(Listen {
+        host,
+        port,
+        timeouts,
+    })
 }
 
 fn workers(env: &Env) -> Result<Option<usize>, ConfigError> {

@@ -428,6 +428,41 @@ mod proxies {
 }
 
 /// Settings from the environment and a file.
+/// The trusted-host check, chapter 11's, around the API and the files.
+mod hosts {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_host_hidden_in_the_authority_is_refused() {
+        let db = sqlite("forged_hosts").await;
+        let listed = client_with(&db, &[("TRUSTED_HOSTS", "*.example.com,api.example.org")]).await;
+        for host in [
+            "evil.com/.example.com",
+            "user@evil.com/.example.com",
+            "api.example.org:1@evil.com",
+        ] {
+            for path in ["/whoami", "/static/style.css"] {
+                send(&listed, "GET", path, &[("host", host)], None)
+                    .await
+                    .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+            }
+        }
+        let cli = client(&db).await;
+        let forged: [(&str, &[(&str, &str)]); 4] = [
+            ("/whoami", &[("host", "localhost:80@evil.com")]),
+            ("/whoami", &[("host", "[::1]evil.com")]),
+            ("/whoami", &[("host", "localhost"), ("host", "evil.com")]),
+            ("http://evil.com/whoami", &[("host", "localhost")]),
+        ];
+        for (uri, headers) in forged {
+            send(&cli, "GET", uri, headers, None)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+        }
+        get(&cli, "/whoami").await.expect(StatusCode::OK);
+    }
+}
+
 mod settings {
     use super::*;
     use ch16_deployment::settings::{LogFormat, read_file, sources};
@@ -452,6 +487,27 @@ mod settings {
         assert_eq!(settings.log_format, LogFormat::Text, "the environment wins");
         assert_eq!(settings.listen.port, 9001, "a flag wins");
         assert_eq!(settings.trusted_proxies.len(), 1);
+    }
+
+    #[test]
+    fn the_read_timeouts_have_defaults_and_settings() {
+        let settings = Settings::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        assert_eq!(
+            settings.listen.timeouts,
+            kit::serve::ReadTimeouts::default()
+        );
+        let env = Env::from_pairs([
+            ("HEADER_READ_TIMEOUT_SECS", "5"),
+            ("BODY_READ_TIMEOUT_SECS", "120"),
+        ]);
+        let timeouts = Settings::from_env(&env).unwrap().listen.timeouts;
+        assert_eq!(timeouts.header, std::time::Duration::from_secs(5));
+        assert_eq!(timeouts.body, std::time::Duration::from_secs(120));
+        let env = Env::from_pairs([("BODY_READ_TIMEOUT_SECS", "0")]);
+        assert_eq!(
+            Settings::from_env(&env).unwrap_err().key,
+            "BODY_READ_TIMEOUT_SECS"
+        );
     }
 
     #[test]
@@ -687,6 +743,19 @@ mod program {
             (
                 vec![("APP_ENV", "prod")],
                 "error: DATABASE_URL: must be set when APP_ENV=prod",
+            ),
+            (
+                vec![("DATABASE_URL", "sqlite://file:app?mode=memory&cache=shared")],
+                "error: DATABASE_URL: an in-memory SQLite database",
+            ),
+            (
+                vec![
+                    ("APP_ENV", "prod"),
+                    ("DATABASE_URL", "sqlite://prod.db"),
+                    ("JWT_SECRET", super::JWT_SECRET),
+                    ("TRUSTED_HOSTS", "api.example.com,*"),
+                ],
+                "error: TRUSTED_HOSTS: must not hold \"*\" when APP_ENV=prod",
             ),
         ];
         for (env, named) in cases {

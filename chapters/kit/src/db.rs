@@ -46,6 +46,23 @@ impl Backend {
     }
 }
 
+/// Refuses an in-memory SQLite database (`sqlite::memory:`, `sqlite://:memory:`,
+/// `?mode=memory`), saying why. sqlx's `Any` driver reads the URL again for each connection it
+/// opens, and each reading opens a new, empty database: a pool of several connections would
+/// answer each request from another one, most without tables.
+pub fn refuse_in_memory(url: &str) -> Result<(), String> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if Backend::of_url(url) == Some(Backend::Sqlite) && in_memory {
+        return Err(
+            "an in-memory SQLite database lives in one connection, and the pool opens \
+                    several, each with a database of its own (empty, without tables); use a \
+                    file, such as sqlite://app.db"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
 /// `url` with its password replaced by `***`, fit for a log line or an error message.
 pub fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -370,6 +387,24 @@ mod tests {
             mask_password("postgres://u:p@ss@h/db"),
             "postgres://u:***@h/db"
         );
+    }
+
+    #[test]
+    fn in_memory_sqlite_databases_are_refused_and_files_are_not() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://file:app?mode=memory&cache=shared",
+        ] {
+            assert!(refuse_in_memory(url).is_err(), "{url}");
+        }
+        for url in [
+            "sqlite://app.db",
+            "sqlite://app.db?mode=rwc",
+            "postgres://h/memory",
+        ] {
+            assert_eq!(refuse_in_memory(url), Ok(()), "{url}");
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! What every chapter needs and no chapter teaches.
 //!
-//! - [`run`] and [`serve`]: `--host`/`--port`, the `listening on http://HOST:PORT` line,
-//!   graceful shutdown on Ctrl-C and SIGTERM ([`serve`](mod@serve)).
+//! - [`run`] and [`serve`]: `--host`/`--port`, the `listening on http://HOST:PORT` line, read
+//!   timeouts for slow clients, graceful shutdown on Ctrl-C and SIGTERM ([`serve`](mod@serve)).
 //! - [`mount`]: the API with its document and docs pages ([`Docs`]), behind the house
 //!   conventions: FastAPI-style error bodies, body limits, trailing slashes, panics.
 //! - [`FastapiErrors`]: bad input answered with FastAPI's 422 body ([`inputs`],
 //!   [`validation`]); chapter 02 explains it.
+//! - [`EmailStr`]: an email address read as Pydantic reads one (chapters 05, 12, 14).
+//! - [`Text`]: text without NUL, which every database can store (chapter 12).
 //! - [`Env`]: settings from the environment, or from a map in tests; [`data_dir`]: where a
 //!   program keeps its files.
 //! - [`testing`]: helpers for the chapters' tests.
@@ -13,18 +15,22 @@
 #[cfg(feature = "db")]
 pub mod db;
 pub mod docs;
+pub mod email;
 pub mod env;
 pub mod errors;
 pub mod inputs;
 pub mod serve;
 pub mod testing;
+pub mod text;
 pub mod validation;
 
 pub use docs::Docs;
+pub use email::EmailStr;
 pub use env::{ConfigError, Env, data_dir};
 pub use errors::{Detail, HttpException, detail, validation_error};
 pub use inputs::FastapiErrors;
 pub use serve::{Listen, StartError, run, serve};
+pub use text::Text;
 
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;

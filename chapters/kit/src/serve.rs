@@ -5,15 +5,30 @@
 //! output is `listening on http://HOST:PORT` with the port really bound, so that a tool can
 //! start a chapter on port 0 and read where it went. Logs go to standard error. Ctrl-C or
 //! SIGTERM stop accepting connections and let the requests in flight finish.
+//!
+//! A client has a limited time to send a request ([`ReadTimeouts`]): otherwise a few thousand
+//! sockets that send a byte now and then would hold the server's connections for ever.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Args, Command, FromArgMatches};
-use poem::listener::{Acceptor, TcpAcceptor};
-use poem::{IntoEndpoint, Server};
+use futures_util::StreamExt;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use poem::endpoint::BoxEndpoint;
+use poem::http::uri::Scheme;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::web::{LocalAddr, RemoteAddr};
+use poem::{Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
 
 use crate::env::Env;
 
@@ -32,7 +47,61 @@ pub struct Listen {
     /// Port to listen on; 0 takes any free port.
     #[arg(long, env = "PORT", default_value_t = 8000)]
     pub port: u16,
+    /// How long a client has to send a request.
+    #[command(flatten)]
+    pub timeouts: ReadTimeouts,
 }
+
+// ANCHOR: read_timeouts
+/// How long a client has to send a request, in two parts. A client that takes longer is cut
+/// off: its connection is closed (the headers), or it is answered `408 Request Timeout` and
+/// then closed (the body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
+pub struct ReadTimeouts {
+    /// Seconds a client has to send a request's headers, from the moment the connection opens
+    /// or answers the previous request: a kept-alive connection left silent this long is
+    /// closed too.
+    #[arg(
+        long = "header-read-timeout",
+        env = "HEADER_READ_TIMEOUT_SECS",
+        value_name = "SECS",
+        default_value = "10",
+        value_parser = seconds
+    )]
+    pub header: Duration,
+    /// Seconds a client has to send a request's body, from the end of its headers; raise it
+    /// for large uploads over slow links.
+    #[arg(
+        long = "body-read-timeout",
+        env = "BODY_READ_TIMEOUT_SECS",
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = seconds
+    )]
+    pub body: Duration,
+}
+
+impl Default for ReadTimeouts {
+    /// Ten seconds for the headers, which a real client sends at once; thirty for the body,
+    /// enough for a megabyte over a slow mobile link.
+    fn default() -> Self {
+        Self {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Reads a timeout setting: a whole number of seconds, 1 or more.
+pub fn seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<u64>() {
+        Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(format!(
+            "must be a whole number of seconds, 1 or more (got {text:?})"
+        )),
+    }
+}
+// ANCHOR_END: read_timeouts
 
 impl Listen {
     /// Reads `--host`/`--port` from the command line (and `HOST`/`PORT`), exiting with a
@@ -102,28 +171,146 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    let (acceptor, addr) = bind(&listen.host, listen.port).await?;
+    let (listener, addr) = bind(&listen.host, listen.port).await?;
     println!("listening on http://{addr}");
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, stop, Some(SHUTDOWN_GRACE))
-        .await?;
+    serve_on(listener, app, listen.timeouts, stop, SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Binds a TCP port and tells which address it got (port 0 becomes a real port).
-pub async fn bind(host: &str, port: u16) -> Result<(TcpAcceptor, SocketAddr), StartError> {
-    let cannot = |err: std::io::Error| format!("cannot listen on {host}:{port}: {err}");
-    let listener = tokio::net::TcpListener::bind((host, port))
+// ANCHOR: serve_on
+/// Serves `app` over HTTP/1.1 on `listener` until `stop` completes, then stops accepting
+/// connections and waits up to `grace` for the requests in flight.
+///
+/// poem's own `Server` would do, but it gives hyper no timer, and hyper then silently never
+/// applies its header read timeout; so each connection is handed to hyper here, with one.
+pub async fn serve_on<E>(
+    listener: TcpListener,
+    app: E,
+    timeouts: ReadTimeouts,
+    stop: impl Future<Output = ()>,
+    grace: Duration,
+) where
+    E: IntoEndpoint,
+    E::Endpoint: 'static,
+{
+    let body_timeout = timeouts.body;
+    let app: Arc<BoxEndpoint<'static>> = Arc::new(
+        app.into_endpoint()
+            .map_to_response()
+            .around(move |next, req| read_body_within(next, req, body_timeout))
+            .boxed(),
+    );
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, client) = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, say: wait for some to close rather than spin.
+                    tracing::warn!(error = %err, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(local) = stream.local_addr() else {
+            continue;
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let app = app.clone();
+            let req = Request::from((
+                req,
+                LocalAddr(local.into()),
+                RemoteAddr(client.into()),
+                Scheme::HTTP,
+            ));
+            async move { Ok::<_, Infallible>(hyper::Response::from(app.get_response(req).await)) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                // A header read timeout ends here, as does a client that went away.
+                tracing::debug!(error = %err, %client, "connection closed");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(
+        grace_in_seconds = grace.as_secs(),
+        "connections no longer accepted"
+    );
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
-        .map_err(cannot)?;
-    let acceptor = TcpAcceptor::from_tokio(listener).map_err(cannot)?;
-    let addr = acceptor
-        .local_addr()
-        .into_iter()
-        .find_map(|addr| addr.as_socket_addr().copied())
-        .ok_or_else(|| format!("cannot listen on {host}:{port}: no address"))?;
-    Ok((acceptor, addr))
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the grace period are dropped");
+    }
+}
+
+/// Gives `next` the request with a body that must arrive within `within`; past that, reading
+/// it fails, and the answer is 408 whatever `next` made of the failure.
+async fn read_body_within<E: Endpoint<Output = Response>>(
+    next: Arc<E>,
+    mut req: Request,
+    within: Duration,
+) -> poem::Result<Response> {
+    let body = req.take_body();
+    if body.is_empty() {
+        req.set_body(body);
+        return next.call(req).await;
+    }
+    let late = Arc::new(AtomicBool::new(false));
+    req.set_body(body_until(body, Instant::now() + within, late.clone()));
+    let response = next.call(req).await;
+    if late.load(Ordering::Relaxed) {
+        let mut response = crate::detail(StatusCode::REQUEST_TIMEOUT, "Request Timeout");
+        // The rest of the body may still be on its way: this connection cannot carry another
+        // request.
+        let close = HeaderValue::from_static("close");
+        response.headers_mut().insert(header::CONNECTION, close);
+        return Ok(response.into_response());
+    }
+    response
+}
+
+/// `body`, ending with an error (and `late` set) if it is not all there by `deadline`.
+fn body_until(body: Body, deadline: Instant, late: Arc<AtomicBool>) -> Body {
+    let chunks = Box::pin(body.into_bytes_stream());
+    let timed = futures_util::stream::unfold(Some(chunks), move |chunks| {
+        let late = late.clone();
+        async move {
+            let mut chunks = chunks?;
+            match tokio::time::timeout_at(deadline, chunks.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(chunks))),
+                Ok(None) => None,
+                Err(_) => {
+                    late.store(true, Ordering::Relaxed);
+                    let err = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the request body did not arrive in time",
+                    );
+                    Some((Err(err), None))
+                }
+            }
+        }
+    });
+    Body::from_bytes_stream(timed)
+}
+// ANCHOR_END: serve_on
+
+/// Binds a TCP port and tells which address it got (port 0 becomes a real port).
+pub async fn bind(host: &str, port: u16) -> Result<(TcpListener, SocketAddr), StartError> {
+    let cannot = |err: std::io::Error| format!("cannot listen on {host}:{port}: {err}");
+    let listener = TcpListener::bind((host, port)).await.map_err(cannot)?;
+    let addr = listener.local_addr().map_err(cannot)?;
+    Ok((listener, addr))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

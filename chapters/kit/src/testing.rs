@@ -5,11 +5,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use poem::http::{HeaderMap, Method, StatusCode};
 use poem::test::{TestClient, TestResponse};
-use poem::{Endpoint, IntoEndpoint, Server};
+use poem::{Endpoint, IntoEndpoint};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+
+use crate::serve::ReadTimeouts;
 
 /// A server running on a free port of 127.0.0.1 for the length of a test.
 #[derive(Debug)]
@@ -47,20 +49,30 @@ where
     E: IntoEndpoint + Send + 'static,
     E::Endpoint: 'static,
 {
-    let (acceptor, addr) = crate::serve::bind("127.0.0.1", 0)
+    spawn_with(app, ReadTimeouts::default()).await
+}
+
+/// [`spawn`], with other read timeouts: what a chapter serves with `--header-read-timeout` and
+/// `--body-read-timeout`.
+pub async fn spawn_with<E>(app: E, timeouts: ReadTimeouts) -> Running
+where
+    E: IntoEndpoint + Send + 'static,
+    E::Endpoint: 'static,
+{
+    let (listener, addr) = crate::serve::bind("127.0.0.1", 0)
         .await
         .unwrap_or_else(|err| panic!("a test server cannot start: {err}"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+    let server = crate::serve::serve_on(
+        listener,
         app,
+        timeouts,
         async {
             let _ = stopped.await;
         },
-        Some(std::time::Duration::from_secs(5)),
+        std::time::Duration::from_secs(5),
     );
-    let task = tokio::spawn(async move {
-        let _ = server.await;
-    });
+    let task = tokio::spawn(server);
     Running {
         url: format!("http://{addr}"),
         stop: Some(stop),

@@ -740,13 +740,14 @@ fn exercise_checks() -> Vec<Check> {
 fn ex_password() -> Check {
     Check::new(
         "09.ex.password",
-        "POST /users/me/password changes the password: the old one stops working",
+        "POST /users/me/password changes the password: the old one and the tokens issued before \
+         stop working",
     )
     .points(2)
     .exercise()
     .hint(
         "Check the current password, hash the new one with bcrypt (on the blocking pool), store \
-         it, answer 204.",
+         it, refuse the tokens issued before (their iat), answer 204.",
     )
     .book("09-jwt.html#exercise-1-change-the-password")
     .server_env(secret_env)
@@ -761,7 +762,14 @@ fn ex_password() -> Check {
             "Incorrect username or password",
             "Bearer",
         )?;
-        login(&cx, "johndoe", &new, &[]).await?.expect_status(200)?;
+        let fresh = access_token(&cx, "johndoe", &new).await?;
+        // A thief's copy of a token outlives a password change unless the change ends it.
+        expect_refused(&cx, "/users/me/", &token, "Bearer").await?;
+        cx.get("/users/me/")
+            .header("authorization", &format!("Bearer {fresh}"))
+            .send()
+            .await?
+            .expect_status(200)?;
         Ok(())
     })
 }

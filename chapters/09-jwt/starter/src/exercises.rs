@@ -9,7 +9,8 @@ use poem_openapi::OpenApi;
 use crate::tokens::Claims;
 
 // TODO(exercise 1): POST /users/me/password, which checks the current password and stores a
-// bcrypt hash of the new one (204; 400 for a wrong current password, 422 for a bad new one).
+// bcrypt hash of the new one (204; 400 for a wrong current password, 422 for a bad new one),
+// and makes every token issued before the change invalid (`Revoked` is asked about each one).
 // (book: 09-jwt, "Exercise 1: Change the password").
 
 /// The operations of exercise 1.

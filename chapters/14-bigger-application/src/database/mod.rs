@@ -7,7 +7,7 @@ use std::time::Duration;
 use kit::StartError;
 use kit::db::{Backend, mask_password};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, AssertSqlSafe};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor};
 
 pub mod api_keys;
 pub mod signatures;
@@ -31,8 +31,16 @@ impl Db {
         let backend = Backend::of_url(url)
             .ok_or_else(|| format!("DATABASE_URL: unknown database {shown}"))?;
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+        let mut options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        if backend == Backend::Sqlite {
+            // Chapter 12's settings: a WAL journal, syncs at checkpoints only, a busy timeout,
+            // and a single connection, so one writer at a time.
+            options = options
+                .max_connections(1)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| Box::pin(async move { sqlite_settings(conn).await }));
+        }
+        let pool = options
             .connect(&with_create_if_missing(url, backend))
             .await
             .map_err(|err| {
@@ -90,6 +98,18 @@ impl Db {
             .await
             .map(|_| ())
     }
+}
+
+/// What each SQLite connection is told when it opens (chapter 12 explains why).
+async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    for pragma in [
+        "PRAGMA busy_timeout = 3000",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+    ] {
+        conn.execute(pragma).await?;
+    }
+    Ok(())
 }
 
 /// SQLite opens only existing files unless told to create them; `sqlite://sql_app.db` should

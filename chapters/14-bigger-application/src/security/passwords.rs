@@ -8,6 +8,9 @@ use crate::errors::AppError;
 /// bcrypt reads at most this many bytes of a password; a longer one is refused at the door.
 pub const MAX_PASSWORD_BYTES: usize = 72;
 
+/// The fewest characters (not bytes) of a new password.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
 /// Hashes and checks passwords at the configured cost; cheap to clone (`Data<&Passwords>`).
 #[derive(Clone)]
 pub struct Passwords(Arc<Inner>);
