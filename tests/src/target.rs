@@ -353,7 +353,7 @@ pub async fn build_references(packages: &[&str]) -> Result<Vec<PathBuf>, String>
     for package in packages {
         args.extend(["--package", package, "--bin", package]);
     }
-    eprintln!("building the reference chapters: {}…", packages.join(", "));
+    eprintln!("building {} with cargo…", packages.join(", "));
     let output = Command::new(cargo)
         .current_dir(&workspace)
         .args(&args)
