@@ -75,9 +75,10 @@ fn migrator(backend: Backend) -> &'static Migrator {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
-    /// On SQLite, the turn to write: a request that writes holds it, so one connection at a
-    /// time writes. `None` on PostgreSQL and MySQL, whose servers let writers work together.
-    write_turn: Option<Arc<Mutex<()>>>,
+    /// On SQLite, the connection that writes, and with it the turn to write: a request that
+    /// writes holds it, so one request at a time writes. `None` on PostgreSQL and MySQL,
+    /// whose servers let writers work together.
+    writer: Option<Arc<Mutex<AnyConnection>>>,
 }
 
 impl Database {
@@ -121,7 +122,19 @@ impl Database {
                 .await
                 .map_err(|err| failed("set up", &err))?;
         }
-        let _ = first.close().await;
+        // Tuned SQLite keeps this first connection: it is the one that writes.
+        let writer = if tuned {
+            for pragma in SQLITE_CONNECTION {
+                first
+                    .execute(pragma)
+                    .await
+                    .map_err(|err| failed("set up", &err))?;
+            }
+            Some(Arc::new(Mutex::new(first)))
+        } else {
+            let _ = first.close().await;
+            None
+        };
 
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -146,43 +159,39 @@ impl Database {
             })
             .connect_lazy(url)
             .map_err(|err| failed("connect to", &err))?;
-        let write_turn = tuned.then(|| Arc::new(Mutex::new(())));
         // ANCHOR_END: sqlite_setup
         migrator(config.backend)
             .run(&pool)
             .await
             .map_err(|err| failed("migrate", &err))?;
         tracing::info!(database = %mask_password(url), "database ready");
-        Ok(Self { pool, write_turn })
+        Ok(Self { pool, writer })
     }
 
     /// A connection for a request that only reads, or 503 if none comes within
     /// [`ACQUIRE_TIMEOUT`].
     pub(crate) async fn read_session(&self) -> Result<Session, ApiError> {
-        Ok(Session {
-            conn: self.pool.acquire().await?,
-            _turn: None,
-        })
+        Ok(Session(Lent::Pooled(self.pool.acquire().await?)))
     }
 
-    /// A connection for a request that writes: on SQLite, once it is this request's turn.
+    /// A connection for a request that writes: on SQLite, the writer, once it is this
+    /// request's turn; elsewhere, one of the pool.
     pub(crate) async fn write_session(&self) -> Result<Session, ApiError> {
-        let turn = self.turn_to_write().await?;
-        Ok(Session {
-            conn: self.pool.acquire().await?,
-            _turn: turn,
-        })
+        match self.turn_to_write().await? {
+            Some(writer) => Ok(Session(Lent::Writer(writer))),
+            None => self.read_session().await,
+        }
     }
 
     /// Waits for the turn to write, on SQLite; 503 if it does not come within
-    /// [`ACQUIRE_TIMEOUT`]. Writers queue here, in order, without holding a connection:
-    /// SQLite itself would make a second writer sleep and retry, and give up with "database
-    /// is locked" after its busy timeout.
-    async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<()>>, ApiError> {
-        let Some(turn) = &self.write_turn else {
+    /// [`ACQUIRE_TIMEOUT`]. Writers queue here, in order, asleep: SQLite itself would make a
+    /// second writer wake up and retry again and again, and give up with "database is locked"
+    /// after its busy timeout.
+    async fn turn_to_write(&self) -> Result<Option<OwnedMutexGuard<AnyConnection>>, ApiError> {
+        let Some(writer) = &self.writer else {
             return Ok(None);
         };
-        match tokio::time::timeout(ACQUIRE_TIMEOUT, turn.clone().lock_owned()).await {
+        match tokio::time::timeout(ACQUIRE_TIMEOUT, writer.clone().lock_owned()).await {
             Ok(guard) => Ok(Some(guard)),
             Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
         }
@@ -206,16 +215,21 @@ fn without_password(text: &str, url: &str) -> String {
 }
 
 // ANCHOR: session
-/// A connection of the pool, held for one request: FastAPI's `db: Session = Depends(get_db)`.
+/// A connection held for one request: FastAPI's `db: Session = Depends(get_db)`.
 ///
 /// An operation takes it as an argument, so poem acquires it before the operation runs. When
 /// the operation ends, however it ends, the `Session` is dropped, and dropping it gives the
-/// connection back to the pool: the code after `yield` in `get_db`.
+/// connection back (to the pool, or the writer to the next request that writes): the code
+/// after `yield` in `get_db`.
 #[derive(Debug)]
-pub(crate) struct Session {
-    conn: PoolConnection<Any>,
-    /// The turn to write, passed on when the session is dropped (after the connection).
-    _turn: Option<OwnedMutexGuard<()>>,
+pub(crate) struct Session(Lent);
+
+/// A connection lent to a request: one of the pool's, or on SQLite the writer, whose guard is
+/// the turn to write.
+#[derive(Debug)]
+enum Lent {
+    Pooled(PoolConnection<Any>),
+    Writer(OwnedMutexGuard<AnyConnection>),
 }
 
 impl<'a> FromRequest<'a> for Session {
@@ -235,16 +249,44 @@ impl Deref for Session {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.conn
+        match &self.0 {
+            Lent::Pooled(conn) => conn,
+            Lent::Writer(conn) => conn,
+        }
     }
 }
 
 impl DerefMut for Session {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+        match &mut self.0 {
+            Lent::Pooled(conn) => conn,
+            Lent::Writer(conn) => conn,
+        }
     }
 }
 // ANCHOR_END: session
+
+// ANCHOR: finish
+impl Session {
+    /// Gives the connection back now, before the answer is written, and passes `result` on.
+    /// Dropping the session does the same, later; this is for the requests that write.
+    pub(crate) async fn finish<T>(self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        let wrote = matches!(self.0, Lent::Writer(_));
+        drop(self);
+        if wrote {
+            next_writer_first().await;
+        }
+        result
+    }
+}
+
+/// Lets the request that waited for the turn to write start now. tokio runs the task that a
+/// task wakes next on the same thread, but only when the waker pauses; this one would first
+/// write its whole answer, and the next writer would wait for that too.
+async fn next_writer_first() {
+    tokio::task::yield_now().await;
+}
+// ANCHOR_END: finish
 
 // ANCHOR: transaction
 /// A transaction, held for one request: everything done through it happens together, or not
@@ -252,32 +294,36 @@ impl DerefMut for Session {
 /// rolled back if not. Dropped without that (the operation panicked, or the client went away),
 /// it is rolled back too, a moment later, when the connection goes back to the pool.
 ///
-/// A transaction writes, so on SQLite it holds the turn to write from `BEGIN` to its end.
+/// A transaction writes, so on SQLite it holds the turn to write from `BEGIN` to its end. (It
+/// runs on a connection of the pool: sqlx's `Transaction` needs one it can own.)
 #[derive(Debug)]
 pub(crate) struct Tx {
     tx: sqlx::Transaction<'static, Any>,
     /// The turn to write, passed on when the transaction has ended.
-    _turn: Option<OwnedMutexGuard<()>>,
+    turn: Option<OwnedMutexGuard<AnyConnection>>,
 }
 
 impl Tx {
     /// Ends the transaction as `result` says, before the answer is sent: its changes become
     /// permanent and visible to other requests, or are undone and their locks released.
     pub(crate) async fn finish<T>(self, result: Result<T, ApiError>) -> Result<T, ApiError> {
-        match result {
-            Ok(value) => {
-                self.tx.commit().await?;
-                Ok(value)
-            }
+        let Tx { tx, turn } = self;
+        let ended = match result {
+            Ok(value) => tx.commit().await.map(|()| value).map_err(ApiError::from),
             Err(err) => {
                 // The client is told what went wrong first; a failed rollback only ends the
                 // connection (the pool then drops it).
-                if let Err(rollback) = self.tx.rollback().await {
+                if let Err(rollback) = tx.rollback().await {
                     tracing::warn!(error = %rollback, "rollback failed");
                 }
                 Err(err)
             }
+        };
+        if let Some(turn) = turn {
+            drop(turn);
+            next_writer_first().await;
         }
+        ended
     }
 }
 
@@ -286,7 +332,7 @@ impl<'a> FromRequest<'a> for Tx {
         let database = Data::<&Database>::from_request_without_body(req).await?;
         let turn = database.turn_to_write().await?;
         let tx = database.pool.begin().await.map_err(ApiError::from)?;
-        Ok(Tx { tx, _turn: turn })
+        Ok(Tx { tx, turn })
     }
 }
 
@@ -389,11 +435,15 @@ mod tests {
     #[tokio::test]
     async fn tuned_sqlite_writes_a_wal_log_and_syncs_at_checkpoints() {
         let (_file, database) = sqlite("tuned_sqlite", SqliteTuning::On).await;
-        let mut session = database.read_session().await.expect("a connection");
-        assert_eq!(pragma(&mut session, "journal_mode").await, "wal");
-        // 1 is NORMAL; SQLite's default is 2, FULL.
-        assert_eq!(pragma(&mut session, "synchronous").await, "1");
-        assert_eq!(pragma(&mut session, "busy_timeout").await, "3000");
+        for mut session in [
+            database.read_session().await.expect("a connection"),
+            database.write_session().await.expect("the writer"),
+        ] {
+            assert_eq!(pragma(&mut session, "journal_mode").await, "wal");
+            // 1 is NORMAL; SQLite's default is 2, FULL.
+            assert_eq!(pragma(&mut session, "synchronous").await, "1");
+            assert_eq!(pragma(&mut session, "busy_timeout").await, "3000");
+        }
     }
 
     #[tokio::test]

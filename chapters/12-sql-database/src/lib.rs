@@ -78,11 +78,12 @@ impl UsersApi {
         let hashed_password = passwords::get_password_hash(password.0, self.bcrypt_cost).await?;
         // The connection is taken only now: hashing takes a while, and needs no database.
         let mut db = database.write_session().await?;
-        match crud::create_user(&mut db, email, hashed_password).await {
+        let created = match crud::create_user(&mut db, email, hashed_password).await {
             Ok(user) => Ok(Json(user)),
             Err(err) if is_unique_violation(&err) => Err(ApiError::EmailAlreadyRegistered),
             Err(err) => Err(err.into()),
-        }
+        };
+        db.finish(created).await
     }
     // ANCHOR_END: create_user
 
@@ -178,11 +179,13 @@ impl UsersApi {
         item: Json<ItemCreate>,
         mut db: Session,
     ) -> Result<Json<Item>, ApiError> {
-        match crud::create_user_item(&mut db, item.0, user_id.0).await {
+        let created = match crud::create_user_item(&mut db, item.0, user_id.0).await {
             Ok(item) => Ok(Json(item)),
             Err(err) if is_foreign_key_violation(&err) => Err(ApiError::UserNotFound),
             Err(err) => Err(err.into()),
-        }
+        };
+        // The connection goes back before the answer is written (see `Session::finish`).
+        db.finish(created).await
     }
     // ANCHOR_END: create_item
 }
