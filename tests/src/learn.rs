@@ -903,12 +903,13 @@ pub async fn selftest(
     for dir in made {
         let _ = std::fs::remove_dir_all(dir);
     }
-    // Cargo drops the removed starters from Cargo.lock at its next run; run it now, so that
+    // Cargo drops the removed starters from Cargo.lock when it next resolves the workspace:
+    // resolve it now (metadata with dependencies; `--no-deps` writes no lock file), so that
     // the lock file is as it was.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let _ = tokio::process::Command::new(cargo)
         .current_dir(ws.root())
-        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .args(["metadata", "--format-version", "1", "--offline"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
