@@ -366,14 +366,7 @@ fn authorization_forms() -> Check {
     .book("09-jwt.html#the-authorization-header")
     .run(|cx| async move {
         let token = access_token(&cx, "johndoe", "secret").await?;
-        for value in [format!("bearer {token}"), format!("Bearer    {token}  ")] {
-            cx.get("/users/me/")
-                .header("authorization", &value)
-                .send()
-                .await?
-                .expect_status(200)?;
-        }
-        Ok(())
+        expect_bearer_forms_accepted(&cx, "/users/me/", &token).await
     })
 }
 
@@ -863,6 +856,22 @@ async fn change_password(
 }
 
 // Tools shared with chapter 10's checks.
+
+/// Fails unless `path` accepts `token` behind a lower-case scheme and behind extra spaces.
+pub(super) async fn expect_bearer_forms_accepted(
+    cx: &Ctx,
+    path: &str,
+    token: &str,
+) -> Result<(), Failure> {
+    for value in [format!("bearer {token}"), format!("Bearer    {token}  ")] {
+        cx.get(path)
+            .header("authorization", &value)
+            .send()
+            .await?
+            .expect_status(200)?;
+    }
+    Ok(())
+}
 
 /// Seconds since 1970, as JWTs count time.
 pub(super) fn now() -> u64 {

@@ -11,8 +11,9 @@ use jsonwebtoken::Algorithm;
 use serde_json::json;
 
 use super::ch09::{
-    INVALID, access_token, claims_for, expect_challenge, expect_password_flow, expect_refused,
-    forge, form_post, handmade, letters, login, now, operation, part, secret_env, sign,
+    INVALID, access_token, claims_for, expect_bearer_forms_accepted, expect_challenge,
+    expect_password_flow, expect_refused, forge, form_post, handmade, letters, login, now,
+    operation, part, secret_env, sign,
 };
 use crate::check::{Check, Ctx, Failure, Profile, Reply, Tag, ensure};
 
@@ -570,14 +571,7 @@ fn authorization_forms() -> Check {
     .book("11-middleware.html#the-token-gate")
     .run(|cx| async move {
         let token = access_token(&cx, "johndoe", "secret").await?;
-        for value in [format!("bearer {token}"), format!("Bearer    {token}  ")] {
-            cx.get("/api/whoami")
-                .header("authorization", &value)
-                .send()
-                .await?
-                .expect_status(200)?;
-        }
-        Ok(())
+        expect_bearer_forms_accepted(&cx, "/api/whoami", &token).await
     })
 }
 
