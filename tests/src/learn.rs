@@ -754,7 +754,7 @@ pub fn reset(ws: &Workspace, chapter: &Chapter, reference: bool) -> Result<Strin
         return Ok(format!(
             "{} has no data to clear ({} is not there).\n",
             package,
-            dir.display()
+            ws.relative(&dir).display()
         ));
     }
     std::fs::remove_dir_all(&dir).map_err(|err| io_error("remove", &dir, &err))?;
