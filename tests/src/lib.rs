@@ -11,7 +11,8 @@
 //! - [`report`]: text, JSON and JUnit reports;
 //! - [`class`]: a whole class from a roster, with a summary (`grader class`);
 //! - [`fixtures`]: deliberately broken servers;
-//! - [`learn`]: the learner's loop behind `scripts/learn`.
+//! - [`learn`]: the learner's loop behind `scripts/learn`;
+//! - [`tryit`]: the book's shell sessions, run and compared (`scripts/try-it`).
 
 pub mod chapters;
 pub mod check;
@@ -23,6 +24,7 @@ pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod target;
+pub mod tryit;
 
 pub use report::Report;
 pub use runner::{Options, grade};

@@ -384,3 +384,42 @@ fn broken_links_finds_a_missing_page_and_a_missing_anchor() {
         ]
     );
 }
+
+/// The runner of the pages' sessions (`scripts/try-it`) fails on a page whose shell session
+/// shows other output than its command prints, and passes it once the page is right.
+#[test]
+fn a_session_whose_output_differs_from_its_page_fails() {
+    use grader::tryit::{Limits, parse, run_page};
+    let page = "```console\n$ GREETING=hello\n$ echo \"$GREETING, $((6 * 7)) times\"\n\
+                hullo, [..] times\n$ false\n```\n";
+    let sessions = parse(page).expect("the page parses");
+    let differences = run_page(&root(), &sessions, Limits::default()).expect("bash runs");
+    assert_eq!(differences.len(), 2, "{differences:?}");
+    assert_eq!(differences[0].line, 3);
+    assert_eq!(differences[0].got, vec!["hello, 42 times".to_owned()]);
+    assert_eq!(differences[1].status, Some(1));
+    let text = differences[0].to_string();
+    assert!(
+        text.contains("| hullo, [..] times") && text.contains("| hello, 42 times"),
+        "{text}"
+    );
+
+    let fixed = page
+        .replace("hullo", "hello")
+        .replace("$ false\n", "$ false\n? 1\n");
+    let sessions = parse(&fixed).expect("the page parses");
+    let differences = run_page(&root(), &sessions, Limits::default()).expect("bash runs");
+    assert!(differences.is_empty(), "{differences:?}");
+}
+
+/// Every page's sessions parse: a console block without a command, or one left open, is an
+/// error here and not a silent skip in CI.
+#[test]
+fn every_session_of_the_book_parses() {
+    for page in book_pages() {
+        let text = fs::read_to_string(&page).expect("readable");
+        if let Err(error) = grader::tryit::parse(&text) {
+            panic!("{}: {error}", page.display());
+        }
+    }
+}
