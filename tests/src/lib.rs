@@ -25,6 +25,7 @@ pub mod rng;
 pub mod runner;
 pub mod target;
 pub mod tryit;
+pub mod vulnerable;
 
 pub use report::Report;
 pub use runner::{Options, grade};

@@ -2,7 +2,6 @@
 //! keep the book's links and includes whole.
 
 mod api {
-    mod attacks;
     mod book;
     mod broken;
     mod class;
@@ -12,4 +11,5 @@ mod api {
     mod profile;
     mod reports;
     mod started;
+    mod vulnerable;
 }

@@ -416,6 +416,7 @@ fn attack_checks() -> Vec<Check> {
         attack_other_key(),
         key_jwt_secret(),
         attack_expired(),
+        attack_crit(),
         attack_not_yet_valid(),
         attack_missing_claims(),
         attack_algorithms(),
@@ -551,21 +552,49 @@ fn key_jwt_secret() -> Check {
 fn attack_expired() -> Check {
     Check::new(
         "09.attack.expired",
-        "a token expired two seconds ago is refused: no leeway",
+        "a token expired two seconds ago, or expiring this second, is refused: no leeway",
     )
     .points(2)
     .hint(
         "jsonwebtoken forgives 60 s after exp by default: set Validation::leeway to 0 (PyJWT's \
-         leeway is 0 unless you give one).",
+         leeway is 0 unless you give one). RFC 7519: not accepted on or after exp, so a token \
+         whose exp is now is expired (jsonwebtoken accepts it: compare exp <= now yourself).",
     )
     .book("09-jwt.html#attacks-the-server-refuses")
     .server_env(secret_env)
     .run(|cx| async move {
         expect_key_used(&cx, "/users/me/").await?;
-        let mut claims = claims_for(&cx, "johndoe");
-        claims["iat"] = json!(now() - 1800);
-        claims["exp"] = json!(now() - 2);
-        expect_refused(&cx, "/users/me/", &forge(&cx, &claims), "Bearer").await
+        for exp in [now() - 2, now()] {
+            let mut claims = claims_for(&cx, "johndoe");
+            claims["iat"] = json!(now() - 1800);
+            claims["exp"] = json!(exp);
+            expect_refused(&cx, "/users/me/", &forge(&cx, &claims), "Bearer").await?;
+        }
+        Ok(())
+    })
+}
+
+fn attack_crit() -> Check {
+    Check::new(
+        "09.attack.crit",
+        "a token whose header lists a critical extension (crit) is refused",
+    )
+    .hint(
+        "RFC 7515 §4.1.11: a token whose crit names an extension the server does not understand \
+         must be refused; jsonwebtoken reads crit but leaves it to you (PyJWT refuses it).",
+    )
+    .book("09-jwt.html#attacks-the-server-refuses")
+    .server_env(secret_env)
+    .run(|cx| async move {
+        expect_key_used(&cx, "/users/me/").await?;
+        let header = Header {
+            crit: Some(vec!["exp-in-minutes".to_owned()]),
+            ..Header::new(Algorithm::HS256)
+        };
+        let key = EncodingKey::from_secret(cx.env("JWT_SECRET").as_bytes());
+        let token = jsonwebtoken::encode(&header, &claims_for(&cx, "johndoe"), &key)
+            .map_err(|e| Failure::new(format!("the check could not sign its token: {e}")))?;
+        expect_refused(&cx, "/users/me/", &token, "Bearer").await
     })
 }
 

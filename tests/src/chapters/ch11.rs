@@ -838,6 +838,7 @@ fn attack_disabled_user() -> Check {
     .book("11-middleware.html#the-token-gate")
     .server_env(secret_env)
     .run(|cx| async move {
+        super::ch09::expect_key_used(&cx, "/api/whoami").await?;
         let token = forge(&cx, &claims_for(&cx, "alice"));
         let reply = cx
             .get("/api/whoami")
