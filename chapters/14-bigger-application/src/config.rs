@@ -11,6 +11,8 @@ use ch11_middleware::TrustedHosts;
 use kit::db::{Backend, mask_password};
 use kit::{ConfigError, Docs, Env};
 
+use crate::security::encryption::{EncryptionKey, EncryptionKeys};
+
 // ANCHOR: app_env
 /// Where the service runs: the defaults of every other setting depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,13 @@ pub struct Config {
     /// Where the OpenAPI document and its pages are (`OPENAPI_URL`, `DOCS_URL`,
     /// `REDOC_URL`); always off in production.
     pub docs: Docs,
+    /// The limits on logins and sign-ups, and on the bcrypt work done at once.
+    pub limits: Limits,
+    /// `API_KEY_ENCRYPTION_KEY`: the key that encrypts API key secrets at rest, 32 bytes as
+    /// 64 hex digits or base64; and `API_KEY_ENCRYPTION_KEY_PREVIOUS`, the one before it,
+    /// which still decrypts during a rotation. Only a local run may leave the key out (a
+    /// random one is made, and the API keys made then stop working when the process stops).
+    pub api_key_encryption: EncryptionKeys,
 }
 
 impl Config {
@@ -118,10 +127,52 @@ impl Config {
                 // FastAPI(openapi_url=None): the API's map is not published in production.
                 AppEnv::Prod => Docs::off(),
             },
+            limits: limits(env)?,
+            api_key_encryption: api_key_encryption(env, app_env)?,
         })
     }
 }
 // ANCHOR_END: config
+
+// ANCHOR: limits
+/// How much guessing and how much bcrypt work the service accepts. A limit of 0 is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `LOGIN_MAX_FAILURES_PER_ACCOUNT` [10]: failed logins to one account, from anywhere,
+    /// within the window; then that account's logins are 429 until the window ends.
+    pub login_failures_per_account: u32,
+    /// `LOGIN_MAX_FAILURES_PER_ADDRESS` [100]: failed logins from one client address, to any
+    /// accounts. Higher than the account's: many people may share an address (an office).
+    pub login_failures_per_address: u32,
+    /// `REGISTER_MAX_PER_ADDRESS` [100]: sign-ups from one client address.
+    pub sign_ups_per_address: u32,
+    /// `LIMIT_WINDOW_SECS` [900]: the window of the three limits above, from its first attempt.
+    pub window: Duration,
+    /// `BCRYPT_CONCURRENCY` [one per core]: passwords hashed or checked at once. bcrypt keeps a
+    /// core busy for its whole quarter of a second: more at once than cores only makes each
+    /// one slower. 0 lifts the bound and the queue: every password goes to the blocking pool
+    /// at once.
+    pub bcrypt_workers: usize,
+    /// `BCRYPT_QUEUE` [4 × `BCRYPT_CONCURRENCY`]: passwords that may wait for a worker; past
+    /// that, a login or sign-up is answered 503 with `Retry-After` at once, rather than making
+    /// everyone wait longer.
+    pub bcrypt_queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            login_failures_per_account: 10,
+            login_failures_per_address: 100,
+            sign_ups_per_address: 100,
+            window: Duration::from_secs(900),
+            bcrypt_workers: cores,
+            bcrypt_queue: 4 * cores,
+        }
+    }
+}
+// ANCHOR_END: limits
 
 // ANCHOR: settings
 /// The shortest signing key accepted: 32 bytes, the size of HS256's output (RFC 7518 §3.2).
@@ -255,6 +306,95 @@ fn trusted_hosts(env: &Env, app_env: AppEnv) -> Result<TrustedHosts, ConfigError
     }
     Ok(hosts)
 }
+
+fn limits(env: &Env) -> Result<Limits, ConfigError> {
+    let default = Limits::default();
+    let number = |key: &'static str, default: usize| match env.get(key) {
+        None => Ok(default),
+        Some(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= 1_000_000)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    key,
+                    format!("must be a whole number from 0 (no limit) to 1000000 (got {value:?})"),
+                )
+            }),
+    };
+    let count = |key, default: u32| {
+        number(key, default as usize).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    let window = number("LIMIT_WINDOW_SECS", default.window.as_secs() as usize)?;
+    if window == 0 {
+        return Err(ConfigError::new(
+            "LIMIT_WINDOW_SECS",
+            "must be 1 second or more",
+        ));
+    }
+    let bcrypt_workers = number("BCRYPT_CONCURRENCY", default.bcrypt_workers)?;
+    Ok(Limits {
+        login_failures_per_account: count(
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            default.login_failures_per_account,
+        )?,
+        login_failures_per_address: count(
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            default.login_failures_per_address,
+        )?,
+        sign_ups_per_address: count("REGISTER_MAX_PER_ADDRESS", default.sign_ups_per_address)?,
+        window: Duration::from_secs(window as u64),
+        bcrypt_workers,
+        bcrypt_queue: number("BCRYPT_QUEUE", 4 * bcrypt_workers)?,
+    })
+}
+
+fn api_key_encryption(env: &Env, app_env: AppEnv) -> Result<EncryptionKeys, ConfigError> {
+    let parse = |key: &'static str| {
+        env.get(key)
+            .map(|text| {
+                EncryptionKey::parse(&text).map_err(|problem| ConfigError::new(key, problem))
+            })
+            .transpose()
+    };
+    let current = match (parse("API_KEY_ENCRYPTION_KEY")?, app_env) {
+        (Some(key), _) => key,
+        (None, AppEnv::Local) => {
+            let key = EncryptionKey::random().map_err(|err| {
+                ConfigError::new(
+                    "API_KEY_ENCRYPTION_KEY",
+                    format!("is not set, and no random key could be made ({err}); set it"),
+                )
+            })?;
+            tracing::warn!(
+                "API_KEY_ENCRYPTION_KEY is not set: encrypting API key secrets with a random \
+                 key made at start; the API keys made now stop working when the process stops"
+            );
+            key
+        }
+        // Every instance must read what the others wrote, and a restart must not lose a key.
+        (None, AppEnv::Dev | AppEnv::Prod) => {
+            return Err(ConfigError::new(
+                "API_KEY_ENCRYPTION_KEY",
+                format!(
+                    "must be set when APP_ENV={} (make one with `openssl rand -hex 32`)",
+                    app_env.name()
+                ),
+            ));
+        }
+    };
+    let previous = parse("API_KEY_ENCRYPTION_KEY_PREVIOUS")?;
+    if previous
+        .as_ref()
+        .is_some_and(|key| key.id() == current.id())
+    {
+        return Err(ConfigError::new(
+            "API_KEY_ENCRYPTION_KEY_PREVIOUS",
+            "is the same key as API_KEY_ENCRYPTION_KEY: a rotation needs a new key",
+        ));
+    }
+    Ok(EncryptionKeys::new(current, previous))
+}
 // ANCHOR_END: settings
 
 // ANCHOR: init_logging
@@ -287,6 +427,8 @@ impl fmt::Debug for Config {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("trusted_hosts", &self.trusted_hosts)
             .field("docs", &self.docs)
+            .field("limits", &self.limits)
+            .field("api_key_encryption", &self.api_key_encryption)
             .finish()
     }
 }
@@ -296,6 +438,7 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const ENCRYPTION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
     #[test]
     fn a_local_run_needs_no_setting() {
@@ -340,6 +483,14 @@ mod tests {
             missing(&[("DATABASE_URL", "sqlite://x.db"), ("JWT_SECRET", SECRET)]),
             "TRUSTED_HOSTS"
         );
+        assert_eq!(
+            missing(&[
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("JWT_SECRET", SECRET),
+                ("TRUSTED_HOSTS", "api.example.com"),
+            ]),
+            "API_KEY_ENCRYPTION_KEY"
+        );
     }
 
     #[test]
@@ -349,6 +500,7 @@ mod tests {
             ("DATABASE_URL", "sqlite://x.db"),
             ("JWT_SECRET", SECRET),
             ("TRUSTED_HOSTS", "api.example.com"),
+            ("API_KEY_ENCRYPTION_KEY", ENCRYPTION_KEY),
             ("DOCS_URL", "/docs"),
         ]);
         assert_eq!(Config::from_env(&env).unwrap().docs, Docs::off());
@@ -372,6 +524,28 @@ mod tests {
         );
         assert_eq!(key(&[("BCRYPT_COST", "3")]), "BCRYPT_COST");
         assert_eq!(
+            key(&[("API_KEY_ENCRYPTION_KEY", "not a key")]),
+            "API_KEY_ENCRYPTION_KEY"
+        );
+        assert_eq!(
+            key(&[
+                ("API_KEY_ENCRYPTION_KEY", ENCRYPTION_KEY),
+                ("API_KEY_ENCRYPTION_KEY_PREVIOUS", ENCRYPTION_KEY),
+            ]),
+            "API_KEY_ENCRYPTION_KEY_PREVIOUS"
+        );
+        for limit in [
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            "REGISTER_MAX_PER_ADDRESS",
+            "BCRYPT_CONCURRENCY",
+            "BCRYPT_QUEUE",
+        ] {
+            assert_eq!(key(&[(limit, "-1")]), limit);
+            assert_eq!(key(&[(limit, "many")]), limit);
+        }
+        assert_eq!(key(&[("LIMIT_WINDOW_SECS", "0")]), "LIMIT_WINDOW_SECS");
+        assert_eq!(
             key(&[
                 ("APP_ENV", "prod"),
                 ("DATABASE_URL", "sqlite://x.db"),
@@ -381,6 +555,36 @@ mod tests {
             ]),
             "BCRYPT_COST"
         );
+    }
+
+    #[test]
+    fn the_limits_have_defaults_and_follow_their_settings() {
+        let config = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(config.limits.login_failures_per_account, 10);
+        assert_eq!(config.limits.bcrypt_workers, cores);
+        assert_eq!(config.limits.bcrypt_queue, 4 * cores);
+        let env = Env::from_pairs([
+            ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+            ("BCRYPT_CONCURRENCY", "3"),
+            ("LIMIT_WINDOW_SECS", "60"),
+        ]);
+        let limits = Config::from_env(&env).unwrap().limits;
+        assert_eq!(limits.login_failures_per_account, 0);
+        assert_eq!((limits.bcrypt_workers, limits.bcrypt_queue), (3, 12));
+        assert_eq!(limits.window, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_encryption_key_is_random_locally_and_never_shown() {
+        let config = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        let other = Config::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        let id = config.api_key_encryption.current_id().to_owned();
+        assert_ne!(id, other.api_key_encryption.current_id());
+        let env = Env::from_pairs([("API_KEY_ENCRYPTION_KEY", ENCRYPTION_KEY)]);
+        let shown = format!("{:?}", Config::from_env(&env).unwrap());
+        assert!(!shown.contains(ENCRYPTION_KEY), "{shown}");
+        assert!(!shown.contains("000102"), "{shown}");
     }
 
     #[test]

@@ -43,6 +43,21 @@ pub enum AppError {
     TimestampOutOfWindow,
     /// A signature that was accepted once already.
     SignatureReplayed,
+    /// Too many failed logins for the account or from the client address (`security::limits`).
+    TooManyLoginAttempts {
+        /// Seconds until the window ends: the answer's `Retry-After`.
+        retry_after: u64,
+    },
+    /// Too many sign-ups from the client address.
+    TooManySignUps {
+        /// Seconds until the window ends: the answer's `Retry-After`.
+        retry_after: u64,
+    },
+    /// Too many passwords waiting for bcrypt already (`security::passwords`).
+    PasswordsBusy {
+        /// Seconds the waiting ones take, about: the answer's `Retry-After`.
+        retry_after: u64,
+    },
     /// The database does not answer.
     DatabaseUnavailable,
     /// A bug or a broken dependency: logged, never shown.
@@ -70,6 +85,8 @@ impl AppError {
             InvalidToken | InvalidSignature | SignatureReplayed => StatusCode::UNAUTHORIZED,
             ApiKeyNotFound => StatusCode::NOT_FOUND,
             ApiKeysBusy => StatusCode::CONFLICT,
+            TooManyLoginAttempts { .. } | TooManySignUps { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PasswordsBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             PasswordTooShort | PasswordTooLong => StatusCode::UNPROCESSABLE_ENTITY,
             DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,8 +111,21 @@ impl AppError {
                 "Timestamp out of range: it must be within 60 seconds of the server's time"
             }
             SignatureReplayed => "Signature already used",
+            TooManyLoginAttempts { .. } => "Too many login attempts",
+            TooManySignUps { .. } => "Too many sign-ups",
+            PasswordsBusy { .. } => "Too many logins at once; try again shortly",
             DatabaseUnavailable => "Database unavailable",
             Internal(_) => "Internal Server Error",
+        }
+    }
+
+    /// When to try again, for the refusals that know.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyLoginAttempts { retry_after }
+            | AppError::TooManySignUps { retry_after }
+            | AppError::PasswordsBusy { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -132,6 +162,11 @@ impl IntoResponse for AppError {
                 poem::http::header::WWW_AUTHENTICATE,
                 poem::http::HeaderValue::from_static(challenge),
             );
+        }
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }
@@ -221,6 +256,11 @@ pub const NOT_FOUND: u8 = 4;
 pub const CONFLICT: u8 = 8;
 /// See [`BAD_REQUEST`].
 pub const UNAVAILABLE: u8 = 16;
+/// See [`BAD_REQUEST`]: a 429 with `Retry-After`.
+pub const TOO_MANY: u8 = 32;
+/// See [`BAD_REQUEST`]: a 503 with `Retry-After` when bcrypt's queue is full, besides
+/// [`UNAVAILABLE`]'s (which it includes).
+pub const BUSY: u8 = 64;
 
 /// An [`AppError`] as an operation returns it: `Result<Json<T>, Fails<{ … }>>`. The answer is
 /// the error's own (`?` converts any `AppError`); the type parameter only says which statuses
@@ -257,13 +297,21 @@ impl<const STATUSES: u8> ApiResponse for Fails<STATUSES> {
                     content_type: "application/json; charset=utf-8",
                     schema: kit::Detail::schema_ref(),
                 }],
-                headers: match code {
-                    401 => vec![MetaHeader {
+                headers: match (code, status) {
+                    (401, _) => vec![MetaHeader {
                         name: "WWW-Authenticate".to_owned(),
                         description: Some("The scheme to authenticate with.".to_owned()),
                         required: true,
                         deprecated: false,
                         schema: String::schema_ref(),
+                    }],
+                    // Not on every 503: the database's says nothing of when it comes back.
+                    (429, _) | (_, BUSY) => vec![MetaHeader {
+                        name: "Retry-After".to_owned(),
+                        description: Some("Seconds to wait before trying again.".to_owned()),
+                        required: code == 429,
+                        deprecated: false,
+                        schema: u64::schema_ref(),
                     }],
                     _ => Vec::new(),
                 },
@@ -290,7 +338,24 @@ impl<const STATUSES: u8> ApiResponse for Fails<STATUSES> {
                 409,
                 "The keys changed during the request; try again",
             ),
-            documented(UNAVAILABLE, 503, "`Database unavailable`: try again later"),
+            documented(
+                TOO_MANY,
+                429,
+                "Too many failed logins, or sign-ups, for now: `Retry-After` says when to try again",
+            ),
+            match STATUSES & BUSY {
+                0 => None,
+                _ => documented(
+                    BUSY,
+                    503,
+                    "Too many logins at once (`Retry-After` says when to try again), or \
+                     `Database unavailable`",
+                ),
+            },
+            match STATUSES & BUSY {
+                0 => documented(UNAVAILABLE, 503, "`Database unavailable`: try again later"),
+                _ => None,
+            },
         ];
         MetaResponses {
             responses: responses.into_iter().flatten().collect(),
@@ -301,6 +366,7 @@ impl<const STATUSES: u8> ApiResponse for Fails<STATUSES> {
         kit::Detail::register(registry);
     }
 }
+
 // ANCHOR_END: documented
 
 #[cfg(test)]
@@ -317,6 +383,19 @@ mod tests {
             assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
             let response = err.into_response();
             assert!(response.headers().contains_key("www-authenticate"));
+        }
+    }
+
+    #[test]
+    fn every_refusal_for_now_says_when_to_try_again() {
+        for (err, status) in [
+            (AppError::TooManyLoginAttempts { retry_after: 60 }, 429),
+            (AppError::TooManySignUps { retry_after: 60 }, 429),
+            (AppError::PasswordsBusy { retry_after: 60 }, 503),
+        ] {
+            let response = err.into_response();
+            assert_eq!(response.status().as_u16(), status);
+            assert_eq!(response.headers()["retry-after"], "60");
         }
     }
 

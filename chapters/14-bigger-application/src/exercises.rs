@@ -110,15 +110,11 @@ async fn rotate_api_key_secret(
     key_id: i64,
 ) -> Result<(ApiKeyRow, String), AppError> {
     let secret_key = keys::new_secret_key()?;
-    sqlx::query(db.sql("UPDATE api_keys SET secret_key = ? WHERE id = ? AND user_id = ?"))
-        .bind(&secret_key)
-        .bind(key_id)
-        .bind(user_id)
-        .execute(&db.pool)
+    // Stored encrypted, as every secret (`Db::replace_api_key_secret`); another user's key,
+    // or none, is 404.
+    let row = db
+        .replace_api_key_secret(user_id, key_id, &secret_key)
         .await?;
-    // A new random secret always changes the row, but reading back is the portable way to
-    // know the key exists and is theirs (see `update_api_key_memo`).
-    let row = db.api_key_of(user_id, key_id).await?;
     Ok((row, secret_key))
 }
 // ANCHOR_END: rotate

@@ -26,6 +26,7 @@ pub use config::Config;
 use database::Db;
 use database::signatures::LastPurge;
 use middleware::access_log::access_log;
+use security::limits::LoginLimits;
 use security::passwords::Passwords;
 use security::tokens::Tokens;
 
@@ -60,14 +61,16 @@ pub async fn app(config: &Config) -> Result<BoxEndpoint<'static>, StartError> {
 // ANCHOR_END: app
 
 // ANCHOR: state
-/// What the routers share: the database, the password hasher, the token keys and the replay
-/// store's clock. Chapter 16 serves the same routers with the same state.
+/// What the routers share: the database, the password hasher, the token keys, the limits on
+/// logins and the replay store's clock. Chapter 16 serves the same routers with the same
+/// state.
 #[derive(Debug, Clone)]
 pub struct State {
     /// The database, migrated.
     pub db: Db,
     passwords: Passwords,
     tokens: Tokens,
+    limits: LoginLimits,
     last_purge: LastPurge,
 }
 
@@ -83,10 +86,13 @@ impl State {
                 )
             })?;
         }
+        let db = Db::connect(&config.database_url, config.api_key_encryption.clone()).await?;
+        seal_stored_secrets(&db).await?;
         Ok(Self {
-            db: Db::connect(&config.database_url).await?,
-            passwords: Passwords::new(config.bcrypt_cost).await?,
+            db,
+            passwords: Passwords::new(config.bcrypt_cost, &config.limits).await?,
             tokens: Tokens::new(config),
+            limits: LoginLimits::new(&config.limits),
             last_purge: LastPurge::default(),
         })
     }
@@ -97,7 +103,31 @@ impl State {
             .data(self.db)
             .data(self.passwords)
             .data(self.tokens)
+            .data(self.limits)
             .data(self.last_purge)
     }
+}
+
+/// Encrypts the API key secrets stored in plain text (before migration 0005) or with the
+/// previous key (before a rotation) with the current key, and says what it did.
+async fn seal_stored_secrets(db: &Db) -> Result<(), StartError> {
+    let sealing = db
+        .seal_stored_secrets()
+        .await
+        .map_err(|err| format!("cannot encrypt the stored API key secrets: {err}"))?;
+    if sealing.sealed > 0 {
+        tracing::info!(
+            count = sealing.sealed,
+            "API key secrets encrypted with the current API_KEY_ENCRYPTION_KEY"
+        );
+    }
+    if sealing.unreadable > 0 {
+        tracing::warn!(
+            count = sealing.unreadable,
+            "API key secrets encrypted with a key this process does not have: their keys \
+             cannot sign requests until that key is given as API_KEY_ENCRYPTION_KEY_PREVIOUS"
+        );
+    }
+    Ok(())
 }
 // ANCHOR_END: state

@@ -26,6 +26,9 @@ type Client = Arc<TestClient<BoxEndpoint<'static>>>;
 /// A signing key for the tests' tokens (at least 32 bytes).
 const JWT_SECRET: &str = "tests-sign-their-own-tokens-with-this-key";
 
+/// The key that encrypts API key secrets at rest in the tests (32 bytes, in hex).
+const ENCRYPTION_KEY: &str = "7d1f0c2a9b8e4f6a5c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b";
+
 /// The app on `db`, with `extra` settings; bcrypt at its lowest cost, so tests run fast.
 async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
     client_at(&db.url, extra).await
@@ -37,7 +40,9 @@ async fn client_at(url: &str, extra: &[(&str, &str)]) -> Client {
         ("DATABASE_URL", url),
         ("JWT_SECRET", JWT_SECRET),
         ("BCRYPT_COST", "4"),
+        ("API_KEY_ENCRYPTION_KEY", ENCRYPTION_KEY),
     ];
+    // A later setting of the same name wins.
     settings.extend_from_slice(extra);
     let config = Config::from_env(&Env::from_pairs(settings)).expect("the settings are valid");
     let app = app(&config).await.expect("the app starts");
@@ -806,7 +811,9 @@ mod services {
             use ch14_bigger_application::database::Db;
             use ch14_bigger_application::database::signatures::LastPurge;
             use ch14_bigger_application::errors::AppError;
-            let store = Db::connect(&db.url).await.expect("the database answers");
+            use ch14_bigger_application::security::encryption::{EncryptionKey, EncryptionKeys};
+            let keys = EncryptionKeys::new(EncryptionKey::random().unwrap(), None);
+            let store = Db::connect(&db.url, keys).await.expect("the database answers");
             let signature = [7u8; 32];
             let ts = 1_700_000_000;
             store.remember_signature(&signature, ts, ts, &LastPurge::default()).await.expect("a new signature");
@@ -1125,6 +1132,261 @@ mod settings {
 }
 
 /// The database going away while the service runs: 503, then recovery.
+/// The limits on guessing, and the bound on bcrypt work.
+mod limits {
+    use super::*;
+
+    async fn login(cli: &Client, email: &str, pw: &str) -> Reply {
+        post_json(cli, "/auth/login/email", json!({"email": email, "pw": pw})).await
+    }
+
+    /// Fails unless `reply` is a 429 or 503 with this detail and `Retry-After: <seconds>`.
+    fn expect_retry_after(reply: &Reply, status: StatusCode, detail: &str) {
+        reply.expect_detail(status, detail);
+        let seconds: u64 = reply
+            .header("retry-after")
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no Retry-After in seconds: {:?}", reply.headers));
+        assert!(seconds >= 1, "{seconds}");
+    }
+
+    #[tokio::test]
+    async fn wrong_passwords_for_one_account_meet_a_429_with_retry_after() {
+        let db = sqlite("login_limit").await;
+        let cli = client_with(&db, &[("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")]).await;
+        register(&cli, "ryan@example.com").await;
+        for _ in 0..3 {
+            login(&cli, "ryan@example.com", "wrong")
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+        }
+        let refused = login(&cli, "ryan@example.com", "wrong").await;
+        expect_retry_after(
+            &refused,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many login attempts",
+        );
+        let seconds: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(
+            (899..=900).contains(&seconds),
+            "the window's end: {seconds}"
+        );
+        // The password is not even checked now: the right one is refused as well.
+        let right = login(&cli, "ryan@EXAMPLE.com", "correct horse").await;
+        expect_retry_after(
+            &right,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many login attempts",
+        );
+        // Another account is not locked by this one's failures.
+        register(&cli, "other@example.com").await;
+        login(&cli, "other@example.com", "correct horse")
+            .await
+            .expect(StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_success_for_another_account_does_not_forgive_the_failures() {
+        // From one address: two guesses at the victim's password, a good login to the
+        // attacker's own account, then more guesses. The good login forgives nothing of the
+        // victim's: the limit (3 per address here) is met all the same.
+        let db = sqlite("login_limit_other").await;
+        let cli = client_with(&db, &[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+        register(&cli, "victim@example.com").await;
+        register(&cli, "attacker@example.com").await;
+        for _ in 0..2 {
+            login(&cli, "victim@example.com", "guess")
+                .await
+                .expect(StatusCode::BAD_REQUEST);
+        }
+        login(&cli, "attacker@example.com", "correct horse")
+            .await
+            .expect(StatusCode::OK);
+        login(&cli, "victim@example.com", "guess")
+            .await
+            .expect(StatusCode::BAD_REQUEST);
+        let refused = login(&cli, "victim@example.com", "guess").await;
+        expect_retry_after(
+            &refused,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many login attempts",
+        );
+    }
+
+    #[tokio::test]
+    async fn a_success_forgives_its_own_failures() {
+        let db = sqlite("login_limit_own").await;
+        let cli = client_with(&db, &[("LOGIN_MAX_FAILURES_PER_ACCOUNT", "2")]).await;
+        register(&cli, "ryan@example.com").await;
+        for _ in 0..3 {
+            login(&cli, "ryan@example.com", "typo")
+                .await
+                .expect(StatusCode::BAD_REQUEST);
+            login(&cli, "ryan@example.com", "correct horse")
+                .await
+                .expect(StatusCode::OK);
+        }
+    }
+
+    #[tokio::test]
+    async fn sign_ups_from_one_address_are_limited() {
+        let db = sqlite("sign_up_limit").await;
+        let cli = client_with(&db, &[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
+        register(&cli, "a@example.com").await;
+        register(&cli, "b@example.com").await;
+        let body = json!({"email": "c@example.com", "pw": "correct horse"});
+        let refused = post_json(&cli, "/auth/register/email", body).await;
+        expect_retry_after(&refused, StatusCode::TOO_MANY_REQUESTS, "Too many sign-ups");
+    }
+
+    #[tokio::test]
+    async fn a_full_bcrypt_queue_answers_503_with_retry_after_at_once() {
+        // One bcrypt at a time and no place to wait, at the real cost (a quarter of a second):
+        // of six logins sent at once, the first takes the worker and the others find the line
+        // full. The login limits are off, so that only the queue refuses.
+        let db = sqlite("bcrypt_queue").await;
+        let cli = client_with(
+            &db,
+            &[
+                ("BCRYPT_COST", "12"),
+                ("BCRYPT_CONCURRENCY", "1"),
+                ("BCRYPT_QUEUE", "0"),
+                ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+                ("LOGIN_MAX_FAILURES_PER_ADDRESS", "0"),
+            ],
+        )
+        .await;
+        register(&cli, "ryan@example.com").await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let cli = cli.clone();
+            tasks.spawn(async move { login(&cli, "ryan@example.com", "correct horse").await });
+        }
+        let replies = tasks.join_all().await;
+        let busy: Vec<&Reply> = replies
+            .iter()
+            .filter(|reply| reply.status == StatusCode::SERVICE_UNAVAILABLE)
+            .collect();
+        let ok = replies
+            .iter()
+            .filter(|reply| reply.status == StatusCode::OK)
+            .count();
+        assert_eq!(ok + busy.len(), 6, "only 200s and 503s");
+        assert!(
+            ok >= 1 && !busy.is_empty(),
+            "{ok} logged in, {} refused",
+            busy.len()
+        );
+        for reply in busy {
+            expect_retry_after(
+                reply,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many logins at once; try again shortly",
+            );
+        }
+        // The line clears: the next login goes through.
+        login(&cli, "ryan@example.com", "correct horse")
+            .await
+            .expect(StatusCode::OK);
+    }
+}
+
+/// API key secrets, encrypted at rest.
+mod encryption {
+    use sqlx::{AnyPool, AssertSqlSafe};
+
+    use super::*;
+
+    /// A second key, for rotations (32 bytes, in hex).
+    const NEW_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    /// The database itself, as someone with a copy of it sees it.
+    async fn raw(db: &TestDb) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&db.url).await.unwrap()
+    }
+
+    async fn stored(pool: &AnyPool) -> String {
+        sqlx::query_scalar("SELECT sealed_secret FROM api_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    /// A user with one key, made by `cli`.
+    async fn keyed(cli: &Client) -> Value {
+        let token = register(cli, "ryan@example.com").await;
+        create_key(cli, &token, Value::Null).await
+    }
+
+    kit::db_tests! {
+        async fn the_stored_column_does_not_hold_the_secret(db: TestDb) {
+            let cli = client(&db).await;
+            let key = keyed(&cli).await;
+            let (_, secret) = halves(&key);
+            let stored = stored(&raw(&db).await).await;
+            assert!(stored.starts_with("v1:"), "{stored}");
+            assert!(!stored.contains(secret), "{stored}");
+            call_service(&cli, &key, now()).await.expect(StatusCode::OK);
+        }
+
+        async fn a_rotated_encryption_key_keeps_every_api_key_working(db: TestDb) {
+            let old = client(&db).await;
+            let key = keyed(&old).await;
+            let before = stored(&raw(&db).await).await;
+            // The new key, with the old one as the previous: the start seals the stored
+            // secret again with the new key.
+            let rotated = client_with(&db, &[
+                ("API_KEY_ENCRYPTION_KEY", NEW_KEY),
+                ("API_KEY_ENCRYPTION_KEY_PREVIOUS", ENCRYPTION_KEY),
+            ]).await;
+            let after = stored(&raw(&db).await).await;
+            assert_ne!(before.split(':').nth(1), after.split(':').nth(1), "{before} {after}");
+            call_service(&rotated, &key, now()).await.expect(StatusCode::OK);
+            // The old key can go now.
+            let new_only = client_with(&db, &[("API_KEY_ENCRYPTION_KEY", NEW_KEY)]).await;
+            call_service(&new_only, &key, now() - 1).await.expect(StatusCode::OK);
+        }
+
+        async fn secrets_stored_before_encryption_are_encrypted_at_start(db: TestDb) {
+            let cli = client(&db).await;
+            let key = keyed(&cli).await;
+            let (_, secret) = halves(&key);
+            // As the row was before migration 0005's service: the secret in plain text.
+            let pool = raw(&db).await;
+            sqlx::query(AssertSqlSafe(format!("UPDATE api_keys SET sealed_secret = '{secret}'")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            let restarted = client(&db).await;
+            let stored = stored(&pool).await;
+            assert!(stored.starts_with("v1:") && !stored.contains(secret), "{stored}");
+            call_service(&restarted, &key, now()).await.expect(StatusCode::OK);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_key_is_a_clear_error_not_a_panic() {
+        let db = sqlite("wrong_encryption_key").await;
+        let cli = client(&db).await;
+        let key = keyed(&cli).await;
+        // Another key, without the one the secret was sealed with: the process starts (the
+        // secret is left as it is, and the log says so), and the signed request is a plain
+        // 500; the log names the key the secret needs.
+        let wrong = client_with(&db, &[("API_KEY_ENCRYPTION_KEY", NEW_KEY)]).await;
+        call_service(&wrong, &key, now())
+            .await
+            .expect_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        send(&wrong, "GET", "/", &[], None)
+            .await
+            .expect(StatusCode::OK);
+        // The right key still opens it: nothing was lost.
+        call_service(&cli, &key, now() - 1)
+            .await
+            .expect(StatusCode::OK);
+    }
+}
+
 mod faults {
     use kit::testing::TcpProxy;
 
@@ -1174,6 +1436,55 @@ mod program {
         async fn the_grader_passes_every_check(db: TestDb) {
             grade_on(&db.url).await;
         }
+    }
+
+    /// The grader's check of the login limit alone.
+    fn login_limit_check() -> Vec<grader::check::Check> {
+        let chapter = grader::chapters::find("14").expect("chapter 14 has checks");
+        (chapter.checks)()
+            .into_iter()
+            .filter(|check| check.id == "14.login.limit")
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_login_limit_check_fails_on_a_server_without_the_limit() {
+        let chapter = grader::chapters::Chapter {
+            number: "14",
+            package: "ch14-bigger-application",
+            title: "the login limit",
+            checks: login_limit_check,
+        };
+        let db = TestDb::create(kit::db::Backend::Sqlite, "no_login_limit")
+            .await
+            .unwrap();
+        let options = |limit: &str| grader::Options {
+            env: [
+                ("DATABASE_URL", db.url.as_str()),
+                ("BCRYPT_COST", "4"),
+                ("LOGIN_MAX_FAILURES_PER_ACCOUNT", limit),
+                ("LOGIN_MAX_FAILURES_PER_ADDRESS", limit),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+            ..grader::Options::default()
+        };
+        let target = grader::Target::Program(PROGRAM.into());
+        let unlimited = grader::grade(&chapter, &target, &options("0")).await;
+        let failures: Vec<_> = unlimited
+            .failures()
+            .map(|(_, f)| f.message.clone())
+            .collect();
+        assert_eq!(
+            failures,
+            ["200 wrong passwords for one account were all checked: nothing limits guessing"],
+            "{}",
+            unlimited.to_text()
+        );
+        let limited = grader::grade(&chapter, &target, &options("10")).await;
+        assert!(limited.passed(), "{}", limited.to_text());
+        assert_eq!(limited.results.len(), 1);
     }
 
     /// Runs the program with `env` until it stops; answers its exit status and stderr.
@@ -1269,6 +1580,7 @@ mod program {
                 ("DATABASE_URL", db.url.as_str()),
                 ("JWT_SECRET", "a-production-key-of-at-least-32-bytes"),
                 ("TRUSTED_HOSTS", "127.0.0.1"),
+                ("API_KEY_ENCRYPTION_KEY", super::ENCRYPTION_KEY),
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

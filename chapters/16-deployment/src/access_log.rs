@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use ch14_bigger_application::security::limits::ClientIp;
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::exercises;
@@ -12,7 +13,7 @@ use crate::proxies::{ClientAddr, Proxies, peer_ip};
 
 // ANCHOR: access_log
 /// Works out who the client is (see [`Proxies::client`]), hands it to the handlers as
-/// [`ClientAddr`], and logs method, path, status, duration and client of every request but
+/// [`ClientAddr`] (and to chapter 14's login limits as [`ClientIp`]), and logs method, path, status, duration and client of every request but
 /// the probes, which orchestrators call every few seconds: a line for each would bury the
 /// requests people make. The query string is left out: it may carry keys and signatures.
 pub async fn access_log<E: Endpoint>(
@@ -23,15 +24,16 @@ pub async fn access_log<E: Endpoint>(
     let started = Instant::now();
     let peer = peer_ip(req.remote_addr());
     let from_proxy = peer.is_some_and(|peer| proxies.trusts_peer(peer));
-    let (client, peer) = match peer {
-        Some(peer) => (
-            proxies.client(peer, req.headers()).to_string(),
-            peer.to_string(),
-        ),
-        None => ("unknown".to_owned(), "unknown".to_owned()),
-    };
+    let client_ip = peer.map(|peer| proxies.client(peer, req.headers()));
+    let client = client_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let peer = peer.map_or_else(|| "unknown".to_owned(), |peer| peer.to_string());
     let request_id = exercises::request_id(&req, from_proxy);
     req.set_data(ClientAddr(client.clone()));
+    // Chapter 14's limits on logins count this client, not the proxy every request comes
+    // through.
+    if let Some(ip) = client_ip {
+        req.set_data(ClientIp(ip));
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let mut response = match inner.call(req).await {

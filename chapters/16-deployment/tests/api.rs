@@ -355,6 +355,40 @@ mod proxies {
     }
 
     #[tokio::test]
+    async fn the_login_limits_count_the_client_behind_a_trusted_proxy_not_the_proxy() {
+        // Two guesses per address at most: the client behind the proxy meets the limit, and
+        // another client behind the same proxy does not.
+        let (server, _db) = serve(
+            "login_limit_proxied",
+            &[
+                ("TRUSTED_PROXIES", "127.0.0.1"),
+                ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
+            ],
+        )
+        .await;
+        let http = reqwest::Client::new();
+        let login = |forwarded: &'static str, email: &'static str| {
+            let http = http.clone();
+            let url = format!("{}/auth/login/email", server.url);
+            async move {
+                let body = json!({"email": email, "pw": "not the password"});
+                let resp = http
+                    .post(url)
+                    .header("x-forwarded-for", forwarded)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                resp.status().as_u16()
+            }
+        };
+        assert_eq!(login("203.0.113.7", "a@example.com").await, 400);
+        assert_eq!(login("203.0.113.7", "b@example.com").await, 400);
+        assert_eq!(login("203.0.113.7", "c@example.com").await, 429);
+        assert_eq!(login("203.0.113.8", "c@example.com").await, 400);
+    }
+
+    #[tokio::test]
     async fn a_peer_that_is_not_a_trusted_proxy_cannot_spoof() {
         let (server, _db) = serve("whoami_spoof", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
         assert_eq!(

@@ -9,6 +9,11 @@
 //!
 //! `scripts/bench 01 02 04 09 12` (or `all`) measures; `--quick` takes seconds, only to show
 //! that it works; `--out DIR` says where the table and the chart go.
+//!
+//! `scripts/bench --logins` measures something else: chapter 14's logins at bcrypt's real cost,
+//! many at once, with its login limits and bcrypt queue switched off (as the chapter was before
+//! them) and as they come. wrk gives one latency for every answer; this needs the latency of
+//! the logins that succeeded apart from the refusals, so it sends the requests itself.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,8 +32,15 @@ use serde_json::{Value, json};
 #[command(name = "scripts/bench")]
 struct Cli {
     /// Chapters to measure: any of 01 02 04 09 12, or `all`.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "logins")]
     chapters: Vec<String>,
+    /// Measures chapter 14's logins instead (`logins.md` in `--out`): `--connections` clients
+    /// log in without pause, first with the right passwords, then with wrong ones.
+    #[arg(long, conflicts_with = "chapters")]
+    logins: bool,
+    /// Clients logging in at once, each with an account of its own (`--logins` only).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    connections: u32,
     /// Seconds, not minutes: one short measurement per endpoint, without the extra servers.
     /// Its figures prove that the benchmark works, nothing more.
     #[arg(long)]
@@ -78,6 +90,9 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<bool, String> {
     if !Path::new("chapters").is_dir() {
         return Err("run it from the workbook's folder (scripts/bench does)".to_owned());
+    }
+    if cli.logins {
+        return logins::run(cli);
     }
     let chapters = chosen_chapters(&cli.chapters)?;
     let settings = Settings {
@@ -1302,6 +1317,294 @@ fn utc_now() -> String {
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logins (`--logins`)
+
+mod logins {
+    use super::*;
+
+    /// The password of every benchmark account.
+    const PASSWORD: &str = "correct horse battery";
+
+    /// One half of the comparison: the same release build, started with these settings.
+    struct Setup {
+        label: &'static str,
+        env: &'static [(&'static str, &'static str)],
+    }
+
+    /// Every limit switched off (0), as the chapter was before it had them; then the defaults.
+    const SETUPS: [Setup; 2] = [
+        Setup {
+            label: "limits off (as before)",
+            env: &[
+                ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+                ("LOGIN_MAX_FAILURES_PER_ADDRESS", "0"),
+                ("REGISTER_MAX_PER_ADDRESS", "0"),
+                ("BCRYPT_CONCURRENCY", "0"),
+            ],
+        },
+        Setup {
+            label: "default limits",
+            env: &[],
+        },
+    ];
+
+    /// What the clients send: each one its own account's password, or a wrong one.
+    #[derive(Debug, Clone, Copy)]
+    enum Passwords {
+        Right,
+        Wrong,
+    }
+
+    /// What one load saw: each answer's status and time, and the requests that got none.
+    struct Seen {
+        answers: Vec<(u16, Duration)>,
+        failed: usize,
+        seconds: f64,
+    }
+
+    pub(super) fn run(cli: &Cli) -> Result<bool, String> {
+        let seconds = cli.seconds.unwrap_or(20);
+        let mut record = Record::now(&Settings {
+            seconds,
+            warm_up: 1,
+            quick: false,
+        });
+        if !cli.no_build {
+            build(&["14"])?;
+        }
+        let scratch = Scratch::new()?;
+        let mut ports = Ports(cli.ports);
+        let mut rows = Vec::new();
+        for setup in &SETUPS {
+            eprintln!("== chapter 14 logins, {}", setup.label);
+            let plan = Plan {
+                chapter: "14",
+                package: "ch14-bigger-application".to_owned(),
+                servers: Vec::new(),
+                scenarios: Vec::new(),
+                rounds: 1,
+                fixture: Fixture::Nothing,
+            };
+            let key = if rows.is_empty() { "off" } else { "on" };
+            let mut env = vec![
+                ("DATA_DIR".to_owned(), scratch.folder("14", key)),
+                ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+                // The chapter's own cost: a login takes what it takes in production.
+                ("BCRYPT_COST".to_owned(), "12".to_owned()),
+            ];
+            env.extend(
+                setup
+                    .env
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            );
+            let server = Server {
+                kind: Kind::Workbook,
+                label: setup.label.to_owned(),
+                key,
+                env,
+                dir: PathBuf::from("."),
+            };
+            let mut running = Running::start(&plan, &server, ports.next(), &scratch)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())?;
+            let emails = runtime.block_on(accounts(&running.url, cli.connections))?;
+            for passwords in [Passwords::Right, Passwords::Wrong] {
+                let seen = runtime.block_on(load(&running.url, &emails, passwords, seconds))?;
+                let row = row(setup.label, passwords, &seen);
+                eprintln!("   {row}");
+                rows.push(row);
+            }
+            running.stop();
+        }
+        record.load = format!("{}, {} at the end", record.load, load_average());
+        let mut table = String::from("<!-- Written by scripts/bench --logins. -->\n");
+        for line in [
+            format!(
+                "Measured {} on {}, {}.",
+                record.date, record.machine, record.load
+            ),
+            format!("{}; {}.", record.tools, record.commit),
+            format!(
+                "Chapter 14's release build, bcrypt cost 12; {} clients log in without pause \
+                 for {seconds} s (after a 429 or 503, once `Retry-After` has passed), each with \
+                 an account of its own, all from 127.0.0.1.",
+                cli.connections
+            ),
+        ] {
+            let _ = writeln!(table, "{line}  ");
+        }
+        table.push_str(
+            "\n| Server | Passwords | Answers | 200 | 400 | 429 | 503 | No answer \
+             | p50 checked | p99 checked | p99 refused |\n\
+             |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+        );
+        for row in &rows {
+            let _ = writeln!(table, "{row}");
+        }
+        std::fs::create_dir_all(&cli.out)
+            .map_err(|err| format!("cannot make {}: {err}", cli.out.display()))?;
+        let path = cli.out.join("logins.md");
+        std::fs::write(&path, &table)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        println!("{table}");
+        eprintln!("bench: wrote {}", path.display());
+        Ok(true)
+    }
+
+    /// Registers one account per client, two at a time (bcrypt has two cores here, and a
+    /// full queue answers 503); answers their addresses.
+    async fn accounts(url: &str, count: u32) -> Result<Vec<String>, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|err| err.to_string())?;
+        let emails: Vec<String> = (0..count)
+            .map(|n| format!("bench{n}@example.com"))
+            .collect();
+        for pair in emails.chunks(2) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for email in pair {
+                let request = client
+                    .post(format!("{url}/auth/register/email"))
+                    .json(&json!({"email": email, "pw": PASSWORD}));
+                tasks.spawn(send(request));
+            }
+            while let Some(done) = tasks.join_next().await {
+                done.map_err(|err| err.to_string())?
+                    .map_err(|err| format!("cannot register: {err}"))?;
+            }
+        }
+        Ok(emails)
+    }
+
+    /// Every client logs in again as soon as it is answered (or told to come back later, as
+    /// `Retry-After` says), for `seconds`, on a connection of its own.
+    async fn load(
+        url: &str,
+        emails: &[String],
+        passwords: Passwords,
+        seconds: u32,
+    ) -> Result<Seen, String> {
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(seconds.into());
+        let mut tasks = tokio::task::JoinSet::new();
+        for email in emails {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .pool_max_idle_per_host(1)
+                .build()
+                .map_err(|err| err.to_string())?;
+            let pw = match passwords {
+                Passwords::Right => PASSWORD,
+                Passwords::Wrong => "not the password",
+            };
+            let body = json!({"email": email, "pw": pw});
+            let url = format!("{url}/auth/login/email");
+            tasks.spawn(async move {
+                let (mut answers, mut failed) = (Vec::new(), 0);
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match client.post(&url).json(&body).send().await {
+                        Ok(response) => {
+                            let status = response.status().as_u16();
+                            let retry_after = response
+                                .headers()
+                                .get("retry-after")
+                                .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+                            let _ = response.bytes().await;
+                            answers.push((status, sent.elapsed()));
+                            // A client that does as it is told: back after `Retry-After`.
+                            if let Some(seconds) = retry_after {
+                                let back = Instant::now() + Duration::from_secs(seconds);
+                                tokio::time::sleep_until(back.min(deadline).into()).await;
+                            }
+                        }
+                        Err(_) => failed += 1,
+                    }
+                }
+                (answers, failed)
+            });
+        }
+        let mut seen = Seen {
+            answers: Vec::new(),
+            failed: 0,
+            seconds: 0.0,
+        };
+        while let Some(done) = tasks.join_next().await {
+            let (answers, failed) = done.map_err(|err| err.to_string())?;
+            seen.answers.extend(answers);
+            seen.failed += failed;
+        }
+        seen.seconds = started.elapsed().as_secs_f64();
+        Ok(seen)
+    }
+
+    /// One line of the table.
+    fn row(label: &str, passwords: Passwords, seen: &Seen) -> String {
+        let count = |status: u16| seen.answers.iter().filter(|(s, _)| *s == status).count();
+        let times = |refused: bool| {
+            let mut times: Vec<Duration> = seen
+                .answers
+                .iter()
+                .filter(|(status, _)| matches!(status, 429 | 503) == refused)
+                .map(|(_, time)| *time)
+                .collect();
+            times.sort_unstable();
+            times
+        };
+        let (checked, refused) = (times(false), times(true));
+        let other = seen
+            .answers
+            .iter()
+            .filter(|(s, _)| !matches!(s, 200 | 400 | 429 | 503))
+            .count();
+        format!(
+            "| {label} | {} | {} in {:.0} s | {} | {} | {} | {} | {} | {} | {} | {} |",
+            match passwords {
+                Passwords::Right => "right",
+                Passwords::Wrong => "wrong",
+            },
+            seen.answers.len(),
+            seen.seconds,
+            count(200),
+            count(400),
+            count(429),
+            count(503),
+            seen.failed + other,
+            percentile(&checked, 50),
+            percentile(&checked, 99),
+            percentile(&refused, 99),
+        )
+    }
+
+    /// The `p`th percentile of sorted times, as the table writes it; `–` when there are none.
+    fn percentile(sorted: &[Duration], p: usize) -> String {
+        if sorted.is_empty() {
+            return "–".to_owned();
+        }
+        let at = ((sorted.len() * p).div_ceil(100)).clamp(1, sorted.len()) - 1;
+        millis(sorted[at].as_micros() as u64)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn percentiles_are_read_from_sorted_times() {
+            let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+            assert_eq!(percentile(&times, 50), "50.0 ms");
+            assert_eq!(percentile(&times, 99), "99.0 ms");
+            assert_eq!(percentile(&times[..1], 99), "1.00 ms");
+            assert_eq!(percentile(&[], 50), "–");
+        }
+    }
 }
 
 #[cfg(test)]

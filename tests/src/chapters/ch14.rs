@@ -36,6 +36,7 @@ fn auth_checks() -> Vec<Check> {
         register_validation(),
         login_check(),
         login_wrong(),
+        login_limit(),
     ]
 }
 
@@ -243,6 +244,59 @@ fn login_wrong() -> Check {
                 .got(unknown.text.clone())
         })
     })
+}
+
+fn login_limit() -> Check {
+    Check::new(
+        "14.login.limit",
+        "wrong passwords for one account meet a 429 with Retry-After within 200 tries",
+    )
+    .points(2)
+    .hint(
+        "Count failed logins per account and per client address in a window; past the limit, \
+         answer 429 {\"detail\": …} with Retry-After: <seconds>, without checking the password.",
+    )
+    .book("14-bigger-application.html#limits-on-logins")
+    // A server of its own: the failures it counts must not meet the other checks' logins.
+    .server_env(|_| Vec::new())
+    .run(|cx| async move { login_limit_reached(&cx).await })
+}
+
+/// Wrong passwords for one new account, one after another, until a 429 (at most 200 tries).
+pub(super) async fn login_limit_reached(cx: &Ctx) -> Result<(), Failure> {
+    let user = new_user(cx).await?;
+    for tried in 1..=200 {
+        let reply = login(cx, &user.email, &format!("{} wrong", cx.word())).await?;
+        match reply.status {
+            400 => {}
+            429 => return expect_retry_after(&reply),
+            status => {
+                return Err(reply
+                    .fail(format!("wrong password {tried} answered {status}"))
+                    .expected("400 for each wrong password, then 429 once the limit is reached")
+                    .got(reply.text.clone()));
+            }
+        }
+    }
+    Err(Failure::new(
+        "200 wrong passwords for one account were all checked: nothing limits guessing",
+    )
+    .expected("429 with Retry-After after a few failed logins"))
+}
+
+/// Fails unless the answer is a 429 with a `detail` and `Retry-After: <seconds>` (1 or more).
+fn expect_retry_after(reply: &Reply) -> Result<(), Failure> {
+    expect_error(reply, 429)?;
+    let retry_after = reply.header("retry-after").unwrap_or_default();
+    ensure(
+        retry_after.parse::<u64>().is_ok_and(|seconds| seconds > 0),
+        || {
+            reply
+                .fail("the 429 does not say when to try again")
+                .expected("Retry-After: <seconds, 1 or more>")
+                .got(format!("Retry-After: {retry_after:?}"))
+        },
+    )
 }
 
 fn token_checks() -> Vec<Check> {
@@ -806,11 +860,14 @@ fn services() -> Check {
     .book("14-bigger-application.html#signed-requests")
     .run(|cx| async move {
         let (user, key) = user_with_key(&cx).await?;
-        let reply = signed(&cx, &key, now(), false).await?;
+        // Two timestamps that differ whatever the clock does in between, so that the second
+        // request is never a replay of the first.
+        let timestamp = now();
+        let reply = signed(&cx, &key, timestamp, false).await?;
         reply
             .expect_status(200)?
             .expect_json(&json!({"your_email": user.email}))?;
-        let reply = signed(&cx, &key, now() - 1, true).await?;
+        let reply = signed(&cx, &key, timestamp - 1, true).await?;
         reply
             .expect_status(200)?
             .expect_json(&json!({"your_email": user.email}))?;
@@ -1132,6 +1189,11 @@ fn prod() -> Check {
     .server_env(|rng| {
         let mut env = secret_env(rng);
         env.push(("APP_ENV".into(), "prod".into()));
+        // The key that encrypts API key secrets at rest: 32 bytes, as 64 hex digits.
+        let key: String = (0..32)
+            .map(|_| format!("{:02x}", rng.between(0, 255)))
+            .collect();
+        env.push(("API_KEY_ENCRYPTION_KEY".into(), key));
         env.push((
             "TRUSTED_HOSTS".into(),
             format!("127.0.0.1,*.{}.test", rng.word()),

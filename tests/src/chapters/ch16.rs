@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::ch14::{create_key, login, new_user, now, signed};
+use super::ch14::{create_key, login, login_limit_reached, new_user, now, signed};
 use crate::check::{Check, Ctx, Failure, Profile, Tag, ensure};
 
 /// The checks of chapter 16, contract first, then exercises.
@@ -434,6 +434,20 @@ fn service_checks() -> Vec<Check> {
                 .expect_json(&json!({"your_email": user.email}))?;
             Ok(())
         }),
+        Check::new(
+            "16.login.limit",
+            "chapter 14's limit on logins holds in the deployed service: wrong passwords for one \
+             account meet a 429 with Retry-After within 200 tries",
+        )
+        .points(2)
+        .hint(
+            "Serve chapter 14's routers with its state, limits included; behind a proxy, count \
+             the client's address, not the proxy's.",
+        )
+        .book("16-deployment.html#limits-behind-a-proxy")
+        // A server of its own: the failures it counts must not meet the other checks' logins.
+        .server_env(|_| Vec::new())
+        .run(|cx| async move { login_limit_reached(&cx).await }),
     ]
 }
 

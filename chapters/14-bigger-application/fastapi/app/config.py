@@ -51,6 +51,12 @@ class Settings:
     bcrypt_cost: int
     trusted_hosts: list[str]
     log_format: str
+    # Failed logins per account and per client address, and sign-ups per address, within a
+    # window (`limits.py`); 0 switches a limit off.
+    login_max_failures_per_account: int
+    login_max_failures_per_address: int
+    register_max_per_address: int
+    limit_window_secs: int
     # FastAPI(openapi_url=None) in production: the API's map is not published.
     openapi_url: str | None
 
@@ -69,6 +75,14 @@ class Settings:
             bcrypt_cost=integer(env, "BCRYPT_COST", 12, 10 if app_env is AppEnv.PROD else 4, 31),
             trusted_hosts=trusted_hosts(env, app_env),
             log_format=log_format(env, app_env),
+            login_max_failures_per_account=integer(
+                env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 10, 0, 1_000_000
+            ),
+            login_max_failures_per_address=integer(
+                env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 0, 1_000_000
+            ),
+            register_max_per_address=integer(env, "REGISTER_MAX_PER_ADDRESS", 100, 0, 1_000_000),
+            limit_window_secs=integer(env, "LIMIT_WINDOW_SECS", 900, 1, 86_400),
             openapi_url=None if app_env is AppEnv.PROD else "/openapi.json",
         )
 # ANCHOR_END: settings

@@ -40,6 +40,9 @@ class AppError(Enum):
         None,
     )
     SIGNATURE_REPLAYED = (401, "Signature already used", "HMAC-SHA256")
+    # Past a limit of `limits.py`; the answer says when to try again, in `Retry-After`.
+    TOO_MANY_LOGIN_ATTEMPTS = (429, "Too many login attempts", None)
+    TOO_MANY_SIGN_UPS = (429, "Too many sign-ups", None)
     INVALID_HOST = (400, "Invalid host header", None)
     INTERNAL = (500, "Internal Server Error", None)
 
@@ -48,15 +51,18 @@ class AppError(Enum):
         self.detail = detail
         self.challenge = challenge
 
-    def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": self.challenge} if self.challenge else None
+    def response(self, retry_after: int | None = None) -> JSONResponse:
+        headers = {"WWW-Authenticate": self.challenge} if self.challenge else {}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         return JSONResponse({"detail": self.detail}, status_code=self.status_code, headers=headers)
 
 
 class AppException(Exception):
-    def __init__(self, error: AppError):
+    def __init__(self, error: AppError, retry_after: int | None = None):
         super().__init__(error.detail)
         self.error = error
+        self.retry_after = retry_after
 # ANCHOR_END: app_error
 
 
@@ -67,7 +73,7 @@ SECRET_FIELDS = {"pw", "password", "secret", "secret_key"}
 def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppException)
     async def app_exception_handler(request: Request, exc: AppException):
-        return exc.error.response()
+        return exc.error.response(exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def validation_exception_handler(request: Request, exc: RequestValidationError):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from .config import Settings
 from .database import Base, make_engine
 from .errors import add_exception_handlers
+from .limits import LoginLimits
 from .middlewares import add_access_log, add_trusted_hosts
 from .routers import auth, index, services, users
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings, probes: Collection[str] = ()) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.limits = LoginLimits(settings)
     for router in (index.router, auth.router, users.router, services.router):
         app.include_router(router)
     add_exception_handlers(app)

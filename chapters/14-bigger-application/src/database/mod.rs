@@ -9,24 +9,29 @@ use kit::db::{Backend, mask_password};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor};
 
+use crate::security::encryption::EncryptionKeys;
+
 pub mod api_keys;
 pub mod signatures;
 pub mod users;
 
 // ANCHOR: db
-/// The pool and the backend it talks to; cheap to clone (`Data<&Db>`).
+/// The pool and the backend it talks to, and the keys that encrypt API key secrets on their
+/// way in and decrypt them on their way out; cheap to clone (`Data<&Db>`).
 #[derive(Debug, Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    keys: EncryptionKeys,
 }
 
 /// How long a request waits for a connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Db {
-    /// Connects to `url` and applies the migrations that are not applied yet.
-    pub async fn connect(url: &str) -> Result<Self, StartError> {
+    /// Connects to `url` and applies the migrations that are not applied yet; API key secrets
+    /// are encrypted with `keys`.
+    pub async fn connect(url: &str, keys: EncryptionKeys) -> Result<Self, StartError> {
         let shown = mask_password(url);
         let backend = Backend::of_url(url)
             .ok_or_else(|| format!("DATABASE_URL: unknown database {shown}"))?;
@@ -57,7 +62,11 @@ impl Db {
             format!("cannot migrate the database at {shown}: {cause}")
         })?;
         tracing::info!(database = %shown, "database ready");
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            keys,
+        })
     }
 
     /// `query` as this backend writes it: the SQL of this service is written once, with `?`

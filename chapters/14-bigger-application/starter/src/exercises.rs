@@ -22,7 +22,8 @@ impl UsersApi {}
 
 // TODO(exercise 2): add `POST /api/users/apikeys/{key_id}/rotate`: a new secret for one of the
 // user's keys, answered with the key (200); the old secret is refused from then on; another
-// user's key is 404 (book: "Exercise 2: Rotating a secret").
+// user's key is 404. Store it with `Db::replace_api_key_secret`, which encrypts it as every
+// secret is (book: "Exercise 2: Rotating a secret").
 /// Exercise 2: a new secret for a key, without a new access key.
 #[derive(Debug)]
 pub struct RotateApi;

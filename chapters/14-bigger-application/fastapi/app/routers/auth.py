@@ -2,7 +2,7 @@
 
 import time
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,12 @@ def check_sns_type(sns_type: str) -> None:
         raise AppException(AppError.SNS_TYPE_NOT_SUPPORTED)
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address: the TCP peer, or behind a trusted proxy the one it forwarded
+    (chapter 16's ProxyHeadersMiddleware rewrites `request.client`)."""
+    return request.client.host if request.client else None
+
+
 def token_for(user: User, settings) -> Token:
     token = create_access_token(
         user.id, user.email, settings.jwt_secret, settings.access_token_expire_minutes
@@ -38,9 +44,14 @@ def token_for(user: User, settings) -> Token:
     summary="Register",
     responses={400: {"description": "Unsupported sns_type, or the address has an account"}},
 )
-def register(sns_type: str, reg_info: UserRegister, db: DbSession, settings: SettingsDep) -> Token:
+def register(
+    sns_type: str, reg_info: UserRegister, request: Request, db: DbSession, settings: SettingsDep
+) -> Token:
     """Make an account for an email address and a password; answers a token for it."""
     check_sns_type(sns_type)
+    wait = request.app.state.limits.sign_up(client_address(request))
+    if wait is not None:
+        raise AppException(AppError.TOO_MANY_SIGN_UPS, retry_after=wait)
     user = User(
         email=reg_info.email,
         hashed_password=get_password_hash(reg_info.pw, settings.bcrypt_cost),
@@ -64,9 +75,15 @@ def register(sns_type: str, reg_info: UserRegister, db: DbSession, settings: Set
     summary="Log in",
     responses={400: {"description": "Unsupported sns_type, or a wrong email or password"}},
 )
-def login(sns_type: str, user_info: UserLogin, db: DbSession, settings: SettingsDep) -> Token:
+def login(
+    sns_type: str, user_info: UserLogin, request: Request, db: DbSession, settings: SettingsDep
+) -> Token:
     """Trade an email address and its password for a new token."""
     check_sns_type(sns_type)
+    limits, address = request.app.state.limits, client_address(request)
+    wait = limits.login(user_info.email, address)
+    if wait is not None:
+        raise AppException(AppError.TOO_MANY_LOGIN_ATTEMPTS, retry_after=wait)
     user = db.scalar(select(User).where(User.email == user_info.email))
     if user is None:
         # As slow as a wrong password: the time does not tell which addresses have accounts.
@@ -74,5 +91,6 @@ def login(sns_type: str, user_info: UserLogin, db: DbSession, settings: Settings
         raise AppException(AppError.INCORRECT_EMAIL_OR_PASSWORD)
     if not verify_password(user_info.pw, user.hashed_password):
         raise AppException(AppError.INCORRECT_EMAIL_OR_PASSWORD)
+    limits.logged_in(user_info.email, address)
     return token_for(user, settings)
 # ANCHOR_END: login

@@ -1,0 +1,4 @@
+-- API key secrets are kept encrypted (AES-256-GCM): the column holds `v1:<key id>:<sealed>`,
+-- about 110 characters, and is renamed so that nothing reads it as a secret by mistake. The
+-- service encrypts the rows stored before this, at its next start: SQL has no key to do it with.
+ALTER TABLE api_keys CHANGE secret_key sealed_secret VARCHAR(255) NOT NULL;
