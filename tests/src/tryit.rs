@@ -462,6 +462,10 @@ fn stop_group(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// The lines a child prints, read by a thread of their own. The thread reads to the end even
+/// when nobody listens any more (a server, once its block has matched): as a terminal does, it
+/// takes what the program goes on printing (an access log), which would otherwise write into
+/// a closed pipe and fail.
 fn read_lines(stdout: std::process::ChildStdout) -> Receiver<String> {
     let (sender, receiver) = channel();
     std::thread::spawn(move || {
@@ -474,9 +478,8 @@ fn read_lines(stdout: std::process::ChildStdout) -> Receiver<String> {
             let text = String::from_utf8_lossy(&buffer);
             let line = text.trim_end_matches(['\n', '\r']).to_owned();
             buffer.clear();
-            if sender.send(line).is_err() {
-                break;
-            }
+            // No one listening is no reason to stop reading.
+            let _ = sender.send(line);
         }
     });
     receiver
@@ -551,6 +554,25 @@ mod tests {
         assert_eq!(sessions[1].steps[0].expected, vec!["{\"a\":1}"]);
         assert_eq!(sessions[1].steps[1].status, 1);
         assert!(sessions[1].steps[1].expected.is_empty());
+    }
+
+    #[test]
+    fn what_a_program_prints_after_nobody_listens_is_still_read() {
+        // A server goes on logging after its block matched: its writes must not fail.
+        let mut child = Command::new("bash")
+            .args([
+                "-c",
+                "echo ready; for i in 1 2 3; do sleep 0.2; echo more || exit 9; done",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("bash starts");
+        let lines = read_lines(child.stdout.take().expect("piped"));
+        let first = lines.recv_timeout(Duration::from_secs(10));
+        assert_eq!(first.as_deref(), Ok("ready"));
+        drop(lines);
+        let status = child.wait().expect("bash ends");
+        assert!(status.success(), "{status:?}");
     }
 
     #[test]

@@ -207,12 +207,17 @@ fn ex_backfill() -> Check {
         server.stop().await;
         reply.expect_status(200)?;
         // No full name was sent: the one expected is what 0005 fills in.
-        expect_member(&reply, "full_name", &local).map_err(|mut failure| {
-            failure.message =
-                "the user created without a full name did not get the email's local part as \
-                 full_name once 0005 was applied again"
-                    .to_owned();
-            failure
+        let full_name = reply.json()?["full_name"].clone();
+        ensure(full_name == json!(local), || {
+            reply
+                .fail(
+                    "the user created without a full name was not given its email's local part \
+                     as full_name when 0005 was applied again",
+                )
+                .expected(format!(
+                    "\"full_name\": \"{local}\" (the email was {email})"
+                ))
+                .got(format!("\"full_name\": {full_name}"))
         })
     })
 }
