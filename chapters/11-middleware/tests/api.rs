@@ -561,13 +561,7 @@ mod token_gate {
     #[tokio::test]
     async fn spellings_of_the_path_that_reach_whoami_are_guarded_too() {
         let cli = client();
-        for path in [
-            "/api/whoami/",
-            "//api/whoami",
-            "/api//whoami",
-            "/%61pi/whoami",
-            "/api/%77hoami",
-        ] {
+        for path in ["/api/whoami/", "/%61pi/whoami", "/api/%77hoami"] {
             let resp = cli.get(path).send().await;
             assert_challenge(resp, "Not authenticated", path).await;
             let resp = cli
@@ -576,6 +570,23 @@ mod token_gate {
                 .send()
                 .await;
             resp.assert_status_is_ok();
+        }
+    }
+
+    /// Paths are not normalised beyond one trailing slash, so a doubled slash reaches no
+    /// route. The gate reads the path as a route would and still asks for a token first.
+    #[tokio::test]
+    async fn a_doubled_slash_reaches_nothing() {
+        let cli = client();
+        for path in ["//api/whoami", "/api//whoami"] {
+            let resp = cli.get(path).send().await;
+            assert_challenge(resp, "Not authenticated", path).await;
+            let resp = cli
+                .get(path)
+                .header("authorization", bearer("johndoe"))
+                .send()
+                .await;
+            assert_detail(resp, StatusCode::NOT_FOUND, "Not Found").await;
         }
     }
 

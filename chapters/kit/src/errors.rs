@@ -177,8 +177,9 @@ impl poem::error::ResponseError for BodyTooLarge {
     }
 }
 
-/// The house conventions around a whole app: body limits, JSON bodies for the errors the
-/// router makes (404, 405 with `Allow`), and the same for anything that escaped a handler.
+/// The house conventions around a whole app: body limits, one trailing slash trimmed (and
+/// no other path normalised), JSON bodies for the errors the router makes (404, 405 with
+/// `Allow`), and the same for anything that escaped a handler.
 #[derive(Debug, Clone, Default)]
 pub struct Conventions {
     routes: Arc<Vec<RouteMethods>>,
@@ -295,6 +296,10 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
         if let Some(redirect) = self.conventions.page_redirect(&req) {
             return Ok(redirect);
         }
+        if has_empty_segment(req.uri().path()) {
+            return Ok(error_response(NotFoundError.into()));
+        }
+        trim_trailing_slash(&mut req);
         let over_limit = limit_body(&mut req, limit);
         decode_unreserved(&mut req);
         trim_authorization(&mut req);
@@ -324,6 +329,30 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
             response.headers_mut().insert(header::ALLOW, value);
         }
         Ok(response)
+    }
+}
+
+/// `//`, `/items//1` and `/items//` name no route: a path is not normalised beyond its one
+/// trailing slash, as FastAPI does not normalise it (poem's `NormalizePath` would merge the
+/// slashes, and so answer a path that the app never declared).
+fn has_empty_segment(path: &str) -> bool {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    path.contains("//")
+}
+
+/// `/items/` is served as `/items`: poem-openapi trims the trailing slash from the paths it
+/// declares, so both forms of a path answer alike.
+fn trim_trailing_slash(req: &mut Request) {
+    let path = req.uri().path();
+    let Some(trimmed) = path.strip_suffix('/').filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let uri = match req.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    if let Ok(uri) = uri.parse() {
+        *req.uri_mut() = uri;
     }
 }
 

@@ -200,6 +200,9 @@ fn checked(
         .around(move |inner, mut req| {
             let spec = spec.clone();
             async move {
+                if let Err(problems) = spec.read_multipart_form(&mut req).await {
+                    return Ok(crate::errors::validation_error(problems));
+                }
                 spec.keep_last_query_values(&mut req);
                 let seen = Seen {
                     uri: req.uri().clone(),
@@ -338,6 +341,71 @@ impl OperationSpec {
             query.0 = keep_last(pairs, |name| single.contains(&name), false);
         }
     }
+
+    // ANCHOR: multipart_form
+    /// Whether the operation reads a form (`application/x-www-form-urlencoded`) and no
+    /// multipart body of its own.
+    fn takes_form(&self) -> bool {
+        self.body.iter().any(|(declared, _)| is_form(declared))
+            && !self.body.iter().any(|(declared, _)| is_multipart(declared))
+    }
+
+    /// A form operation takes `multipart/form-data` too, as FastAPI's `Form` does: the parts
+    /// are read as the fields of a urlencoded form, which the operation then reads as if it
+    /// had been sent so. A part that is a file where the form has a field is a 422, as in
+    /// FastAPI; so is a multipart body that cannot be read.
+    async fn read_multipart_form(&self, req: &mut Request) -> Result<(), Vec<Problem>> {
+        if !self.takes_form() || !req.content_type().is_some_and(is_multipart) {
+            return Ok(());
+        }
+        let fields: Vec<&str> = self
+            .body
+            .iter()
+            .find(|(declared, _)| is_form(declared))
+            .and_then(|(_, schema)| resolve(schema, &self.registry))
+            .map(|schema| schema.properties.iter().map(|(name, _)| *name).collect())
+            .unwrap_or_default();
+        let unreadable =
+            |err: poem::error::ParseMultipartError| vec![multipart_problem(&err.to_string())];
+        let mut body = poem::RequestBody::new(req.take_body());
+        let mut multipart =
+            <poem::web::Multipart as poem::FromRequest>::from_request(req, &mut body)
+                .await
+                .map_err(
+                    |err| match err.downcast::<poem::error::ParseMultipartError>() {
+                        Ok(err) => unreadable(err),
+                        Err(err) => vec![multipart_problem(&err.to_string())],
+                    },
+                )?;
+        let mut pairs = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if field.file_name().is_some() && fields.contains(&name.as_str()) {
+                files.push(Problem::new(
+                    "string_type",
+                    vec![Loc::from("body"), Loc::from(name.as_str())],
+                    "Input should be a valid string",
+                    Value::Null,
+                ));
+            }
+            let value = field.bytes().await.map_err(unreadable)?;
+            pairs.push((name, String::from_utf8_lossy(&value).into_owned()));
+        }
+        if !files.is_empty() {
+            return Err(files);
+        }
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        req.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        req.set_body(form);
+        Ok(())
+    }
+    // ANCHOR_END: multipart_form
 
     /// Reads a JSON or form body into memory (the body limit bounds it) so that it can be
     /// checked again if the operation refuses it; other bodies stream through untouched.
@@ -771,6 +839,12 @@ pub(crate) fn is_json(content_type: &str) -> bool {
 fn is_form(content_type: &str) -> bool {
     media_type(content_type).eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
+
+fn is_multipart(content_type: &str) -> bool {
+    media_type(content_type).eq_ignore_ascii_case(MULTIPART)
+}
+
+const MULTIPART: &str = "multipart/form-data";
 
 /// FastAPI's answer to a body that is not JSON: where the parser gave up, and why.
 fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Problem {

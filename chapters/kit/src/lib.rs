@@ -35,13 +35,14 @@ pub use text::Text;
 use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
-use poem::middleware::{CatchPanic, NormalizePath, TrailingSlash};
+use poem::middleware::CatchPanic;
 use poem_openapi::{OpenApi, OpenApiService};
 
 // ANCHOR: mount
 /// The app as a chapter serves it: `service` at `/`, its document and docs pages where `docs`
 /// says, and around it all the conventions of the workbook:
-/// - `/items` and `/items/` answer alike (poem-openapi trims a trailing slash from paths);
+/// - `/items` and `/items/` answer alike (poem-openapi trims a trailing slash from paths),
+///   and no other path is normalised: `//` and `/items//` are 404, as in FastAPI;
 /// - a panic in a handler is a 500 and the server keeps serving;
 /// - every error body is FastAPI's JSON (`{"detail": ...}`), 405s carry `Allow`, and a body
 ///   over the limit is refused with 413 before it is read.
@@ -66,7 +67,6 @@ pub fn mount<T: OpenApi + 'static>(
 
     docs.beside(service)
         .with(CatchPanic::new().with_handler(errors::panic_response))
-        .with(NormalizePath::new(TrailingSlash::Trim))
         .with(errors::Conventions::new(paths).pages(docs.paths()))
         .boxed()
 }

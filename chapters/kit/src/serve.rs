@@ -24,7 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
-use poem::http::{HeaderValue, StatusCode, header};
+use poem::http::{HeaderMap, HeaderValue, StatusCode, Version, header};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response};
 use tokio::net::TcpListener;
@@ -184,6 +184,7 @@ where
 ///
 /// poem's own `Server` would do, but it gives hyper no timer, and hyper then silently never
 /// applies its header read timeout; so each connection is handed to hyper here, with one.
+/// hyper does not check the `Host` header either: a request without one is answered here.
 pub async fn serve_on<E>(
     listener: TcpListener,
     app: E,
@@ -223,15 +224,22 @@ pub async fn serve_on<E>(
             continue;
         };
         let app = app.clone();
-        let service = hyper::service::service_fn(move |req| {
+        let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
             let app = app.clone();
+            let refusal = host_problem(req.version(), req.headers());
             let req = Request::from((
                 req,
                 LocalAddr(local.into()),
                 RemoteAddr(client.into()),
                 Scheme::HTTP,
             ));
-            async move { Ok::<_, Infallible>(hyper::Response::from(app.get_response(req).await)) }
+            async move {
+                let response = match refusal {
+                    Some(response) => response,
+                    None => app.get_response(req).await,
+                };
+                Ok::<_, Infallible>(hyper::Response::from(response))
+            }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -253,6 +261,25 @@ pub async fn serve_on<E>(
         tracing::warn!("requests still in flight after the grace period are dropped");
     }
 }
+
+// ANCHOR: host_header
+/// The answer to a request whose `Host` header is wrong for its version (RFC 9112, 3.2): an
+/// HTTP/1.1 request must carry one, and no request may carry two. HTTP/1.0 predates `Host`,
+/// so there it may be absent. The connection is closed after the answer, as for any request
+/// that breaks the protocol.
+fn host_problem(version: Version, headers: &HeaderMap) -> Option<Response> {
+    let message = match headers.get_all(header::HOST).iter().count() {
+        0 if version == Version::HTTP_11 => "Missing Host header",
+        0 | 1 => return None,
+        _ => "More than one Host header",
+    };
+    let mut response = crate::detail(StatusCode::BAD_REQUEST, message);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(response)
+}
+// ANCHOR_END: host_header
 
 /// Gives `next` the request with a body that must arrive within `within`; past that, reading
 /// it fails, and the answer is 408 whatever `next` made of the failure.

@@ -512,6 +512,73 @@ async fn the_last_of_repeated_form_fields_wins() {
         .await;
 }
 
+/// FastAPI's `Form` reads `multipart/form-data` too (what `curl -F` sends), and so does a
+/// form operation here.
+#[tokio::test]
+async fn a_form_takes_multipart_form_data_too() {
+    let body_text = "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+                     --X\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nx & y=z\r\n\
+                     --X--\r\n";
+    let resp = client()
+        .post("/login")
+        .content_type("multipart/form-data; boundary=X")
+        .body(body_text)
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_json(json!({"username": "alice", "password": "x & y=z"}))
+        .await;
+}
+
+#[tokio::test]
+async fn a_multipart_form_is_checked_as_a_form() {
+    let body_text =
+        "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--X--\r\n";
+    let (status, body) = body(
+        client()
+            .post("/login")
+            .content_type("multipart/form-data; boundary=X")
+            .body(body_text)
+            .send()
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "password"]));
+    assert_eq!(body["detail"][0]["type"], "missing");
+}
+
+#[tokio::test]
+async fn a_file_where_a_form_has_a_field_is_422() {
+    let body_text = "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+                     --X\r\nContent-Disposition: form-data; name=\"password\"; filename=\"p.txt\"\r\n\r\nsecret\r\n\
+                     --X--\r\n";
+    let (status, body) = body(
+        client()
+            .post("/login")
+            .content_type("multipart/form-data; boundary=X")
+            .body(body_text)
+            .send()
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "password"]));
+    assert_eq!(body["detail"][0]["type"], "string_type");
+}
+
+/// Paths are not normalised beyond one trailing slash: a doubled slash names no route, as in
+/// FastAPI.
+#[tokio::test]
+async fn a_doubled_slash_names_no_route() {
+    for path in ["//", "//me", "/items//1", "/items/1//"] {
+        let (status, body) = body(client().get(path).send().await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body, json!({"detail": "Not Found"}), "{path}");
+    }
+    client().get("/items/1/").send().await.assert_status_is_ok();
+}
+
 #[tokio::test]
 async fn a_multipart_without_its_file_names_the_field() {
     let body_text = "--X\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nhi\r\n--X--\r\n";

@@ -1,5 +1,6 @@
-//! The read timeouts of kit's server, over real TCP: a client that stops sending is cut off,
-//! and the other clients are served all the while.
+//! kit's server over real TCP, where the client writes the bytes itself: the read timeouts
+//! (a client that stops sending is cut off, and the others are served all the while), and
+//! the `Host` header that HTTP/1.1 requires.
 
 #![allow(clippy::unwrap_used)]
 
@@ -172,4 +173,46 @@ fn the_timeouts_have_defaults_and_settings() {
     for bad in ["0", "-1", "1.5", "soon"] {
         assert!(listen(&["--body-read-timeout", bad]).is_err(), "{bad}");
     }
+}
+
+/// The answer to `request`, sent whole on a new connection, up to the server's close.
+async fn exchange(server: &Running, request: &str) -> String {
+    let mut conn = connect(server).await;
+    conn.write_all(request.as_bytes()).await.unwrap();
+    until_closed(&mut conn, Instant::now())
+        .await
+        .expect("the server to answer and close")
+        .0
+}
+
+#[tokio::test]
+async fn an_http_1_1_request_without_host_is_400() {
+    let server = server().await;
+    let answer = exchange(&server, "GET / HTTP/1.1\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert!(
+        answer.contains(r#"{"detail":"Missing Host header"}"#),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn two_host_headers_are_400() {
+    let server = server().await;
+    let answer = exchange(
+        &server,
+        "GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert!(answer.contains("More than one Host header"), "{answer}");
+}
+
+/// HTTP/1.0 predates `Host`: there it may be absent.
+#[tokio::test]
+async fn an_http_1_0_request_without_host_is_served() {
+    let server = server().await;
+    let answer = exchange(&server, "GET / HTTP/1.0\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.0 200 "), "{answer}");
+    assert!(answer.ends_with("hello"), "{answer}");
 }
