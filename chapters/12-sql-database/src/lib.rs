@@ -11,7 +11,9 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, OpenApiService, Tags};
 
-// `config`, `errors` and `passwords` are public: chapter 13 builds on them.
+// `config`, `errors` and `passwords` are public: chapter 13 builds on them. `checked` is the
+// page's example of a query checked at compile time, called by its test only.
+pub mod checked;
 pub mod config;
 mod crud;
 mod database;
