@@ -53,8 +53,10 @@ struct EchoedRequest {
 #[oai(example)]
 struct LoginForm {
     /// The user name; required and not empty.
+    #[oai(validator(min_length = 1))]
     username: String,
     /// The password; required and not empty.
+    #[oai(validator(min_length = 1))]
     password: String,
 }
 
@@ -88,8 +90,10 @@ struct FileSize {
 #[oai(example)]
 struct UploadedFile {
     /// The name from the part's `Content-Disposition`; `null` when the part gave none.
+    #[oai(nullable)]
     filename: Option<String>,
     /// The part's `Content-Type`; `null` when the part gave none.
+    #[oai(nullable)]
     content_type: Option<String>,
     /// The file's length in bytes.
     size: u64,
@@ -114,10 +118,12 @@ struct Item {
     /// What the item is called.
     name: String,
     /// A few words about it; `null` when not given.
+    #[oai(nullable)]
     description: Option<String>,
     /// The price before tax.
     price: f64,
     /// The tax on it; `null` when not given.
+    #[oai(nullable)]
     tax: Option<f64>,
 }
 
@@ -148,6 +154,7 @@ struct User {
     /// The user's login name.
     username: String,
     /// The name to show; `null` when not given.
+    #[oai(nullable)]
     full_name: Option<String>,
 }
 

@@ -30,6 +30,20 @@ fn locs(body: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The members of `answer` that are `null` and that component schema `name` of the document
+/// does not declare `nullable`: a client that trusts the document would refuse them.
+async fn undeclared_nulls(answer: &Value, name: &str) -> Vec<String> {
+    let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+    let properties = &document["components"]["schemas"][name]["properties"];
+    answer
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(member, value)| value.is_null() && properties[member]["nullable"] != true)
+        .map(|(member, _)| format!("{name}.{member}"))
+        .collect()
+}
+
 /// A `multipart/form-data` body with boundary `X`, written out as a client sends it.
 fn multipart(parts: &[String]) -> String {
     let mut body: String = parts.iter().map(|part| format!("--X\r\n{part}")).collect();
@@ -214,6 +228,29 @@ mod forms {
     }
 
     #[tokio::test]
+    async fn the_document_says_the_fields_may_not_be_empty() {
+        // An empty field is refused as missing, so a document that allowed "" would promise
+        // an answer the server never gives.
+        let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+        let form = &document["components"]["schemas"]["LoginForm"]["properties"];
+        assert_eq!(form["username"]["minLength"], 1);
+        assert_eq!(form["password"]["minLength"], 1);
+    }
+
+    #[tokio::test]
+    async fn the_form_may_come_as_multipart_with_odd_extra_fields() {
+        let body = multipart(&[
+            text_part("a\x13b", "ignored"),
+            text_part("username", "ada"),
+            text_part("password", "p"),
+        ]);
+        let resp = post_multipart("/form", body).await;
+        resp.assert_status_is_ok();
+        resp.assert_json(json!({"username": "ada", "password": "p"}))
+            .await;
+    }
+
+    #[tokio::test]
     async fn every_empty_field_is_listed() {
         let (status, body) = answer(post_form("username=&password=").await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -290,6 +327,54 @@ mod files {
         resp.assert_status_is_ok();
         resp.assert_json(json!({"filename": null, "content_type": null, "size": 5}))
             .await;
+    }
+
+    #[tokio::test]
+    async fn the_nulls_of_a_description_are_declared() {
+        let resp = post_multipart("/uploadfile/", multipart(&[text_part("file", "plain")])).await;
+        let (status, body) = answer(resp).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            undeclared_nulls(&body, "UploadedFile").await,
+            Vec::<String>::new()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_extra_field_named_with_control_characters_is_ignored() {
+        // HTTP allows no control character in a header, but FastAPI reads such a part, and
+        // an extra field is no reason to refuse the upload.
+        for name in ["\x01", "a\x13b", "\x1f\x7f", "\x0c"] {
+            let body = multipart(&[
+                text_part(name, "ignored"),
+                file_part("file", "a.txt", "text/plain", "hello"),
+            ]);
+            let resp = post_multipart("/files/", body).await;
+            resp.assert_status_is_ok();
+            resp.assert_json(json!({"file_size": 5})).await;
+        }
+        let body = multipart(&[
+            file_part("file", "a.txt", "text/plain", "hello"),
+            text_part("\x02", "ignored"),
+            text_part("note", "a note"),
+        ]);
+        let resp = post_multipart("/files/with-note/", body).await;
+        resp.assert_status_is_ok();
+        resp.assert_json(json!({"file_size": 5, "note": "a note"}))
+            .await;
+    }
+
+    #[tokio::test]
+    async fn control_characters_inside_the_file_are_kept() {
+        let content = "\x01\r\n\r\n\x02--X\x03";
+        let body = multipart(&[file_part(
+            "file",
+            "a.bin",
+            "application/octet-stream",
+            content,
+        )]);
+        let resp = post_multipart("/files/", body).await;
+        resp.assert_json(json!({"file_size": content.len()})).await;
     }
 
     #[tokio::test]
@@ -418,6 +503,17 @@ mod items {
         resp.assert_status_is_ok();
         let (_, body) = answer(resp).await;
         assert_json_snapshot!("item_with_defaults", body);
+    }
+
+    #[tokio::test]
+    async fn the_document_declares_the_nulls_of_an_item() {
+        // Declared `nullable`, a `null` is valid both in the answer and in the request,
+        // which accepts one (see below).
+        let (_, body) = answer(post_item(json!({"name": "Lamp", "price": 35})).await).await;
+        assert_eq!(
+            undeclared_nulls(&body["item"], "Item").await,
+            Vec::<String>::new()
+        );
     }
 
     #[tokio::test]
@@ -571,6 +667,10 @@ mod several_values {
         let (status, body) = answer(put("/items/1", body).await).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["user"], json!({"username": "u", "full_name": null}));
+        assert_eq!(
+            undeclared_nulls(&body["user"], "User").await,
+            Vec::<String>::new()
+        );
     }
 
     #[tokio::test]

@@ -54,10 +54,13 @@ struct User {
     /// The name the user logs in with.
     username: String,
     /// Where to write to the user.
+    #[oai(nullable)]
     email: Option<String>,
     /// The user's name, for people.
+    #[oai(nullable)]
     full_name: Option<String>,
     /// Whether the account is switched off; `null` when nobody said.
+    #[oai(nullable)]
     disabled: Option<bool>,
 }
 
@@ -190,10 +193,12 @@ impl Api {
     /// Answers the token that came in `Authorization: Bearer <token>`. Without one, the answer
     /// is 401 with `WWW-Authenticate: Bearer`: the operation never runs.
     #[oai(path = "/items/", method = "get", tag = "Tag::OAuth2")]
-    async fn read_items(&self, token: OAuth2PasswordBearer) -> Json<Token> {
-        Json(Token {
+    async fn read_items(&self, token: OAuth2PasswordBearer) -> Result<Json<Token>, AuthError> {
+        // The scheme answers the 401 before the operation runs; naming `AuthError` in the
+        // return type puts that 401 in the document.
+        Ok(Json(Token {
             token: token.0.token,
-        })
+        }))
     }
     // ANCHOR_END: read_items
 
@@ -203,8 +208,8 @@ impl Api {
     /// The user the bearer token stands for. The token is not checked yet: any token gives a
     /// user named after it.
     #[oai(path = "/users/me", method = "get", tag = "Tag::OAuth2")]
-    async fn read_users_me(&self, token: OAuth2PasswordBearer) -> Json<User> {
-        Json(get_current_user(&token))
+    async fn read_users_me(&self, token: OAuth2PasswordBearer) -> Result<Json<User>, AuthError> {
+        Ok(Json(get_current_user(&token)))
     }
     // ANCHOR_END: read_users_me
 
@@ -214,9 +219,12 @@ impl Api {
     /// Answers the username and password that came in `Authorization: Basic ...`, decoded.
     /// They are not checked: this shows what the server receives.
     #[oai(path = "/basic/users/me", method = "get", tag = "Tag::HttpBasic")]
-    async fn read_current_user(&self, credentials: HttpBasic) -> Json<Credentials> {
+    async fn read_current_user(
+        &self,
+        credentials: HttpBasic,
+    ) -> Result<Json<Credentials>, AuthError> {
         let Basic { username, password } = credentials.0;
-        Json(Credentials { username, password })
+        Ok(Json(Credentials { username, password }))
     }
     // ANCHOR_END: read_basic_credentials
 

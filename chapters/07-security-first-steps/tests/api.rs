@@ -156,6 +156,14 @@ mod bearer {
     }
 
     #[tokio::test]
+    async fn the_document_lets_the_users_fields_be_null() {
+        let user = &document().await["components"]["schemas"]["User"]["properties"];
+        for field in ["email", "full_name", "disabled"] {
+            assert_eq!(user[field]["nullable"], true, "{field}");
+        }
+    }
+
+    #[tokio::test]
     async fn users_me_without_a_token_is_401_with_a_bearer_challenge() {
         for values in [&[][..], &["Basic am9objpzZWNyZXQ="][..], &["Bearer"][..]] {
             let resp = get_with("/users/me", values).await;
@@ -333,6 +341,29 @@ mod openapi {
             "#/components/schemas/Detail"
         );
         assert!(response["headers"]["WWW-AUTHENTICATE"].is_object());
+    }
+
+    #[tokio::test]
+    async fn every_operation_behind_a_scheme_documents_its_401() {
+        // The scheme refuses a request without credentials with 401 before the operation
+        // runs; the document must list that answer too.
+        let doc = document().await;
+        let mut secured = 0;
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation["security"].as_array().is_none_or(Vec::is_empty) {
+                    continue;
+                }
+                secured += 1;
+                let response = &operation["responses"]["401"];
+                assert!(response.is_object(), "{method} {path} documents no 401");
+                assert!(
+                    response["headers"]["WWW-AUTHENTICATE"].is_object(),
+                    "{method} {path}: its 401 has no challenge"
+                );
+            }
+        }
+        assert_eq!(secured, 6);
     }
 
     #[tokio::test]

@@ -21,8 +21,11 @@ pub(crate) struct OAuth2PasswordRequestForm {
     #[serde(default, deserialize_with = "optional_password_grant")]
     grant_type: Option<String>,
     /// Who logs in. OAuth2 says `username`, even where people log in with an email address.
+    /// Not empty: an empty form field counts as missing.
+    #[oai(validator(min_length = 1))]
     pub(crate) username: String,
-    /// Their password, in clear: send it over HTTPS only.
+    /// Their password, in clear: send it over HTTPS only. Not empty.
+    #[oai(validator(min_length = 1))]
     pub(crate) password: String,
     /// The permissions asked for, separated by spaces (chapter 10 grants them).
     #[oai(default)]
@@ -44,9 +47,11 @@ pub(crate) struct OAuth2PasswordRequestFormStrict {
     #[oai(validator(pattern = "^password$"))]
     #[serde(deserialize_with = "password_grant")]
     grant_type: String,
-    /// Who logs in.
+    /// Who logs in; not empty.
+    #[oai(validator(min_length = 1))]
     pub(crate) username: String,
-    /// Their password, in clear: send it over HTTPS only.
+    /// Their password, in clear: send it over HTTPS only. Not empty.
+    #[oai(validator(min_length = 1))]
     pub(crate) password: String,
     /// The permissions asked for, separated by spaces.
     #[oai(default)]

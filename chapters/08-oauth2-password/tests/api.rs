@@ -523,6 +523,22 @@ mod docs {
         );
     }
 
+    #[tokio::test]
+    async fn the_login_forms_say_an_empty_username_or_password_is_refused() {
+        // An empty form field counts as missing (422), so the document must not promise
+        // that "" is a username or a password.
+        let doc = document().await;
+        for form in [
+            "OAuth2PasswordRequestForm",
+            "OAuth2PasswordRequestFormStrict",
+        ] {
+            let properties = &doc["components"]["schemas"][form]["properties"];
+            for field in ["username", "password"] {
+                assert_eq!(properties[field]["minLength"], 1, "{form}.{field}");
+            }
+        }
+    }
+
     /// Every schema a response can reach, following `$ref`s.
     fn response_schemas(doc: &Value) -> Vec<(String, Value)> {
         let mut todo: Vec<Value> = Vec::new();

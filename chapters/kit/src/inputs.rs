@@ -200,6 +200,9 @@ fn checked(
         .around(move |inner, mut req| {
             let spec = spec.clone();
             async move {
+                if !spec.body.is_empty() {
+                    crate::multipart::tolerate_control_characters(&mut req);
+                }
                 if let Err(problems) = spec.read_multipart_form(&mut req).await {
                     return Ok(crate::errors::validation_error(problems));
                 }

@@ -19,6 +19,7 @@ pub mod email;
 pub mod env;
 pub mod errors;
 pub mod inputs;
+mod multipart;
 pub mod serve;
 pub mod testing;
 pub mod text;

@@ -11,6 +11,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -156,7 +157,8 @@ where
 }
 
 fn fail(err: &StartError) -> ExitCode {
-    eprintln!("error: {err}");
+    // Not `eprintln!`, which panics when standard error is gone.
+    let _ = writeln!(std::io::stderr(), "error: {err}");
     ExitCode::FAILURE
 }
 
@@ -172,7 +174,9 @@ where
     E::Endpoint: 'static,
 {
     let (listener, addr) = bind(&listen.host, listen.port).await?;
-    println!("listening on http://{addr}");
+    // Not `println!`, which panics when nobody reads standard output any more: the server
+    // serves whether or not anyone heard where.
+    let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
     serve_on(listener, app, listen.timeouts, stop, SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())
@@ -379,7 +383,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
 }
 
 /// Logs to standard error; `RUST_LOG` filters (default `info`), `LOG_FORMAT=json` gives one
-/// JSON object per line.
+/// JSON object per line. A log line that cannot be written is dropped.
 pub fn init_logging(env: &Env) {
     use tracing_subscriber::EnvFilter;
     let filter = env
@@ -388,10 +392,94 @@ pub fn init_logging(env: &Env) {
         .unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| LogWriter(std::io::stderr()));
     // Another subscriber may be set already (in tests); the first one stays.
     let _ = match env.get("LOG_FORMAT").as_deref() {
         Some("json") => builder.json().try_init(),
         _ => builder.try_init(),
     };
+}
+
+/// Standard error for log lines, where a failed write counts as done.
+///
+/// When whoever read standard error has gone (a closed pipe), each write fails. tracing's
+/// formatter would then report that on standard error with `eprintln!`, which panics, in the
+/// middle of whatever request was logging: the client would get no answer at all. A log line
+/// is never worth a request.
+struct LogWriter<W>(W);
+
+impl<W: Write> Write for LogWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(self.0.write(buf).unwrap_or(buf.len()))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.0.flush();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+
+    use super::*;
+
+    /// Set in the copy of the test binary that logs with no reader on its standard error.
+    const CHILD: &str = "KIT_LOGGING_CHILD";
+
+    /// Run as a child process (see below): logs with the workbook's logging, once the
+    /// parent has closed the reading end of standard error.
+    fn log_into_a_closed_pipe() {
+        init_logging(&Env::from_pairs::<&str, &str>([]));
+        let mut go = String::new();
+        std::io::stdin().lock().read_line(&mut go).unwrap();
+        tracing::info!("nobody reads this");
+        tracing::error!(error = "any", "nor this");
+    }
+
+    #[test]
+    fn logging_to_a_closed_standard_error_does_not_panic() {
+        if std::env::var_os(CHILD).is_some() {
+            log_into_a_closed_pipe();
+            return;
+        }
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "serve::tests::logging_to_a_closed_standard_error_does_not_panic",
+                // Else the test harness would take what the child writes with `eprintln!`.
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the child logs anything.
+        drop(child.stderr.take());
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"go\n").unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "logging panicked: {status}");
+    }
+
+    #[test]
+    fn a_log_writer_swallows_write_errors() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        let mut writer = LogWriter(Broken);
+        assert!(writer.write_all(b"a line\n").is_ok());
+        assert!(writer.flush().is_ok());
+    }
 }
