@@ -42,9 +42,20 @@ enum PasswordChanged {
     /// The password is changed; the old one no longer logs in.
     #[oai(status = 204)]
     Changed,
-    /// The current password is wrong.
+    /// The current password is wrong (`Incorrect password`), or the token's user is disabled
+    /// (`Inactive user`).
     #[oai(status = 400)]
     IncorrectPassword(Json<Detail>),
+    /// No token (`Not authenticated`), or one that is expired, badly signed, revoked or names
+    /// no known user (`Could not validate credentials`).
+    #[oai(status = 401)]
+    #[allow(dead_code)] // Never built here: the security scheme answers before the handler.
+    Unauthorized(
+        Json<Detail>,
+        /// `Bearer`: the scheme to authenticate with.
+        #[oai(header = "WWW-Authenticate")]
+        String,
+    ),
 }
 
 /// Exercise 1's solution: changing the password.

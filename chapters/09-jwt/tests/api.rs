@@ -693,6 +693,32 @@ mod document {
     }
 
     #[tokio::test]
+    async fn every_operation_behind_a_token_declares_its_401() {
+        // The scheme refuses a missing, bad or revoked token before any handler runs, so
+        // each operation that names the scheme can answer 401: its document must say so.
+        let doc = document().await;
+        let mut guarded = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op["security"].is_null() {
+                    continue;
+                }
+                guarded += 1;
+                let refused = &op["responses"]["401"];
+                assert!(
+                    refused["headers"]["WWW-AUTHENTICATE"].is_object(),
+                    "{method} {path} does not declare its 401: {}",
+                    op["responses"]
+                );
+            }
+        }
+        assert_eq!(
+            guarded, 4,
+            "the user, their items, the password, logging out"
+        );
+    }
+
+    #[tokio::test]
     async fn no_hash_appears_in_the_document() {
         let text = document().await.to_string();
         assert!(!text.contains("hashed_password") && !text.contains("$2b$"));

@@ -22,6 +22,9 @@ pub enum ApiError {
     ItemNotFound,
     /// A password longer than bcrypt reads: bad input, so a 422.
     PasswordTooLong,
+    /// A `null` title in a partial update of an item (exercise 2): an item keeps its title,
+    /// so this is bad input, a 422.
+    TitleRemoved,
     /// The database does not answer, or not in time.
     DatabaseUnavailable,
     /// A bug, or a database that answers something unexpected: logged, never shown.
@@ -34,7 +37,7 @@ impl ApiError {
         match self {
             ApiError::EmailAlreadyRegistered => StatusCode::BAD_REQUEST,
             ApiError::UserNotFound | ApiError::ItemNotFound => StatusCode::NOT_FOUND,
-            ApiError::PasswordTooLong => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PasswordTooLong | ApiError::TitleRemoved => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,6 +50,9 @@ impl ApiError {
             ApiError::UserNotFound => "User not found",
             ApiError::ItemNotFound => "Item not found",
             ApiError::PasswordTooLong => "Value error, the password is longer than 72 bytes",
+            ApiError::TitleRemoved => {
+                "Value error, an item keeps its title: send a string, or leave title out"
+            }
             ApiError::DatabaseUnavailable => "Database unavailable",
             ApiError::Internal(_) => "Internal Server Error",
         }
@@ -66,6 +72,12 @@ impl IntoResponse for ApiError {
                 vec![Loc::from("body"), Loc::from("password")],
                 self.detail(),
                 Value::String("**********".to_owned()),
+            )]),
+            ApiError::TitleRemoved => kit::validation_error(vec![Problem::new(
+                "value_error",
+                vec![Loc::from("body"), Loc::from("title")],
+                self.detail(),
+                Value::Null,
             )]),
             other => kit::detail(other.status(), other.detail()),
         }

@@ -49,7 +49,13 @@ impl ExercisesApi {
         mut tx: Tx,
     ) -> Result<Json<Item>, ApiError> {
         let ItemUpdate { title, description } = changes.0;
-        let (title, description) = (title.map(String::from), description.map_value(String::from));
+        // The document says a title is a string: `null` is refused, not read as "unchanged".
+        let title = match title {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => return Err(ApiError::TitleRemoved),
+            MaybeUndefined::Value(title) => Some(String::from(title)),
+        };
+        let description = description.map_value(String::from);
         let updated = match update_item(&mut tx, item_id.0, title, description).await {
             Ok(Some(item)) => Ok(Json(item)),
             Ok(None) => Err(ApiError::ItemNotFound),
@@ -113,12 +119,14 @@ async fn update_item(
 
 // ANCHOR: item_update
 /// Exercise 2: changes to an item. An absent member stays as it is; `"description": null`
-/// removes the description (a title cannot be removed).
+/// removes the description, and `"title": null` is a 422 (a title cannot be removed).
 #[derive(Debug, Clone, Object)]
 #[oai(example)]
 struct ItemUpdate {
-    /// A new title.
-    title: Option<Text>,
+    // `MaybeUndefined`, not `Option`: an `Option` reads `null` as absent, and the handler
+    // could not refuse it.
+    /// A new title; not `null`, since an item keeps its title.
+    title: MaybeUndefined<Text>,
     /// A new description, or `null` for none.
     #[oai(nullable)]
     description: MaybeUndefined<Text>,
@@ -128,7 +136,7 @@ struct ItemUpdate {
 impl Example for ItemUpdate {
     fn example() -> Self {
         Self {
-            title: Some(Text::new_unchecked("Portal gun, mark II")),
+            title: MaybeUndefined::Value(Text::new_unchecked("Portal gun, mark II")),
             description: MaybeUndefined::Null,
         }
     }

@@ -18,7 +18,8 @@ use poem_openapi::types::{Example, Password};
 pub struct ItemCreate {
     /// The item's title: any text without a NUL character.
     pub title: Text,
-    /// A longer description, if there is one.
+    /// A longer description, if there is one: absent or `null` for none.
+    #[oai(nullable)]
     pub description: Option<Text>,
 }
 
@@ -57,9 +58,10 @@ pub struct UserCreate {
 #[oai(example)]
 pub struct UserUpdate {
     /// A new email address, checked as a new user's is.
-    #[oai(validator(max_length = 254))]
+    #[oai(nullable, validator(max_length = 254))]
     pub email: Option<EmailStr>,
     /// Whether the user may use the service.
+    #[oai(nullable)]
     pub is_active: Option<bool>,
 }
 

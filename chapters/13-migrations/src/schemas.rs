@@ -20,8 +20,8 @@ pub struct ItemCreate {
     /// The item's title: any text without a NUL character.
     #[oai(validator(pattern = r"^[^\u0000]*$"))]
     pub title: String,
-    /// A longer description, if there is one.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
+    /// A longer description, if there is one: absent or `null` for none.
+    #[oai(nullable, validator(pattern = r"^[^\u0000]*$"))]
     pub description: Option<String>,
 }
 
@@ -53,9 +53,9 @@ pub struct UserCreate {
     /// The password: at most 72 bytes, all that bcrypt reads. It is stored only as a hash.
     #[oai(validator(max_length = 72, pattern = r"^[^\u0000]*$"))]
     pub password: Password,
-    /// The user's full name, if they give one. New in this chapter: migration 0003 adds the
-    /// column.
-    #[oai(validator(pattern = r"^[^\u0000]*$"))]
+    /// The user's full name, if they give one (absent or `null` for none). New in this
+    /// chapter: migration 0003 adds the column.
+    #[oai(nullable, validator(pattern = r"^[^\u0000]*$"))]
     pub full_name: Option<String>,
 }
 

@@ -13,8 +13,8 @@ use crate::schemas::Item;
 // a user without items, 404 `User not found` for an unknown user (book: "Exercise 1: One
 // user's items").
 // TODO(exercise 2): add `PATCH /items/{item_id}` `{"title"?, "description"?}`, changing only
-// what is sent (`"description": null` removes it); 404 `Item not found` (book: "Exercise 2: A
-// partial update").
+// what is sent (`"description": null` removes it, `"title": null` is a 422); 404 `Item not
+// found` (book: "Exercise 2: A partial update").
 /// The exercises' operations.
 pub(crate) struct ExercisesApi;
 
