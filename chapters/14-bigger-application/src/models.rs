@@ -2,21 +2,37 @@
 //! them. Rows of the database are in `database/`; these never carry a password hash, and a
 //! secret key only in the one answer that creates it.
 
+use std::borrow::Cow;
+
 use kit::EmailStr;
 use poem_openapi::Object;
-use poem_openapi::types::{Example, Password};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{Example, ParseFromParameter, ParseResult, Password, Type};
+use serde_json::json;
 
 use crate::exercises::KeyUsage;
 
 // ANCHOR: auth_models
-/// The body of `POST /auth/register/{sns_type}` and `POST /auth/login/{sns_type}`.
+/// The body of `POST /auth/register/{sns_type}`.
 #[derive(Object)]
 #[oai(example)]
 pub struct UserRegister {
     /// The account's email address; its domain is compared without regard to case.
     pub email: EmailStr,
-    /// The password: 8 characters or more to register, and at most 72 bytes, all that bcrypt
-    /// reads.
+    /// The password: 8 characters or more, and at most 72 bytes, all that bcrypt reads (a
+    /// longer one is a 422 too).
+    #[oai(validator(min_length = 8))]
+    pub pw: Password,
+}
+
+/// The body of `POST /auth/login/{sns_type}`: the same fields, but any password may be tried
+/// (one that could not have been registered is simply a wrong one).
+#[derive(Object)]
+#[oai(example)]
+pub struct UserLogin {
+    /// The account's email address; its domain is compared without regard to case.
+    pub email: EmailStr,
+    /// The account's password.
     pub pw: Password,
 }
 
@@ -29,12 +45,48 @@ impl std::fmt::Debug for UserRegister {
     }
 }
 
+impl std::fmt::Debug for UserLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserLogin")
+            .field("email", &self.email)
+            .field("pw", &"[hidden]")
+            .finish()
+    }
+}
+
 impl Example for UserRegister {
     fn example() -> Self {
         Self {
             email: EmailStr::new_unchecked("ryan@example.com"),
             pw: Password("correct horse battery staple".to_owned()),
         }
+    }
+}
+
+impl Example for UserLogin {
+    fn example() -> Self {
+        Self {
+            email: EmailStr::new_unchecked("ryan@example.com"),
+            pw: Password("correct horse battery staple".to_owned()),
+        }
+    }
+}
+
+/// The `{sns_type}` of `/auth/…/{sns_type}`: how the account signs in.
+///
+/// The document lists the one value served, `email`, so that clients know it. Any other text
+/// is read all the same, for the handler to refuse with the 400 the service promises: the
+/// value is well-formed, the service just does not offer it.
+#[derive(Debug)]
+pub struct SnsType(pub String);
+
+impl SnsType {
+    /// The one sign-up method so far; the path leaves room for others (`google`, `kakao`…).
+    pub const EMAIL: &'static str = "email";
+
+    /// Whether it is `email`, the one method served.
+    pub fn is_email(&self) -> bool {
+        self.0 == Self::EMAIL
     }
 }
 
@@ -57,13 +109,51 @@ impl Example for Token {
 }
 // ANCHOR_END: auth_models
 
+// How `SnsType` looks in the document, and how it is read from the path.
+
+impl Type for SnsType {
+    const IS_REQUIRED: bool = true;
+
+    type RawValueType = Self;
+
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "string_sns_type".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            enum_items: vec![json!(Self::EMAIL)],
+            example: Some(json!(Self::EMAIL)),
+            ..MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromParameter for SnsType {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Ok(Self(value.to_owned()))
+    }
+}
+
 // ANCHOR: api_key_models
 /// The body of `POST /api/users/apikeys` and `PUT /api/users/apikeys/{key_id}`.
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct UserMemo {
     /// A note to tell the keys apart, such as where a key is used. Absent or `null`: none.
-    #[oai(validator(max_length = 200))]
+    #[oai(nullable, validator(max_length = 200))]
     pub user_memo: Option<String>,
 }
 

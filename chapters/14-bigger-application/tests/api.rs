@@ -1044,6 +1044,70 @@ mod settings {
         insta::assert_json_snapshot!("openapi", doc);
     }
 
+    /// What the document calls valid, the service accepts; what it calls invalid, the service
+    /// refuses: a fuzzer reading the document finds no disagreement to report.
+    #[tokio::test]
+    async fn the_document_says_what_the_service_accepts() {
+        let db = sqlite("document_agrees").await;
+        let cli = client(&db).await;
+        let doc = send(&cli, "GET", "/openapi.json", &[], None).await.body;
+        let body_schema = |path: &str, method: &str| {
+            let reference = doc["paths"][path][method]["requestBody"]["content"]
+                ["application/json; charset=utf-8"]["schema"]["$ref"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("#/components/schemas/")
+                .to_owned();
+            doc["components"]["schemas"][reference].clone()
+        };
+
+        // A `null` memo is no memo: the document allows it, as the service does.
+        for (path, method) in [
+            ("/api/users/apikeys", "post"),
+            ("/api/users/apikeys/{key_id}", "put"),
+        ] {
+            let memo = &body_schema(path, method)["properties"]["user_memo"];
+            assert_eq!(memo["nullable"], true, "{method} {path}: {memo}");
+        }
+        let token = register(&cli, "ryan@example.com").await;
+        let auth = ("authorization", token.as_str());
+        let memo = json!({"user_memo": null});
+        let reply = send(
+            &cli,
+            "POST",
+            "/api/users/apikeys",
+            &[auth],
+            Some(memo.clone()),
+        )
+        .await;
+        reply.expect(StatusCode::CREATED);
+        let uri = format!("/api/users/apikeys/{}", reply.body["id"]);
+        let reply = send(&cli, "PUT", &uri, &[auth], Some(memo)).await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.body["user_memo"], Value::Null);
+
+        // `email` is the one sign-up method listed; any other is still a 400 (see `auth`).
+        for path in ["/auth/register/{sns_type}", "/auth/login/{sns_type}"] {
+            let param = &doc["paths"][path]["post"]["parameters"][0];
+            assert_eq!(param["name"], "sns_type");
+            assert_eq!(param["schema"]["enum"], json!(["email"]), "{path}");
+        }
+
+        // A new password has at least 8 characters, and the document says so; at login any
+        // password may be tried, and a short one is a wrong one (400), not a 422.
+        let new_pw = &body_schema("/auth/register/{sns_type}", "post")["properties"]["pw"];
+        assert_eq!(new_pw["minLength"], 8, "{new_pw}");
+        let old_pw = &body_schema("/auth/login/{sns_type}", "post")["properties"]["pw"];
+        assert!(old_pw.get("minLength").is_none(), "{old_pw}");
+        let short = json!({"email": "ryan@example.com", "pw": "short"});
+        post_json(&cli, "/auth/login/email", short.clone())
+            .await
+            .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+        let reply = post_json(&cli, "/auth/register/email", short).await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.body["detail"][0]["type"], "string_too_short");
+    }
+
     #[tokio::test]
     async fn nothing_a_client_sends_is_a_500() {
         let db = sqlite("no_500").await;

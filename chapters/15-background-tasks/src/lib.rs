@@ -65,13 +65,14 @@ failures with growing waits, and picks up what a crashed worker left.
 /// The whole app: the operations behind the house conventions, then the request timeout,
 /// the background tasks, and the state every operation reads.
 pub fn app(docs: &kit::Docs, state: &AppState) -> impl Endpoint + use<> {
-    let operations = (
+    // Each operation's document lists the 504 that `request_timeout` may answer for it.
+    let operations = slow::TimedOut((
         notifications::NotificationsApi,
         emails::EmailsApi,
         slow::SlowApi,
         jobs::JobsApi,
         exercises::ExercisesApi,
-    );
+    ));
     let service = OpenApiService::new(kit::FastapiErrors(operations), TITLE, VERSION)
         .description(DESCRIPTION);
     let app = kit::mount(service, docs);

@@ -165,7 +165,7 @@ pub async fn serve(listen: &kit::Listen, env: &kit::Env) -> Result<(), kit::Star
     let signal = kit::serve::shutdown_signal();
     let service = Service::start(&config).await?;
     let (listener, addr) = kit::serve::bind(&listen.host, listen.port).await?;
-    println!("listening on http://{addr}");
+    kit::serve::announce(addr);
     let stop = async {
         signal.await;
         service.begin_shutdown();

@@ -1,13 +1,17 @@
 //! Blocking versus async: three ways to wait, and a request timeout that can stop only one of
 //! them.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use poem::http::StatusCode;
+use kit::Detail;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{Method, StatusCode};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
+use poem_openapi::registry::{MetaApi, MetaMediaType, MetaResponse, Registry};
+use poem_openapi::types::{Example, Type};
 use poem_openapi::{Object, OpenApi};
 
 use crate::Tag;
@@ -81,7 +85,8 @@ impl SlowApi {
     /// Sleeps `seconds` (0 to 30, default 1) with `std::thread::sleep`, on purpose: the
     /// runtime thread running this handler can do nothing else until it returns, and the
     /// requests waiting for that thread wait too. The request timeout cannot cut it short:
-    /// a timeout is checked only when the handler gives the thread back.
+    /// a timeout is checked only when the handler gives the thread back. So the answer is
+    /// always a **200**, after `seconds`, even past `REQUEST_TIMEOUT_SECS`.
     #[oai(path = "/slow-blocking", method = "get", tag = "Tag::Blocking")]
     async fn slow_blocking(
         &self,
@@ -144,3 +149,49 @@ pub(crate) fn request_timeout<E: Endpoint + 'static>(
     })
 }
 // ANCHOR_END: timeout
+
+/// Whether `request_timeout` can cut the operation short: all but `GET /slow-blocking`, which
+/// blocks its thread, so that its answer is ready before the timeout gets to look (as its
+/// description says).
+fn can_time_out(path: &str, method: &Method) -> bool {
+    !(path == "/slow-blocking" && method == Method::GET)
+}
+
+/// The operations of `A`, each with the **504** that `request_timeout` answers in its place
+/// when it takes too long. The middleware is outside poem-openapi, so the operations cannot
+/// declare that answer themselves; this adds it to the document, where clients read what
+/// they may get.
+pub(crate) struct TimedOut<A>(pub A);
+
+impl<A: OpenApi> OpenApi for TimedOut<A> {
+    fn meta() -> Vec<MetaApi> {
+        let mut apis = A::meta();
+        for path in apis.iter_mut().flat_map(|api| api.paths.iter_mut()) {
+            for op in &mut path.operations {
+                if !can_time_out(&path.path, &op.method) {
+                    continue;
+                }
+                op.responses.responses.push(MetaResponse {
+                    description: "`Request timeout`: no answer within `REQUEST_TIMEOUT_SECS`",
+                    status: Some(504),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: Detail::schema_ref(),
+                    }],
+                    headers: Vec::new(),
+                });
+            }
+        }
+        apis
+    }
+
+    fn register(registry: &mut Registry) {
+        A::register(registry);
+        Detail::register(registry);
+    }
+
+    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {
+        self.0.add_routes(route_table);
+    }
+}

@@ -1007,6 +1007,37 @@ mod docs {
         assert_eq!(operations, 9);
     }
 
+    /// The timeout's 504 is a real answer of every operation but the blocking one, which it
+    /// cannot cut short: the document says so, and the answer is the body it promises.
+    #[tokio::test]
+    async fn the_document_lists_the_504_the_timeout_answers() {
+        let h = Harness::sqlite(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+        let doc = kit::testing::json(h.cli.get("/openapi.json").send().await).await;
+        let mut listed = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let timeout = &op["responses"]["504"];
+                if (path.as_str(), method.as_str()) == ("/slow-blocking", "get") {
+                    assert!(timeout.is_null(), "{method} {path}: {timeout}");
+                    continue;
+                }
+                listed += 1;
+                assert_eq!(
+                    timeout["content"]["application/json; charset=utf-8"]["schema"]["$ref"],
+                    "#/components/schemas/Detail",
+                    "{method} {path}"
+                );
+            }
+        }
+        assert_eq!(listed, 8);
+        for path in ["/slow-async?seconds=2", "/slow-spawn-blocking?seconds=2"] {
+            let resp = h.cli.get(path).send().await;
+            resp.assert_status(StatusCode::GATEWAY_TIMEOUT);
+            resp.assert_content_type("application/json; charset=utf-8");
+            resp.assert_json(json!({"detail": "Request timeout"})).await;
+        }
+    }
+
     #[tokio::test]
     async fn representative_bodies_are_as_reviewed() {
         let h =

@@ -162,6 +162,13 @@ fn fail(err: &StartError) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Prints the `listening on http://HOST:PORT` line that tools wait for. Not `println!`, which
+/// panics when nobody reads standard output any more: the server serves whether or not
+/// anyone heard where.
+pub fn announce(addr: SocketAddr) {
+    let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
+}
+
 /// Binds `listen`, announces the address on standard output, and serves `app` until
 /// `stop` completes; then waits up to [`SHUTDOWN_GRACE`] for requests in flight.
 pub async fn serve<E>(
@@ -174,9 +181,7 @@ where
     E::Endpoint: 'static,
 {
     let (listener, addr) = bind(&listen.host, listen.port).await?;
-    // Not `println!`, which panics when nobody reads standard output any more: the server
-    // serves whether or not anyone heard where.
-    let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
+    announce(addr);
     serve_on(listener, app, listen.timeouts, stop, SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())

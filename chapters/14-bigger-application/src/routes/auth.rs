@@ -9,13 +9,10 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::Tag;
 use crate::database::Db;
 use crate::errors::{AppError, BAD_REQUEST, BUSY, Fails, TOO_MANY};
-use crate::models::{Token, UserRegister, unix_now};
+use crate::models::{SnsType, Token, UserLogin, UserRegister, unix_now};
 use crate::security::limits::{Client, LoginLimits};
 use crate::security::passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, Passwords};
 use crate::security::tokens::Tokens;
-
-/// The one sign-up method so far; the path leaves room for others (`google`, `kakao`…).
-const EMAIL: &str = "email";
 
 /// The answer of `POST /auth/register/{sns_type}`. `Cache-Control: no-store` keeps the
 /// token out of every cache on the way.
@@ -58,13 +55,12 @@ impl AuthApi {
         limits: Data<&LoginLimits>,
         client: Client,
         /// How the account signs in: `email`.
-        #[oai(example = "email_example")]
-        sns_type: Path<String>,
+        sns_type: Path<SnsType>,
         body: Json<UserRegister>,
     ) -> Result<Registered, Fails<{ BAD_REQUEST | TOO_MANY | BUSY }>> {
         let UserRegister { email, pw } = body.0;
         check_new_password(&pw.0)?;
-        if sns_type.0 != EMAIL {
+        if !sns_type.is_email() {
             return Err(AppError::SnsTypeNotSupported.into());
         }
         let attempt = limits.sign_up(client)?;
@@ -77,7 +73,7 @@ impl AuthApi {
         };
         attempt.succeeded();
         let user = db
-            .create_user(email.as_str(), &hashed_password, EMAIL, unix_now())
+            .create_user(email.as_str(), &hashed_password, SnsType::EMAIL, unix_now())
             .await?;
         Ok(Registered::Created(
             Json(Token {
@@ -107,12 +103,11 @@ impl AuthApi {
         limits: Data<&LoginLimits>,
         client: Client,
         /// How the account signs in: `email`.
-        #[oai(example = "email_example")]
-        sns_type: Path<String>,
-        body: Json<UserRegister>,
+        sns_type: Path<SnsType>,
+        body: Json<UserLogin>,
     ) -> Result<LoggedIn, Fails<{ BAD_REQUEST | TOO_MANY | BUSY }>> {
-        let UserRegister { email, pw } = body.0;
-        if sns_type.0 != EMAIL {
+        let UserLogin { email, pw } = body.0;
+        if !sns_type.is_email() {
             return Err(AppError::SnsTypeNotSupported.into());
         }
         // Counted before anything else: a refused login costs no query and no bcrypt.
@@ -159,7 +154,3 @@ fn check_new_password(pw: &str) -> Result<(), AppError> {
     }
 }
 // ANCHOR_END: helpers
-
-fn email_example() -> String {
-    EMAIL.to_owned()
-}
