@@ -9,6 +9,7 @@ use kit::Detail;
 use kit::validation::{Loc, Problem};
 use poem::web::Data;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Password;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
 use serde_json::{Value, json};
 
@@ -31,9 +32,12 @@ enum ExerciseTag {
 #[derive(Object)]
 struct PasswordChange {
     /// The password the user has now.
-    current_password: String,
+    current_password: Password,
     /// The password to have from now on: 8 characters or more, 72 bytes or fewer.
-    new_password: String,
+    // The minimum is in the document too. JSON Schema counts characters, not bytes, so the
+    // 72 bytes are `check_new_password`'s to hold.
+    #[oai(validator(min_length = 8))]
+    new_password: Password,
 }
 
 /// The answers of `POST /users/me/password`.
@@ -87,12 +91,12 @@ impl PasswordApi {
             new_password,
         }) = change;
         check_new_password(&new_password)?;
-        let right = authenticate_user(&db, &user.username, current_password).await;
+        let right = authenticate_user(&db, &user.username, current_password.0).await;
         if right.is_none() {
             let detail = Detail::new("Incorrect password");
             return Ok(PasswordChanged::IncorrectPassword(Json(detail)));
         }
-        let hashed_password = passwords::get_password_hash(new_password).await?;
+        let hashed_password = passwords::get_password_hash(new_password.0).await?;
         db.set_hashed_password(&user.username, hashed_password);
         revoked.revoke_issued_until_now(&user.username).await;
         Ok(PasswordChanged::Changed)
