@@ -4,40 +4,25 @@
 //! - inside an operation (bad input, an error the handler returns): [`crate::FastapiErrors`];
 //! - around the whole app (no such route, wrong method, a body over the limit, a panic):
 //!   [`Conventions`], the outermost layer that [`crate::mount`] puts on;
-//! - the shape of the answer is made in one place, [`detail`] and [`validation_error`].
+//! - the shape of the answer is made in one place, [`crate::body`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
-use poem::error::{MethodNotAllowedError, NotFoundError};
+use poem::error::NotFoundError;
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
-use serde_json::json;
 
-use crate::validation::Problem;
+use crate::body::{JSON, detail, is_json_response, standard_message};
+use crate::route::{self, Template};
+// Kept here too, where the chapters found them before the bodies had a module of their own.
+pub use crate::body::{BodyTooLarge, error_response};
 
 /// Largest accepted request body, except for multipart uploads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest accepted `multipart/form-data` request, all files included.
 pub const MULTIPART_LIMIT: usize = 10 * 1024 * 1024;
-
-/// The body of an error a handler raises, for declaring it in an operation's responses:
-/// `{"detail": "Item not found"}`.
-#[derive(Debug, Clone, PartialEq, Eq, poem_openapi::Object)]
-pub struct Detail {
-    /// What went wrong, for a person.
-    pub detail: String,
-}
-
-impl Detail {
-    /// `{"detail": message}`.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            detail: message.into(),
-        }
-    }
-}
 
 /// FastAPI's `HTTPException`: an error with a status, a `detail` and optional headers, which a
 /// handler or a guard returns to stop the request.
@@ -106,77 +91,6 @@ impl From<HttpException> for poem::Error {
     }
 }
 
-/// `{"detail": message}` with `status`: the answer to an error a handler raises.
-pub fn detail(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = json!({ "detail": message.into() });
-    Response::builder()
-        .status(status)
-        .content_type(JSON)
-        .body(body.to_string())
-}
-
-/// The content type of every JSON error body.
-const JSON: &str = "application/json; charset=utf-8";
-
-/// FastAPI's answer to bad input: 422 and one entry per problem.
-pub fn validation_error(problems: Vec<Problem>) -> Response {
-    let body = json!({ "detail": problems });
-    Response::builder()
-        .status(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type(JSON)
-        .body(body.to_string())
-}
-
-/// The reason phrase FastAPI gives for a status it produces by itself.
-fn standard_message(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
-        s if s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE => "Internal Server Error",
-        s => s.canonical_reason().unwrap_or("Error"),
-    }
-}
-
-/// The answer to an error that is not about the input.
-///
-/// A message the handler chose is kept (`{"detail": "Item not found"}`); an internal failure
-/// is logged and answered with nothing but `Internal Server Error`.
-pub fn error_response(err: poem::Error) -> Response {
-    if err.is::<NotFoundError>() || err.is::<MethodNotAllowedError>() || err.is::<BodyTooLarge>() {
-        let status = err.status();
-        return detail(status, standard_message(status));
-    }
-    let status = err.status();
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = %err, "request failed");
-        return detail(status, standard_message(status));
-    }
-    let message = err.to_string();
-    let mut response = err.into_response();
-    if is_json_response(&response) {
-        return response;
-    }
-    response.set_body(json!({ "detail": message }).to_string());
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(JSON));
-    response
-}
-
-fn is_json_response(response: &Response) -> bool {
-    response.content_type().is_some_and(crate::inputs::is_json)
-}
-
-/// A request body went over its limit.
-#[derive(Debug, thiserror::Error)]
-#[error("request body is over the limit")]
-pub struct BodyTooLarge;
-
-impl poem::error::ResponseError for BodyTooLarge {
-    fn status(&self) -> StatusCode {
-        StatusCode::PAYLOAD_TOO_LARGE
-    }
-}
-
 /// The house conventions around a whole app: body limits, one trailing slash trimmed (and
 /// no other path normalised), JSON bodies for the errors the router makes (404, 405 with
 /// `Allow`), and the same for anything that escaped a handler.
@@ -189,7 +103,7 @@ pub struct Conventions {
 /// The methods declared for one path template, for the `Allow` header of a 405.
 #[derive(Debug)]
 struct RouteMethods {
-    segments: Vec<String>,
+    template: Template,
     methods: Vec<Method>,
 }
 
@@ -199,11 +113,7 @@ impl Conventions {
         let routes = paths
             .into_iter()
             .map(|(template, methods)| RouteMethods {
-                segments: template
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                template: Template::new(&template),
                 methods,
             })
             .collect();
@@ -240,20 +150,7 @@ impl Conventions {
 
     /// `GET, HEAD` for a path whose best matching template declares `GET`.
     fn allow(&self, path: &str) -> Option<String> {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let is_param = |s: &str| s.starts_with('{');
-        let best = self
-            .routes
-            .iter()
-            .filter(|r| {
-                r.segments.len() == segments.len()
-                    && r.segments
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| is_param(t) || t == s)
-            })
-            // The router prefers fixed segments over parameters, from the left.
-            .min_by_key(|r| r.segments.iter().map(|s| is_param(s)).collect::<Vec<_>>())?;
+        let best = route::best(path, &self.routes, |r| &r.template)?;
         let mut names: Vec<&str> = best.methods.iter().map(Method::as_str).collect();
         if best.methods.contains(&Method::GET) && !best.methods.contains(&Method::HEAD) {
             names.push("HEAD");

@@ -17,8 +17,13 @@ use poem_openapi::registry::{
 };
 use serde_json::{Value, json};
 
-use crate::errors::{detail, error_response};
-use crate::validation::{Checker, Loc, Problem};
+use crate::body::{
+    Loc, Problem, detail, error_response, is_form, is_json, is_multipart, media_type,
+    same_media_type, validation_error,
+};
+use crate::route::{self, Template};
+use crate::validation::Checker;
+use crate::wording::{self, MultipartReason};
 
 /// An API whose operations answer bad input with FastAPI's 422 body.
 ///
@@ -192,6 +197,108 @@ fn same_route(template: &str, route: &str) -> bool {
             .all(|(x, y)| fixed(x) == fixed(y) && (!fixed(x) || x == y))
 }
 
+/// Where a query parameter takes one value and several are sent, the last one counts, as in
+/// FastAPI (poem-openapi would take the first).
+///
+/// `OpenApiService` reads the query string into the values its parameters take once, when a
+/// request comes in and before it is routed to an operation; an operation cannot change them.
+/// So [`crate::mount`] gives each request to [`LastQueryValues::apply`] before the service
+/// sees it, and the query string is rewritten there.
+#[derive(Debug)]
+pub(crate) struct LastQueryValues {
+    paths: Vec<QueryNames>,
+}
+
+/// The query parameters that take one value, for each operation on one path.
+#[derive(Debug)]
+struct QueryNames {
+    template: Template,
+    methods: Vec<(Method, Vec<String>)>,
+}
+
+impl LastQueryValues {
+    /// For the operations of `T`.
+    pub(crate) fn of<T: OpenApi>() -> Self {
+        let mut registry = Registry::new();
+        T::register(&mut registry);
+        let mut paths: Vec<QueryNames> = Vec::new();
+        for path in T::meta().into_iter().flat_map(|api| api.paths) {
+            // A path may be listed twice (by two APIs); the router serves both as one.
+            let template = Template::new(&path.path);
+            let at = match paths.iter().position(|p| p.template == template) {
+                Some(at) => at,
+                None => {
+                    paths.push(QueryNames {
+                        template,
+                        methods: Vec::new(),
+                    });
+                    paths.len() - 1
+                }
+            };
+            for op in path.operations {
+                let single = op
+                    .params
+                    .iter()
+                    .filter(|p| {
+                        matches!(p.in_type, MetaParamIn::Query) && !is_list(&p.schema, &registry)
+                    })
+                    .map(|p| p.name.clone())
+                    .collect();
+                paths[at].methods.push((op.method, single));
+            }
+        }
+        Self { paths }
+    }
+
+    /// Leaves in the query string only the last value of each name that the operation the
+    /// request goes to reads as one value. Every other pair stays as it was sent.
+    pub(crate) fn apply(&self, req: &mut Request) {
+        let Some(query) = req.uri().query() else {
+            return;
+        };
+        let Some(path) = route::best(req.uri().path(), &self.paths, |p| &p.template) else {
+            return;
+        };
+        // The router answers a `HEAD` with the `GET` operation when there is no `HEAD` one.
+        let operation = |method: &Method| path.methods.iter().find(|(m, _)| m == method);
+        let found = operation(req.method()).or_else(|| {
+            (req.method() == Method::HEAD)
+                .then(|| operation(&Method::GET))
+                .flatten()
+        });
+        let Some((_, single)) = found.filter(|(_, single)| !single.is_empty()) else {
+            return;
+        };
+        let pieces: Vec<&str> = query.split('&').collect();
+        // Each pair's name as poem-openapi reads it (decoded, invalid UTF-8 replaced).
+        let names: Vec<String> = pieces
+            .iter()
+            .map(|piece| {
+                form_urlencoded::parse(piece.as_bytes())
+                    .next()
+                    .map(|(name, _)| name.into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let keep = last_of_each(&names, |name| single.iter().any(|s| s == name));
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let kept: Vec<&str> = pieces
+            .iter()
+            .zip(&keep)
+            .filter(|(_, keep)| **keep)
+            .map(|(piece, _)| *piece)
+            .collect();
+        let path_and_query = format!("{}?{}", req.uri().path(), kept.join("&"));
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = path_and_query.parse().ok();
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+}
+
 fn checked(
     endpoint: poem::endpoint::BoxEndpoint<'static>,
     spec: Arc<OperationSpec>,
@@ -204,16 +311,15 @@ fn checked(
                     crate::multipart::tolerate_control_characters(&mut req);
                 }
                 if let Err(problems) = spec.read_multipart_form(&mut req).await {
-                    return Ok(crate::errors::validation_error(problems));
+                    return Ok(validation_error(problems));
                 }
-                spec.keep_last_query_values(&mut req);
                 let seen = Seen {
                     uri: req.uri().clone(),
                     headers: req.headers().clone(),
                     body: spec.keep_body(&mut req).await?,
                 };
                 if let Some(problems) = spec.strict_json_problems(&seen) {
-                    return Ok(crate::errors::validation_error(problems));
+                    return Ok(validation_error(problems));
                 }
                 match inner.call(req).await {
                     Ok(response) => Ok(response),
@@ -323,28 +429,6 @@ impl OperationSpec {
         }
     }
 
-    /// Where a query parameter takes one value and several are sent, the last one counts
-    /// (poem-openapi would take the first).
-    fn keep_last_query_values(&self, req: &mut Request) {
-        let single: Vec<&str> = self
-            .params
-            .iter()
-            .filter(|p| p.source == "query" && !is_list(&p.schema, &self.registry))
-            .map(|p| p.name.as_str())
-            .collect();
-        if single.is_empty() {
-            return;
-        }
-        // poem-openapi reads query values from this extension, filled before routing.
-        if let Some(query) = req
-            .extensions_mut()
-            .get_mut::<poem_openapi::__private::UrlQuery>()
-        {
-            let pairs = std::mem::take(&mut query.0);
-            query.0 = keep_last(pairs, |name| single.contains(&name), false);
-        }
-    }
-
     // ANCHOR: multipart_form
     /// Whether the operation reads a form (`application/x-www-form-urlencoded`) and no
     /// multipart body of its own.
@@ -447,7 +531,13 @@ impl OperationSpec {
                 .any(|(p, s)| *p == name && !is_list(s, &self.registry))
         };
         let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
-        let kept = keep_last(pairs, single, true);
+        let names: Vec<String> = pairs.iter().map(|(name, _)| name.clone()).collect();
+        // An empty value of a single field counts as missing.
+        let kept = pairs
+            .into_iter()
+            .zip(last_of_each(&names, single))
+            .filter(|((name, value), last)| *last && !(single(name) && value.is_empty()))
+            .map(|(pair, _)| pair);
         form_urlencoded::Serializer::new(String::new())
             .extend_pairs(kept)
             .finish()
@@ -473,7 +563,7 @@ impl OperationSpec {
         if problems.is_empty() {
             problems.push(self.fallback(&err, seen));
         }
-        crate::errors::validation_error(problems)
+        validation_error(problems)
     }
 
     /// Every problem with the request's inputs, in FastAPI's order.
@@ -680,7 +770,7 @@ impl OperationSpec {
         // `{name}` of the path.
         let by_position = || {
             let e = err.downcast_ref::<poem_openapi::error::ParsePathError>()?;
-            let position: usize = e.name.strip_prefix("param")?.parse().ok()?;
+            let position = wording::path_param_position(e.name)?;
             let name = self
                 .segments
                 .iter()
@@ -714,24 +804,14 @@ impl OperationSpec {
     }
 }
 
-/// Keeps the last value of each name for which `single` holds, in place of the earlier ones,
-/// and drops empty values of those names when `drop_empty` is set.
-fn keep_last(
-    pairs: Vec<(String, String)>,
-    single: impl Fn(&str) -> bool,
-    drop_empty: bool,
-) -> Vec<(String, String)> {
-    let mut kept = Vec::with_capacity(pairs.len());
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if single(name) {
-            let repeated_later = pairs[i + 1..].iter().any(|(later, _)| later == name);
-            if repeated_later || (drop_empty && value.is_empty()) {
-                continue;
-            }
-        }
-        kept.push((name.clone(), value.clone()));
-    }
-    kept
+/// For each of `names`, whether it is kept: of a name for which `single` holds, only the
+/// last one is.
+fn last_of_each(names: &[String], single: impl Fn(&str) -> bool) -> Vec<bool> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| !single(name) || !names[i + 1..].contains(name))
+        .collect()
 }
 
 fn resolve<'a>(
@@ -748,40 +828,28 @@ fn is_list(schema: &MetaSchemaRef, registry: &Registry) -> bool {
     resolve(schema, registry).is_some_and(|s| s.ty == "array")
 }
 
-/// A multipart body is not kept, so its problem is read from poem-openapi's message, whose
-/// forms are fixed by its `Multipart` derive: "field `f` is required", "failed to parse field
-/// `f`: …", "field `f` verification failed. …", "unknown field `f`". Anything else (a body cut
-/// short before any field, say) is about the body as a whole.
+/// A multipart body is not kept, so its problem is read from poem-openapi's reason (see
+/// [`wording::multipart_reason`]).
 fn multipart_problem(reason: &str) -> Problem {
-    let named = |prefix: &str| {
-        let rest = reason.strip_prefix(prefix)?;
-        let (name, rest) = rest.split_once('`')?;
-        Some((
-            vec![Loc::from("body"), Loc::from(name)],
-            rest.trim_start_matches(':').trim(),
-        ))
-    };
-    match named("field `").or_else(|| named("failed to parse field `")) {
-        Some((loc, "is required")) => return Problem::missing(loc, Value::Null),
-        Some((loc, message)) => {
-            return Problem::new("value_error", loc, message.to_owned(), Value::Null);
+    let field = |name: &str| vec![Loc::from("body"), Loc::from(name)];
+    match wording::multipart_reason(reason) {
+        MultipartReason::Missing(name) => Problem::missing(field(name), Value::Null),
+        MultipartReason::Field(name, message) => {
+            Problem::new("value_error", field(name), message.to_owned(), Value::Null)
         }
-        None => {}
-    }
-    if let Some((loc, _)) = named("unknown field `") {
-        return Problem::new(
+        MultipartReason::Unknown(name) => Problem::new(
             "extra_forbidden",
-            loc,
+            field(name),
             "Extra inputs are not permitted",
             Value::Null,
-        );
+        ),
+        MultipartReason::Body => Problem::new(
+            "value_error",
+            vec![Loc::from("body")],
+            format!("There was an error parsing the body: {reason}"),
+            Value::Null,
+        ),
     }
-    Problem::new(
-        "value_error",
-        vec![Loc::from("body")],
-        format!("There was an error parsing the body: {reason}"),
-        Value::Null,
-    )
 }
 
 fn source_name(source: &MetaParamIn) -> &'static str {
@@ -825,30 +893,6 @@ fn reason(err: &poem::Error) -> String {
     err.to_string()
 }
 
-fn media_type(content_type: &str) -> &str {
-    content_type.split(';').next().unwrap_or_default().trim()
-}
-
-fn same_media_type(a: &str, b: &str) -> bool {
-    media_type(a).eq_ignore_ascii_case(media_type(b))
-}
-
-/// `application/json` and `application/*+json`, as poem-openapi accepts them.
-pub(crate) fn is_json(content_type: &str) -> bool {
-    let media = media_type(content_type).to_ascii_lowercase();
-    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
-}
-
-fn is_form(content_type: &str) -> bool {
-    media_type(content_type).eq_ignore_ascii_case("application/x-www-form-urlencoded")
-}
-
-fn is_multipart(content_type: &str) -> bool {
-    media_type(content_type).eq_ignore_ascii_case(MULTIPART)
-}
-
-const MULTIPART: &str = "multipart/form-data";
-
 /// FastAPI's answer to a body that is not JSON: where the parser gave up, and why.
 fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Problem {
     // At the end of the input, Python points after the last byte and serde_json at it.
@@ -857,12 +901,7 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Problem {
     } else {
         byte_offset(bytes, err.line(), err.column())
     };
-    let message = err.to_string();
-    let reason = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let reason = wording::json_error_reason(err);
     Problem::new(
         "json_invalid",
         vec![Loc::from("body"), Loc::Index(offset)],
@@ -909,5 +948,67 @@ fn check_form<'a>(
             None | Some("") => {}
             Some(value) => checker.check_text(loc, value, property),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::param::Query;
+    use poem_openapi::payload::PlainText;
+
+    use super::*;
+
+    struct Api;
+
+    #[OpenApi]
+    impl Api {
+        #[oai(path = "/search", method = "get")]
+        async fn search(
+            &self,
+            q: Query<Option<String>>,
+            tag: Query<Vec<String>>,
+        ) -> PlainText<String> {
+            PlainText(format!("{:?} {:?}", q.0, tag.0))
+        }
+
+        #[oai(path = "/search", method = "post")]
+        async fn post(&self) -> PlainText<&'static str> {
+            PlainText("")
+        }
+
+        #[oai(path = "/search/:kind", method = "get")]
+        async fn kind(&self, kind: poem_openapi::param::Path<String>) -> PlainText<String> {
+            PlainText(kind.0)
+        }
+    }
+
+    fn rewritten(method: Method, uri: &str) -> String {
+        let mut req = Request::builder().method(method).uri_str(uri).finish();
+        LastQueryValues::of::<Api>().apply(&mut req);
+        req.uri().to_string()
+    }
+
+    #[test]
+    fn only_the_last_of_a_single_query_value_is_left() {
+        // The pairs that stay are left as they were sent, escapes and all.
+        assert_eq!(
+            rewritten(Method::GET, "/search?q=a&tag=x&%71=b+c&tag=y&page=1&page=2"),
+            "/search?tag=x&%71=b+c&tag=y&page=1&page=2"
+        );
+        assert_eq!(rewritten(Method::HEAD, "/search?q=a&q=b"), "/search?q=b");
+        assert_eq!(
+            rewritten(Method::GET, "http://example.com/search?q=a&q=b"),
+            "http://example.com/search?q=b"
+        );
+        // No such parameter on the operation, path or method that the request goes to.
+        assert_eq!(
+            rewritten(Method::POST, "/search?q=a&q=b"),
+            "/search?q=a&q=b"
+        );
+        assert_eq!(
+            rewritten(Method::GET, "/search/x?q=a&q=b"),
+            "/search/x?q=a&q=b"
+        );
+        assert_eq!(rewritten(Method::GET, "/other?q=a&q=b"), "/other?q=a&q=b");
     }
 }

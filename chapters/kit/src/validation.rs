@@ -12,65 +12,10 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use regex::Regex;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-/// One step of a problem's location: a name, or a position in a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Loc {
-    /// A parameter, a field, or the source (`"query"`, `"body"`…).
-    Name(String),
-    /// A position in a list, or a byte offset in a body that is not valid JSON.
-    Index(usize),
-}
-
-impl From<&str> for Loc {
-    fn from(name: &str) -> Self {
-        Loc::Name(name.to_owned())
-    }
-}
-
-/// One problem with the input, as FastAPI reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Problem {
-    /// A short machine name: `missing`, `int_parsing`, `string_too_short`…
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    /// Where the problem is, starting with the source: `["query", "page"]`.
-    pub loc: Vec<Loc>,
-    /// A sentence for a person.
-    pub msg: String,
-    /// The value that was sent (`null` when it is missing).
-    pub input: Value,
-    /// The limits that were broken, when there are some.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctx: Option<Value>,
-}
-
-impl Problem {
-    /// A problem without context.
-    pub fn new(kind: &'static str, loc: Vec<Loc>, msg: impl Into<String>, input: Value) -> Self {
-        Self {
-            kind,
-            loc,
-            msg: msg.into(),
-            input,
-            ctx: None,
-        }
-    }
-
-    /// Adds the limits that were broken, or the parser's own words.
-    pub fn with_ctx(mut self, ctx: Value) -> Self {
-        self.ctx = Some(ctx);
-        self
-    }
-
-    /// A required value that was not sent.
-    pub fn missing(loc: Vec<Loc>, input: Value) -> Self {
-        Self::new("missing", loc, "Field required", input)
-    }
-}
+// The checks here make the entries of the 422 body; the chapters name them from here.
+pub use crate::body::{Loc, Problem};
 
 /// Checks values against the schemas of one API.
 pub struct Checker<'a> {
