@@ -11,7 +11,7 @@ use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Password;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::login::authenticate_user;
 use crate::passwords::{self, MAX_PASSWORD_BYTES};
@@ -114,7 +114,8 @@ impl UsersDb {
 }
 
 /// A 422 unless the new password has 8 characters or more and 72 bytes or fewer. Unlike
-/// other 422s, it does not repeat the value sent: a password never goes back to the client.
+/// other 422s, it does not repeat the value sent: a password never goes back to the client,
+/// only the mask that kit shows for every password.
 fn check_new_password(password: &str) -> poem::Result<()> {
     const MIN_CHARS: usize = 8;
     let (kind, msg, ctx) = if password.chars().count() < MIN_CHARS {
@@ -132,7 +133,7 @@ fn check_new_password(password: &str) -> poem::Result<()> {
         return Ok(());
     };
     let loc = vec![Loc::from("body"), Loc::from("new_password")];
-    let problem = Problem::new(kind, loc, msg, Value::Null).with_ctx(ctx);
+    let problem = Problem::new(kind, loc, msg, json!(kit::secret::MASK)).with_ctx(ctx);
     Err(poem::Error::from_response(kit::validation_error(vec![
         problem,
     ])))

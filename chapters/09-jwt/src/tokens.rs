@@ -19,24 +19,24 @@ use crate::config::Config;
 /// What an access token says. A token this server issues has every claim; one from elsewhere
 /// needs only `sub` and `exp` (see [`verify`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Claims {
+pub struct Claims {
     /// Subject: the user name. It must name one user only, so the user name must be unique.
-    pub(crate) sub: String,
+    pub sub: String,
     /// Issued at, in seconds since 1970.
-    pub(crate) iat: Option<u64>,
+    pub iat: Option<u64>,
     /// Expires at, in seconds since 1970.
-    pub(crate) exp: u64,
+    pub exp: u64,
     /// JWT ID: random, so that each login's token differs, and a token can be revoked
     /// (exercise 2).
-    pub(crate) jti: Option<String>,
+    pub jti: Option<String>,
 }
 // ANCHOR_END: claims
 
 // ANCHOR: tokens
 /// Makes and checks access tokens with one key; cheap to clone, so that each request can be
-/// handed it (`Data<&Tokens>`).
+/// handed it (`Data<&Tokens>`). Chapter 14 uses it as it is, with its own settings.
 #[derive(Clone)]
-pub(crate) struct Tokens(Arc<Keys>);
+pub struct Tokens(Arc<Keys>);
 
 struct Keys {
     encoding: EncodingKey,
@@ -46,19 +46,24 @@ struct Keys {
 
 impl Tokens {
     /// Tokens signed with the configured key, living as long as configured.
-    pub(crate) fn new(config: &Config) -> Self {
+    pub fn new(config: &Config) -> Self {
+        Self::with_key(&config.jwt_secret, config.access_token_expire)
+    }
+
+    /// Tokens signed with `key`, living for `lifetime`.
+    pub fn with_key(key: &[u8], lifetime: Duration) -> Self {
         Self(Arc::new(Keys {
-            encoding: EncodingKey::from_secret(&config.jwt_secret),
-            decoding: DecodingKey::from_secret(&config.jwt_secret),
-            lifetime: config.access_token_expire,
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            lifetime,
         }))
     }
 
-    /// A signed token for `username`, valid from now for the configured time.
-    pub(crate) fn create_access_token(&self, username: &str) -> Result<String, poem::Error> {
+    /// A signed token about `sub` (here a user name), valid from now for the configured time.
+    pub fn create_access_token(&self, sub: &str) -> Result<String, poem::Error> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
-            sub: username.to_owned(),
+            sub: sub.to_owned(),
             iat: Some(now),
             exp: now + self.0.lifetime.as_secs(),
             jti: Some(random_id()?),
@@ -68,11 +73,20 @@ impl Tokens {
     }
 
     /// The claims of `token`, if it passes [`verify`] with this key.
-    pub(crate) fn decode_access_token(&self, token: &str) -> Option<Claims> {
+    pub fn decode_access_token(&self, token: &str) -> Option<Claims> {
         verify(token, &self.0.decoding)
     }
 }
 // ANCHOR_END: tokens
+
+impl std::fmt::Debug for Tokens {
+    // The keys are secrets: only the lifetime is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("lifetime", &self.0.lifetime)
+            .finish_non_exhaustive()
+    }
+}
 
 // ANCHOR: verify
 /// The checks that [`verify`] leaves to jsonwebtoken.

@@ -10,9 +10,9 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 
-use kit::db::Backend;
+use kit::db::{Backend, sql};
 
-use crate::database::{backend, sql};
+use crate::database::backend;
 use crate::schemas::{Item, ItemCreate, User};
 
 // ANCHOR: helpers

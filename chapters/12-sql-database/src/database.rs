@@ -1,18 +1,17 @@
 //! The database: a pool of connections that every request shares, and the connection or
 //! transaction that one request borrows from it. The tutorial's `database.py` and `get_db`.
 
-use std::borrow::Cow;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kit::db::{Backend, mask_password};
+use kit::db::{Backend, mask_password, without_password};
 use poem::web::Data;
 use poem::{FromRequest, Request, RequestBody};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateDatabase, Migrator};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::{Config, SqliteTuning};
@@ -199,21 +198,6 @@ impl Database {
 }
 // ANCHOR_END: database
 
-/// `text` with the password of `url` hidden, in case a driver's message repeats it.
-fn without_password(text: &str, url: &str) -> String {
-    let password = url
-        .split_once("://")
-        .and_then(|(_, rest)| rest.split(['/', '?']).next())
-        .and_then(|authority| authority.rsplit_once('@'))
-        .and_then(|(userinfo, _)| userinfo.split_once(':'))
-        .map(|(_, password)| password)
-        .filter(|password| !password.is_empty());
-    match password {
-        Some(password) => text.replace(password, "***"),
-        None => text.to_owned(),
-    }
-}
-
 // ANCHOR: session
 /// A connection held for one request: FastAPI's `db: Session = Depends(get_db)`.
 ///
@@ -360,49 +344,11 @@ pub(crate) fn backend(conn: &AnyConnection) -> Backend {
         _ => Backend::Sqlite,
     }
 }
-
-/// A query written once with `?` placeholders, as SQLite and MySQL want them, for `backend`:
-/// PostgreSQL wants `$1, $2, …` instead. Only the placeholders change; the values are always
-/// bound, never written into the text.
-pub(crate) fn sql(backend: Backend, text: &'static str) -> AssertSqlSafe<Cow<'static, str>> {
-    if backend != Backend::Postgres {
-        return AssertSqlSafe(Cow::Borrowed(text));
-    }
-    let mut numbered = String::with_capacity(text.len() + 8);
-    let mut placeholders = 0;
-    let mut in_literal = false;
-    for c in text.chars() {
-        match c {
-            '\'' => {
-                in_literal = !in_literal;
-                numbered.push(c);
-            }
-            '?' if !in_literal => {
-                placeholders += 1;
-                numbered.push_str(&format!("${placeholders}"));
-            }
-            _ => numbered.push(c),
-        }
-    }
-    AssertSqlSafe(Cow::Owned(numbered))
-}
 // ANCHOR_END: dialect
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_gets_numbered_placeholders_outside_literals() {
-        let text =
-            "SELECT id FROM items WHERE title LIKE ? ESCAPE '!' AND note = '?' LIMIT ? OFFSET ?";
-        assert_eq!(
-            sql(Backend::Postgres, text).0,
-            "SELECT id FROM items WHERE title LIKE $1 ESCAPE '!' AND note = '?' LIMIT $2 OFFSET $3"
-        );
-        assert_eq!(sql(Backend::MySql, text).0, text);
-        assert_eq!(sql(Backend::Sqlite, text).0, text);
-    }
 
     /// The database of a test on a fresh SQLite file, set up as `tuning` says.
     async fn sqlite(test: &str, tuning: SqliteTuning) -> (kit::db::TestDb, Database) {
@@ -420,7 +366,7 @@ mod tests {
     }
 
     async fn pragma(session: &mut Session, name: &str) -> String {
-        let text = AssertSqlSafe(format!("PRAGMA {name}"));
+        let text = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
         let row = sqlx::query(text)
             .fetch_one(&mut **session)
             .await
@@ -475,18 +421,5 @@ mod tests {
         let wait = Duration::from_millis(200);
         let second = tokio::time::timeout(wait, database.write_session()).await;
         assert!(matches!(second, Ok(Ok(_))));
-    }
-
-    #[test]
-    fn a_password_in_a_driver_message_is_hidden() {
-        let url = "postgres://app:s3cret@db:5432/app";
-        assert_eq!(
-            without_password("auth failed for app:s3cret", url),
-            "auth failed for app:***"
-        );
-        assert_eq!(
-            without_password("refused", "sqlite://sql_app.db"),
-            "refused"
-        );
     }
 }

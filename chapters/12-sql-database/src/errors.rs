@@ -71,7 +71,7 @@ impl IntoResponse for ApiError {
                 "value_error",
                 vec![Loc::from("body"), Loc::from("password")],
                 self.detail(),
-                Value::String("**********".to_owned()),
+                Value::from(kit::secret::MASK),
             )]),
             ApiError::TitleRemoved => kit::validation_error(vec![Problem::new(
                 "value_error",

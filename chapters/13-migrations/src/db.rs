@@ -6,7 +6,7 @@ use std::time::Duration;
 use kit::db::{Backend, mask_password};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
-use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
+use sqlx::{SqlSafeStr, SqlStr};
 
 use crate::config::Config;
 
@@ -100,12 +100,10 @@ impl Database {
     }
 
     /// `query` as this backend writes it: PostgreSQL numbers its placeholders (`$1, $2`),
-    /// SQLite and MySQL take `?`. The text is fixed in the program; values are always bound.
+    /// SQLite and MySQL take `?` (chapter 12's `kit::db::sql`). The text is fixed in the
+    /// program; values are always bound.
     pub fn sql(&self, query: &'static str) -> SqlStr {
-        match self.backend {
-            Backend::Postgres => AssertSqlSafe(numbered_placeholders(query)).into_sql_str(),
-            Backend::Sqlite | Backend::MySql => query.into_sql_str(),
-        }
+        kit::db::sql(self.backend, query).into_sql_str()
     }
 }
 // ANCHOR_END: database
@@ -120,33 +118,4 @@ async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         conn.execute(pragma).await?;
     }
     Ok(())
-}
-
-/// `a = ? AND b = ?` → `a = $1 AND b = $2`. The chapter's SQL has no `?` inside quotes.
-fn numbered_placeholders(query: &str) -> String {
-    let mut out = String::with_capacity(query.len() + 8);
-    let mut n = 0;
-    for c in query.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postgres_placeholders_are_numbered_in_order() {
-        assert_eq!(
-            numbered_placeholders("SELECT a FROM t WHERE b = ? AND c = ? LIMIT ?"),
-            "SELECT a FROM t WHERE b = $1 AND c = $2 LIMIT $3"
-        );
-    }
 }

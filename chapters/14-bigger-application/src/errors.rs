@@ -175,7 +175,7 @@ impl IntoResponse for AppError {
 /// A problem with `pw`, showing a mask where FastAPI would show the value.
 fn password_problem(kind: &'static str, msg: &str) -> Problem {
     let loc = vec![Loc::from("body"), Loc::from("pw")];
-    Problem::new(kind, loc, msg, Value::String("**********".to_owned()))
+    Problem::new(kind, loc, msg, Value::from(kit::secret::MASK))
 }
 
 impl From<AppError> for poem::Error {

@@ -193,23 +193,11 @@ impl Queue {
     }
 
     // ANCHOR: placeholders
-    /// `text` for this backend: the SQL is written with `?`, PostgreSQL wants `$1, $2, …`.
-    /// (No statement here has a `?` inside a string literal.)
+    /// `text` for this backend: the SQL is written with `?`, PostgreSQL wants `$1, $2, …`
+    /// (chapter 12's `kit::db::placeholders`). The text is this file's own, some of it put
+    /// together from its constants; values are always bound.
     fn sql(&self, text: &str) -> AssertSqlSafe<String> {
-        if self.backend != Backend::Postgres {
-            return AssertSqlSafe(text.to_owned());
-        }
-        let mut numbered = String::with_capacity(text.len() + 8);
-        let mut n = 0;
-        for c in text.chars() {
-            if c == '?' {
-                n += 1;
-                numbered.push_str(&format!("${n}"));
-            } else {
-                numbered.push(c);
-            }
-        }
-        AssertSqlSafe(numbered)
+        AssertSqlSafe(kit::db::placeholders(self.backend, text).into_owned())
     }
     // ANCHOR_END: placeholders
 

@@ -1,5 +1,6 @@
 //! Databases for the SQL chapters: which backend a URL names, how to show a URL without its
-//! password, and a fresh database per test on every backend that is here.
+//! password, SQL written once for every backend ([`sql`]), and a fresh database per test on
+//! every backend that is here.
 //!
 //! Every database test runs on SQLite, and on PostgreSQL and MySQL/MariaDB when they answer
 //! (`TEST_POSTGRES_URL`, `TEST_MYSQL_URL`, by default the local servers with trust or empty
@@ -8,10 +9,11 @@
 //! database of its own, created for it and dropped after it, so tests run in parallel and
 //! leave nothing behind.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::Connection;
+use sqlx::{AssertSqlSafe, Connection};
 
 /// The database servers the workbook runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,21 +65,95 @@ pub fn refuse_in_memory(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+// ANCHOR: placeholders
+/// A query written once with `?` placeholders, as SQLite and MySQL want them, in the dialect
+/// of `backend`: PostgreSQL wants `$1, $2, …` instead. Only the placeholders change; the
+/// values are always bound, never written into the text.
+///
+/// A `?` inside a string literal (`'?'`) or a quoted name (`"?"`) is text, and stays; a
+/// doubled quote inside one (`'it''s'`) ends it and starts it again, which comes to the same.
+/// Comments, `E'…'` strings and `$$…$$` text are not told apart: a `?` or a quote in one of
+/// them would be misread (the workbook's SQL has none).
+pub fn placeholders(backend: Backend, text: &str) -> Cow<'_, str> {
+    if backend != Backend::Postgres || !text.contains('?') {
+        return Cow::Borrowed(text);
+    }
+    let mut numbered = String::with_capacity(text.len() + 8);
+    let mut count = 0;
+    // The quote that opened the literal or name we are in, if we are in one.
+    let mut open = None;
+    for c in text.chars() {
+        match (open, c) {
+            (None, '\'' | '"') => open = Some(c),
+            (Some(quote), _) if c == quote => open = None,
+            (None, '?') => {
+                count += 1;
+                numbered.push('$');
+                numbered.push_str(&count.to_string());
+                continue;
+            }
+            _ => {}
+        }
+        numbered.push(c);
+    }
+    Cow::Owned(numbered)
+}
+
+/// [`placeholders`] for a query that is fixed in the program, ready for `sqlx::query`. The
+/// text is the program's own (`&'static str`), so it is safe to run (`AssertSqlSafe`).
+pub fn sql(backend: Backend, text: &'static str) -> AssertSqlSafe<Cow<'static, str>> {
+    AssertSqlSafe(placeholders(backend, text))
+}
+// ANCHOR_END: placeholders
+
+/// What a password is shown as in a URL or a message.
+const HIDDEN: &str = "***";
+
+/// `scheme://user:password@host/path`, cut into its parts; `None` for a URL without a
+/// password (`password` may be empty: `user:@host`).
+struct WithPassword<'a> {
+    scheme: &'a str,
+    user: &'a str,
+    password: &'a str,
+    host: &'a str,
+    path: &'a str,
+}
+
+fn with_password(url: &str) -> Option<WithPassword<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    // The last `@` ends the user's part: a password may have an `@` of its own.
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    Some(WithPassword {
+        scheme,
+        user,
+        password,
+        host,
+        path,
+    })
+}
+
 /// `url` with its password replaced by `***`, fit for a log line or an error message.
 pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_owned(),
-        },
+    match with_password(url) {
+        Some(WithPassword {
+            scheme,
+            user,
+            host,
+            path,
+            ..
+        }) => format!("{scheme}://{user}:{HIDDEN}@{host}{path}"),
         None => url.to_owned(),
+    }
+}
+
+/// `text` with the password of `url` replaced by `***` wherever it stands: a driver's error
+/// message may repeat it.
+pub fn without_password(text: &str, url: &str) -> String {
+    match with_password(url) {
+        Some(parts) if !parts.password.is_empty() => text.replace(parts.password, HIDDEN),
+        _ => text.to_owned(),
     }
 }
 
@@ -370,6 +446,107 @@ mod tests {
         );
         assert_eq!(Backend::of_url("mysql://root@h/db"), Some(Backend::MySql));
         assert_eq!(Backend::of_url("redis://h"), None);
+    }
+
+    /// The text PostgreSQL is sent for `text`.
+    fn on_postgres(text: &str) -> Cow<'_, str> {
+        placeholders(Backend::Postgres, text)
+    }
+
+    #[test]
+    fn postgres_gets_its_placeholders_numbered_in_order() {
+        assert_eq!(
+            on_postgres(
+                "UPDATE items SET title = ?, description = ? WHERE id = ? AND owner_id = ?"
+            ),
+            "UPDATE items SET title = $1, description = $2 WHERE id = $3 AND owner_id = $4"
+        );
+        // Ten or more: `$10` is one placeholder, not `$1` followed by `0`.
+        let many = ["?"; 11].join(", ");
+        let numbered: Vec<String> = (1..=11).map(|n| format!("${n}")).collect();
+        assert_eq!(on_postgres(&many), numbered.join(", "));
+    }
+
+    #[test]
+    fn a_question_mark_in_a_literal_or_a_quoted_name_is_text() {
+        assert_eq!(
+            on_postgres(
+                "SELECT id FROM items WHERE title LIKE ? ESCAPE '!' AND note = '?' LIMIT ?"
+            ),
+            "SELECT id FROM items WHERE title LIKE $1 ESCAPE '!' AND note = '?' LIMIT $2"
+        );
+        assert_eq!(
+            on_postgres(r#"SELECT "why?" FROM t WHERE a = ?"#),
+            r#"SELECT "why?" FROM t WHERE a = $1"#
+        );
+        // A quote inside a name does not open a literal, nor the other way round.
+        assert_eq!(
+            on_postgres(r#"SELECT "it's" FROM t WHERE a = ? AND b = 'say "?"' AND c = ?"#),
+            r#"SELECT "it's" FROM t WHERE a = $1 AND b = 'say "?"' AND c = $2"#
+        );
+    }
+
+    #[test]
+    fn doubled_quotes_stay_inside_their_literal() {
+        // `'it''s ?'` is one literal: the `?` in it is text, the one after it a placeholder.
+        assert_eq!(
+            on_postgres("SELECT ? WHERE note = 'it''s ?' AND n = ?"),
+            "SELECT $1 WHERE note = 'it''s ?' AND n = $2"
+        );
+        assert_eq!(
+            on_postgres("SELECT '''?''', ?, ''"),
+            "SELECT '''?''', $1, ''"
+        );
+        assert_eq!(
+            on_postgres(r#"SELECT "a""?" FROM t WHERE x = ?"#),
+            r#"SELECT "a""?" FROM t WHERE x = $1"#
+        );
+    }
+
+    #[test]
+    fn text_that_does_not_change_is_borrowed_not_copied() {
+        let text = "SELECT id, title FROM items ORDER BY id";
+        assert!(matches!(on_postgres(text), Cow::Borrowed(t) if std::ptr::eq(t, text)));
+        let with_params = "SELECT id FROM items WHERE note = '?' AND id = ?";
+        for backend in [Backend::Sqlite, Backend::MySql] {
+            let same = placeholders(backend, with_params);
+            assert!(matches!(same, Cow::Borrowed(t) if std::ptr::eq(t, with_params)));
+        }
+        assert!(matches!(on_postgres(with_params), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn a_fixed_query_keeps_its_static_text_on_sqlite_and_mysql() {
+        const TEXT: &str = "DELETE FROM items WHERE id = ?";
+        for backend in [Backend::Sqlite, Backend::MySql] {
+            assert!(matches!(sql(backend, TEXT).0, Cow::Borrowed(t) if std::ptr::eq(t, TEXT)));
+        }
+        assert_eq!(
+            sql(Backend::Postgres, TEXT).0,
+            "DELETE FROM items WHERE id = $1"
+        );
+    }
+
+    #[test]
+    fn a_password_repeated_in_a_message_is_hidden() {
+        let url = "postgres://app:s3cret@db:5432/app";
+        assert_eq!(
+            without_password("auth failed for app:s3cret (s3cret)", url),
+            "auth failed for app:*** (***)"
+        );
+        assert_eq!(
+            without_password("login p@ss refused", "mysql://root:p@ss@db/app"),
+            "login *** refused"
+        );
+        // No password, or an empty one: nothing to hide, and nothing replaced.
+        assert_eq!(
+            without_password("refused", "sqlite://sql_app.db"),
+            "refused"
+        );
+        assert_eq!(
+            without_password("user app refused", "postgres://app:@db/app"),
+            "user app refused"
+        );
     }
 
     #[test]

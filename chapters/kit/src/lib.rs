@@ -24,6 +24,7 @@ pub mod errors;
 pub mod inputs;
 mod multipart;
 mod route;
+pub mod secret;
 pub mod serve;
 pub mod testing;
 pub mod text;

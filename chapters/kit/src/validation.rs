@@ -473,8 +473,8 @@ impl std::fmt::Debug for Checker<'_> {
     }
 }
 
-/// What a secret value is shown as.
-const MASK: &str = "**********";
+// What a secret value is shown as: one mask for the workspace.
+use crate::secret::MASK;
 
 /// A value that must never be sent back: a password (poem-openapi's `Password` type).
 fn is_secret(schema: &MetaSchema) -> bool {

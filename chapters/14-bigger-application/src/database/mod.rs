@@ -2,10 +2,11 @@
 //! alone, with its schema brought up to date at start. The queries are in one file per table
 //! (`users.rs`, `api_keys.rs`, `signatures.rs`), as methods of [`Db`].
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use kit::StartError;
-use kit::db::{Backend, mask_password};
+use kit::db::{Backend, mask_password, without_password};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor};
 
@@ -73,28 +74,10 @@ impl Db {
     /// for each parameter, and PostgreSQL numbers them (`$1`, `$2`…).
     ///
     /// Only fixed text goes through here; values are always bound, never written into SQL.
-    pub(crate) fn sql(&self, query: &'static str) -> AssertSqlSafe<String> {
-        match self.backend {
-            Backend::Postgres => AssertSqlSafe(numbered(query)),
-            Backend::Sqlite | Backend::MySql => AssertSqlSafe(query.to_owned()),
-        }
+    /// (The rewriting is chapter 12's, `kit::db::sql`.)
+    pub(crate) fn sql(&self, query: &'static str) -> AssertSqlSafe<Cow<'static, str>> {
+        kit::db::sql(self.backend, query)
     }
-}
-
-/// `?`, `?` … as `$1`, `$2` … (the queries of this service have no `?` inside quotes).
-fn numbered(query: &str) -> String {
-    let mut text = String::with_capacity(query.len() + 8);
-    let mut n = 0;
-    for c in query.chars() {
-        if c == '?' {
-            n += 1;
-            text.push('$');
-            text.push_str(&n.to_string());
-        } else {
-            text.push(c);
-        }
-    }
-    text
 }
 // ANCHOR_END: db
 
@@ -131,21 +114,6 @@ fn with_create_if_missing(url: &str, backend: Backend) -> String {
     format!("{url}{separator}mode=rwc")
 }
 
-/// `text` with the password of `url` hidden, in case a driver's message repeats it.
-fn without_password(text: &str, url: &str) -> String {
-    let password = url
-        .split_once("://")
-        .and_then(|(_, rest)| rest.split(['/', '?']).next())
-        .and_then(|authority| authority.rsplit_once('@'))
-        .and_then(|(userinfo, _)| userinfo.split_once(':'))
-        .map(|(_, password)| password)
-        .filter(|password| !password.is_empty());
-    match password {
-        Some(password) => text.replace(password, "***"),
-        None => text.to_owned(),
-    }
-}
-
 /// Whether `err` is the database refusing a duplicate in a `UNIQUE` column: the way races
 /// between requests are settled (two sign-ups with one address, a fourth key, a replay).
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -155,23 +123,6 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_repeated_by_a_driver_is_hidden() {
-        let url = "postgres://app:hunter2@db/app";
-        assert_eq!(
-            without_password("login hunter2 refused", url),
-            "login *** refused"
-        );
-    }
-
-    #[test]
-    fn postgres_placeholders_are_numbered() {
-        assert_eq!(
-            numbered("UPDATE t SET a = ? WHERE id = ? AND b = ?"),
-            "UPDATE t SET a = $1 WHERE id = $2 AND b = $3"
-        );
-    }
 
     #[test]
     fn a_sqlite_file_is_created_if_missing() {
