@@ -3,6 +3,19 @@
 //! Chapter 14's application, unchanged, with what running it for real adds around it: static
 //! files, liveness and readiness probes, settings from the environment and a file, the
 //! client's address behind a proxy, an access log without the probes, and worker threads.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the modules, `app` (chapter 14's application with this chapter's pieces
+//!    around it), and `init_logging`.
+//! 2. `settings.rs`: the settings, from flags, the environment and a file.
+//! 3. `main.rs`: reads the settings, starts the logs and a runtime with its worker threads, serves.
+//! 4. `ops.rs`: liveness, readiness, and the caller's address as the service sees it.
+//! 5. `access_log.rs`: chapter 14's access log with the client's real address, without the probes.
+//! 6. `static_files.rs`: `GET /static/...`, and nothing outside its folder.
+//! 7. `proxies.rs`: who the client is, behind a reverse proxy.
+//! 8. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 16`) has stubs in its place.
 
 // ANCHOR: modules
 pub mod access_log;
@@ -44,8 +57,9 @@ Static files are served at `/static/` (not listed here: they are files, not oper
 // ANCHOR: app
 /// The whole deployed service, from its settings.
 pub async fn app(settings: &Settings) -> Result<BoxEndpoint<'static>, StartError> {
-    let config = &settings.app;
-    // Chapter 14's routers and state, with the operations of this chapter beside them.
+    // Chapter 14's settings, checked; then its routers and state, with the operations of this
+    // chapter beside them.
+    let config = &settings.config()?;
     let state = State::connect(config).await?;
     let api = (routes::api(), OpsApi, VersionApi);
     let service = OpenApiService::new(
@@ -104,18 +118,17 @@ impl Endpoint for Site {
 
 // ANCHOR: init_logging
 /// Starts the logs in the format `LOG_FORMAT` asks for (by default, text locally and JSON in
-/// `dev` and `prod`); `RUST_LOG` filters them as before. This runs before the rest of the
-/// settings are read, so that what reading them logs is in the right format.
-pub fn init_logging(env: &kit::Env) -> Result<(), kit::ConfigError> {
-    let format = match settings::log_format(env)? {
+/// `dev` and `prod`); `RUST_LOG` filters them as before. This runs once the settings are read
+/// and before chapter 14's are checked, so that what checking them logs is in the right format.
+pub fn init_logging(settings: &Settings) {
+    let format = match settings.log_format {
         LogFormat::Text => "text",
         LogFormat::Json => "json",
     };
     let mut pairs = vec![("LOG_FORMAT", format.to_owned())];
-    if let Some(filter) = env.get("RUST_LOG") {
-        pairs.push(("RUST_LOG", filter));
+    if let Some(filter) = &settings.rust_log {
+        pairs.push(("RUST_LOG", filter.clone()));
     }
     kit::serve::init_logging(&kit::Env::from_pairs(pairs));
-    Ok(())
 }
 // ANCHOR_END: init_logging

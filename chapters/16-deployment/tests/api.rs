@@ -499,12 +499,16 @@ mod hosts {
 
 mod settings {
     use super::*;
-    use ch16_deployment::settings::{LogFormat, read_file, sources};
+    use ch16_deployment::settings::{LogFormat, sources};
 
     fn file(dir: &TempDir, text: &str) -> String {
         let path = dir.0.join("app.env");
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_owned()
+    }
+
+    fn args(flags: &[&str]) -> Vec<String> {
+        flags.iter().map(|flag| (*flag).to_owned()).collect()
     }
 
     #[test]
@@ -515,8 +519,8 @@ mod settings {
             "# the service\n\nWORKERS = 3\nLOG_FORMAT=json\nTRUSTED_PROXIES=10.0.0.0/8\n",
         );
         let process = Env::from_pairs([("CONFIG_FILE", path.as_str()), ("LOG_FORMAT", "text")]);
-        let env = sources(&process, &[("PORT", "9001".to_owned())]).unwrap();
-        let settings = Settings::from_env(&env).unwrap();
+        let env = sources(&process).unwrap();
+        let settings = Settings::read(&args(&["--port", "9001"]), &env).unwrap();
         assert_eq!(settings.workers, Some(3));
         assert_eq!(settings.log_format, LogFormat::Text, "the environment wins");
         assert_eq!(settings.listen.port, 9001, "a flag wins");
@@ -547,37 +551,45 @@ mod settings {
     #[test]
     fn a_flag_wins_over_the_environment_and_the_file() {
         let dir = TempDir::new("file_flags");
-        let path = file(&dir, "PORT=9002\n");
+        let path = file(&dir, "PORT=9002\nWORKERS=abc\n");
         let process = Env::from_pairs([("CONFIG_FILE", path.as_str()), ("PORT", "9003")]);
-        let env = sources(&process, &[("PORT", "9004".to_owned())]).unwrap();
-        assert_eq!(env.get("PORT").as_deref(), Some("9004"));
-        let env = sources(&process, &[]).unwrap();
-        assert_eq!(env.get("PORT").as_deref(), Some("9003"));
+        let env = sources(&process).unwrap();
+        let flags = args(&["--port", "9004", "--workers=2"]);
+        let settings = Settings::read(&flags, &env).unwrap();
+        assert_eq!((settings.listen.port, settings.workers), (9004, Some(2)));
+        let settings = Settings::read(&args(&["--workers", "2"]), &env).unwrap();
+        assert_eq!(settings.listen.port, 9003);
+        // Without the flag, the file's wrong value is refused.
+        assert_eq!(Settings::read(&[], &env).unwrap_err().key, "WORKERS");
     }
 
     #[test]
-    fn an_unknown_key_in_the_file_is_named_with_its_line() {
+    fn an_unknown_key_in_the_file_is_named_with_the_file() {
         let dir = TempDir::new("file_unknown");
         let path = file(&dir, "PORT=8000\nDATABSE_URL=sqlite://x.db\n");
-        let err = read_file(Path::new(&path)).unwrap_err();
+        let err = sources(&Env::from_pairs([("CONFIG_FILE", path.as_str())])).unwrap_err();
         assert_eq!(err.key, "DATABSE_URL");
-        assert!(err.problem.contains("line 2"), "{err}");
+        assert!(err.problem.contains(&path), "{err}");
+        assert!(err.problem.contains("DATABASE_URL, JWT_SECRET"), "{err}");
     }
 
     #[test]
     fn a_line_without_equals_or_a_key_set_twice_is_refused() {
         let dir = TempDir::new("file_malformed");
-        let err = read_file(Path::new(&file(&dir, "PORT 8000\n"))).unwrap_err();
+        let read = |text: &str| {
+            let path = file(&dir, text);
+            sources(&Env::from_pairs([("CONFIG_FILE", path.as_str())])).unwrap_err()
+        };
+        let err = read("PORT 8000\n");
         assert_eq!(err.key, "CONFIG_FILE");
-        assert!(err.problem.contains("line 1"), "{err}");
-        let err = read_file(Path::new(&file(&dir, "PORT=1\nPORT=2\n"))).unwrap_err();
-        assert_eq!(err.key, "PORT");
+        assert!(err.problem.contains("PORT 8000"), "{err}");
+        assert_eq!(read("PORT=1\nPORT=2\n").key, "PORT");
     }
 
     #[test]
     fn a_missing_file_is_named() {
         let process = Env::from_pairs([("CONFIG_FILE", "/no/such/app.env")]);
-        let err = sources(&process, &[]).unwrap_err();
+        let err = sources(&process).unwrap_err();
         assert_eq!(err.key, "CONFIG_FILE");
         assert!(err.problem.contains("/no/such/app.env"), "{err}");
     }
@@ -586,7 +598,7 @@ mod settings {
     fn unknown_variables_in_the_environment_are_not_settings() {
         // The environment holds PATH, HOME and the rest: only the known keys are read.
         let process = Env::from_pairs([("PATH", "/bin"), ("WORKERS", "2")]);
-        let env = sources(&process, &[]).unwrap();
+        let env = sources(&process).unwrap();
         assert_eq!(env.get("PATH"), None);
         assert_eq!(env.get("WORKERS").as_deref(), Some("2"));
     }
