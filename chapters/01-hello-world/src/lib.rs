@@ -2,6 +2,13 @@
 //!
 //! One endpoint, `GET /`, and everything around it that a FastAPI user gets for free: an
 //! OpenAPI document with the app's metadata, Swagger UI at `/docs` and ReDoc at `/redoc`.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the operation `GET /`, its model, the document's metadata, and `app`.
+//! 2. `main.rs`: serves the app.
+//! 3. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 01`) has stubs in its place.
 
 use poem::Endpoint;
 use poem_openapi::payload::Json;

@@ -2,6 +2,14 @@
 //!
 //! Values read from the path, each with a type: an integer, a string, an enum, an integer
 //! within bounds. A value that does not fit its type is answered with FastAPI's 422 body.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the models, the operations that read the path, and `app`.
+//! 2. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 02`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use poem::Endpoint;
 use poem_openapi::param::Path;

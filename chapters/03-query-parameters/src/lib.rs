@@ -2,6 +2,14 @@
 //!
 //! Values after the `?`: with defaults, required, limited in length, optional, and repeated to
 //! make a list. poem-openapi reads each one into a typed argument and documents it.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the models, the operations that read the query string, and `app`.
+//! 2. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 03`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use poem::Endpoint;
 use poem_openapi::param::Query;

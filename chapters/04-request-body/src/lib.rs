@@ -2,6 +2,14 @@
 //!
 //! What a client sends after the headers, read five ways: the raw request, an HTML form, an
 //! uploaded file, a JSON model, and several JSON values in one body.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the models, the five operations that read a body, and `app`.
+//! 2. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 04`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,17 @@
 //! A response model that is not the request model (the password goes in, never out), a status
 //! other than 200, an error declared in the document, and answers that are not JSON: HTML,
 //! plain text, a redirect and a file to download.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `users.rs`: `POST /user/`, whose response model leaves the password out.
+//! 2. `items.rs`: `GET /items/` and `GET /items/{item_id}`, with a declared 404.
+//! 3. `formats.rs`: answers that are not JSON: HTML, plain text, a redirect, a download.
+//! 4. `lib.rs` (this file): the tags, and `app`, which serves the three routers.
+//! 5. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 05`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use poem::Endpoint;
 use poem_openapi::{OpenApiService, Tags};

@@ -4,6 +4,18 @@
 //! extractors (poem's `FromRequest`, poem-openapi's `ApiExtractor`), shared state (`Data`),
 //! header guards per operation and per router, a per-request cache, and a resource that is
 //! always closed (FastAPI's dependencies with `yield`).
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `parameters.rs`: dependencies that read query parameters and cookies.
+//! 2. `guards.rs`: header checks before an operation, declared per operation and per router.
+//! 3. `cache.rs`: a dependency that two others need, run once per request.
+//! 4. `session.rs`: a resource opened for a request and always closed after it.
+//! 5. `lib.rs` (this file): the tags, and `app`, with the routers, the shared state and the cache.
+//! 6. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 06`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use std::sync::Arc;
 

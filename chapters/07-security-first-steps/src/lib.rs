@@ -3,6 +3,15 @@
 //! Two ways for a client to say who it is, declared as OpenAPI security schemes so that Swagger
 //! UI shows its **Authorize** button: an OAuth2 bearer token (read, but not yet checked) and
 //! HTTP Basic (a username and password, compared in constant time).
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the models, the two security schemes and their checks, the operations,
+//!    and `app`.
+//! 2. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 07`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use constant_time_eq::constant_time_eq;
 use kit::Detail;

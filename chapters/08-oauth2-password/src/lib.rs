@@ -4,6 +4,16 @@
 //! `GET /users/me` finds the user behind the token through two layered guards: "who is it?",
 //! then "are they active?". The token is the username itself: insecure on purpose, as in
 //! FastAPI's tutorial, until chapter 09 signs it.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `login.rs`: `POST /token`: OAuth2's password form in, a token out.
+//! 2. `users.rs`: the user as stored and as shown, and the fake database.
+//! 3. `lib.rs` (this file): the errors, the two guards, the operations, and `app`.
+//! 4. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 08`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use kit::Detail;
 use poem::web::Data;

@@ -28,20 +28,7 @@ pub struct Config {
 impl Config {
     /// Reads and checks the settings; a wrong one is an error that names it.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let jwt_secret = match env.get("JWT_SECRET") {
-            Some(secret) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
-            Some(secret) => {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    format!(
-                        "must be at least {MIN_SECRET_BYTES} bytes long (it has {}); \
-                         make one with `openssl rand -hex 32`, or unset it to get a random key",
-                        secret.len()
-                    ),
-                ));
-            }
-            None => random_secret()?,
-        };
+        let jwt_secret = jwt_secret(env)?;
         let minutes = match env.get("ACCESS_TOKEN_EXPIRE_MINUTES") {
             None => DEFAULT_EXPIRE_MINUTES,
             Some(value) => value
@@ -62,20 +49,34 @@ impl Config {
     }
 }
 
-/// A key nobody knows, not even the next run of this program.
-fn random_secret() -> Result<Vec<u8>, ConfigError> {
-    let mut secret = vec![0u8; MIN_SECRET_BYTES];
-    getrandom::fill(&mut secret).map_err(|err| {
-        ConfigError::new(
+/// `JWT_SECRET`, at least 32 bytes; without it, a random key that nobody knows, not even the
+/// next run of this program, and a warning. Chapter 11 reads its key with this function too.
+pub fn jwt_secret(env: &Env) -> Result<Vec<u8>, ConfigError> {
+    match env.get("JWT_SECRET") {
+        Some(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(secret.into_bytes()),
+        Some(secret) => Err(ConfigError::new(
             "JWT_SECRET",
-            format!("is not set, and no random key could be made ({err}); set it"),
-        )
-    })?;
-    tracing::warn!(
-        "JWT_SECRET is not set: signing tokens with a random key made at start; \
-         tokens stop working when the process stops"
-    );
-    Ok(secret)
+            format!(
+                "must be at least {MIN_SECRET_BYTES} bytes long (it has {}); \
+                 make one with `openssl rand -hex 32`, or unset it to get a random key",
+                secret.len()
+            ),
+        )),
+        None => {
+            let mut secret = vec![0u8; MIN_SECRET_BYTES];
+            getrandom::fill(&mut secret).map_err(|err| {
+                ConfigError::new(
+                    "JWT_SECRET",
+                    format!("is not set, and no random key could be made ({err}); set it"),
+                )
+            })?;
+            tracing::warn!(
+                "JWT_SECRET is not set: signing tokens with a random key made at start; \
+                 tokens stop working when the process stops"
+            );
+            Ok(secret)
+        }
+    }
 }
 // ANCHOR_END: config
 

@@ -2,6 +2,18 @@
 //!
 //! Passwords are kept as bcrypt hashes and checked on the blocking pool; `POST /token` answers
 //! a JSON Web Token signed with the server's key, which every other operation checks.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `users.rs`: the two fixture users and their bcrypt hashes.
+//! 2. `passwords.rs`: bcrypt, on the blocking pool.
+//! 3. `login.rs`: the OAuth2 form, the token answer, `authenticate_user`.
+//! 4. `lib.rs` (this file): the models, the errors, the guards, the operations, and `app`.
+//! 5. `tokens.rs`: making and checking JWTs (`verify`, which later chapters use).
+//! 6. `config.rs`: `JWT_SECRET` and `ACCESS_TOKEN_EXPIRE_MINUTES`, read once at start.
+//! 7. `main.rs`: reads the settings and serves the app.
+//! 8. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 09`) has stubs in its place.
 
 use kit::Detail;
 use poem::web::Data;
@@ -17,13 +29,14 @@ use poem_openapi::{
 };
 
 // `config`, `passwords` and `tokens::verify` are public: chapters 10, 11 and 14 use them as
-// they are, and chapter 14 makes its tokens with `tokens::Tokens` too.
+// they are, and chapter 14 makes its tokens with `tokens::Tokens` too. Chapter 11 logs its
+// users in with `login` and `users`.
 pub mod config;
 mod exercises;
-mod login;
+pub mod login;
 pub mod passwords;
 pub mod tokens;
-mod users;
+pub mod users;
 
 pub use config::Config;
 

@@ -1,5 +1,7 @@
 //! Logging in: OAuth2's password form in, a signed token out.
 
+use std::fmt;
+
 use kit::Detail;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
@@ -13,15 +15,15 @@ use crate::users::{UserInDb, UsersDb};
 /// The form of OAuth2's password flow (RFC 6749 §4.3.2), as FastAPI's
 /// `OAuth2PasswordRequestForm` reads it.
 #[derive(Object, Deserialize)]
-pub(crate) struct OAuth2PasswordRequestForm {
+pub struct OAuth2PasswordRequestForm {
     /// The flow's name; when it is sent, it must be `password`.
     #[oai(validator(pattern = "^password$"))]
     #[serde(default, deserialize_with = "password_grant")]
     grant_type: Option<String>,
     /// The user name.
-    pub(crate) username: String,
+    pub username: String,
     /// The password.
-    pub(crate) password: String,
+    pub password: String,
     /// Scopes asked for, separated by spaces. This chapter grants none; chapter 10 does.
     #[oai(default)]
     #[serde(default)]
@@ -43,15 +45,25 @@ fn password_grant<'de, D: Deserializer<'de>>(input: D) -> Result<Option<String>,
 }
 // ANCHOR_END: form
 
+impl fmt::Debug for OAuth2PasswordRequestForm {
+    // The password never goes to a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2PasswordRequestForm")
+            .field("username", &self.username)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
 // ANCHOR: token
 /// An access token, as OAuth2 answers it (RFC 6749 §5.1).
 #[derive(Object)]
 #[oai(example)]
-pub(crate) struct Token {
+pub struct Token {
     /// The token to send back as `Authorization: Bearer <access_token>`.
-    pub(crate) access_token: String,
+    pub access_token: String,
     /// Always `bearer`.
-    pub(crate) token_type: String,
+    pub token_type: String,
 }
 
 impl Example for Token {
@@ -64,8 +76,16 @@ impl Example for Token {
         }
     }
 }
-
 // ANCHOR_END: token
+
+impl fmt::Debug for Token {
+    // The token lets whoever holds it in: it never goes to a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("token_type", &self.token_type)
+            .finish_non_exhaustive()
+    }
+}
 
 // ANCHOR: token_response
 /// The answers of `POST /token`.
@@ -96,11 +116,7 @@ pub(crate) enum TokenResponse {
 ///
 /// For a name nobody has, the password is checked against a dummy hash all the same, so that
 /// the answer takes as long as for a wrong password.
-pub(crate) async fn authenticate_user(
-    db: &UsersDb,
-    username: &str,
-    password: String,
-) -> Option<UserInDb> {
+pub async fn authenticate_user(db: &UsersDb, username: &str, password: String) -> Option<UserInDb> {
     let user = db.get(username);
     let hash = user
         .as_ref()

@@ -7,17 +7,17 @@ use std::sync::{Arc, PoisonError, RwLock};
 /// A user as the service stores it. It has no `Object` derive: it is never sent anywhere, so
 /// the hash cannot leak into a response or the OpenAPI document.
 #[derive(Debug, Clone)]
-pub(crate) struct UserInDb {
+pub struct UserInDb {
     /// The name the user logs in with.
-    pub(crate) username: String,
+    pub username: String,
     /// Their email address.
-    pub(crate) email: Option<String>,
+    pub email: Option<String>,
     /// Their name as it is written.
-    pub(crate) full_name: Option<String>,
+    pub full_name: Option<String>,
     /// A disabled user may log in, but is refused everywhere else.
-    pub(crate) disabled: bool,
+    pub disabled: bool,
     /// The bcrypt hash of the password, never the password itself.
-    pub(crate) hashed_password: String,
+    pub hashed_password: String,
 }
 // ANCHOR_END: user_in_db
 
@@ -30,11 +30,11 @@ const ALICE_HASH: &str = "$2b$12$BAKtBpmDmm/qJsANnaI/geoKwlRpWzz8xa5Wic3.5FaulZ7
 /// The users by name, shared by every request of one app (`Data<&UsersDb>`), as in chapter
 /// 08. A real service keeps them in a database (chapter 12).
 #[derive(Debug, Clone)]
-pub(crate) struct UsersDb(pub(crate) Arc<RwLock<HashMap<String, UserInDb>>>);
+pub struct UsersDb(pub(crate) Arc<RwLock<HashMap<String, UserInDb>>>);
 
 impl UsersDb {
     /// The two users of the tutorial: johndoe, active, and alice, disabled.
-    pub(crate) fn fake_users_db() -> Self {
+    pub fn fake_users_db() -> Self {
         let user = |username: &str, full_name: &str, disabled: bool, hash: &str| UserInDb {
             username: username.to_owned(),
             email: Some(format!("{username}@example.com")),
@@ -51,7 +51,7 @@ impl UsersDb {
     }
 
     /// The user called `username`, if there is one.
-    pub(crate) fn get(&self, username: &str) -> Option<UserInDb> {
+    pub fn get(&self, username: &str) -> Option<UserInDb> {
         let users = self.0.read().unwrap_or_else(PoisonError::into_inner);
         users.get(username).cloned()
     }

@@ -3,6 +3,18 @@
 //! A login asks for scopes and gets those the user holds; the token carries them, and each
 //! operation names the scopes it needs, in its type (checked) and in the OpenAPI document
 //! (shown). Everything else is chapter 09: bcrypt passwords, HS256 tokens, the same checks.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): `Scope`, the models, the errors, the guards that take scopes as a type,
+//!    the operations, and `app`.
+//! 2. `users.rs`: the fixture users, with the scopes each may be granted.
+//! 3. `login.rs`: the form, the token answer with its scopes, `granted_scopes`.
+//! 4. `tokens.rs`: chapter 09's tokens, with a `scopes` claim.
+//! 5. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 10`) has stubs in its place.
+//!
+//! Not on the page: `main.rs`, which serves the app.
 
 use std::marker::PhantomData;
 

@@ -9,9 +9,6 @@ use kit::{ConfigError, Env};
 use crate::cors::{Cors, DEFAULT_CORS_ORIGINS};
 use crate::hosts::{DEFAULT_TRUSTED_HOSTS, TrustedHosts};
 
-/// The shortest signing key accepted: 32 bytes, the size of HS256's output (RFC 7518 §3.2).
-const MIN_SECRET_BYTES: usize = 32;
-
 /// How long a token lives when `ACCESS_TOKEN_EXPIRE_MINUTES` is not set, as in the tutorial.
 const DEFAULT_EXPIRE_MINUTES: u32 = 30;
 
@@ -62,42 +59,14 @@ impl Config {
         )?;
         let login_rate_limit = number(env, "LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT, 0)?;
         Ok(Self {
-            // Last: without a key it warns, which it should not do before refusing to start.
-            jwt_secret: jwt_secret(env)?,
+            // Last: chapter 09's key, which warns when it makes one, and should not warn before
+            // the start is refused for another setting.
+            jwt_secret: ch09_jwt::config::jwt_secret(env)?,
             access_token_expire: Duration::from_secs(60 * u64::from(minutes)),
             trusted_hosts,
             cors,
             login_rate_limit,
         })
-    }
-}
-
-/// `JWT_SECRET`, at least 32 bytes; without it, a random key and a warning (chapter 09).
-fn jwt_secret(env: &Env) -> Result<Vec<u8>, ConfigError> {
-    match env.get("JWT_SECRET") {
-        Some(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(secret.into_bytes()),
-        Some(secret) => Err(ConfigError::new(
-            "JWT_SECRET",
-            format!(
-                "must be at least {MIN_SECRET_BYTES} bytes long (it has {}); \
-                 make one with `openssl rand -hex 32`, or unset it to get a random key",
-                secret.len()
-            ),
-        )),
-        None => {
-            let mut secret = vec![0u8; MIN_SECRET_BYTES];
-            getrandom::fill(&mut secret).map_err(|err| {
-                ConfigError::new(
-                    "JWT_SECRET",
-                    format!("is not set, and no random key could be made ({err}); set it"),
-                )
-            })?;
-            tracing::warn!(
-                "JWT_SECRET is not set: signing tokens with a random key made at start; \
-                 tokens stop working when the process stops"
-            );
-            Ok(secret)
-        }
     }
 }
 

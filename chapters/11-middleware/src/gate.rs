@@ -2,6 +2,7 @@
 //! middleware instead of by a guard on each operation (the source material's
 //! `token_validator.py`). The user it finds rides along with the request for the handlers.
 
+use ch09_jwt::users::{UserInDb, UsersDb};
 use poem::http::header;
 use poem::{Endpoint, IntoResponse, Middleware, Request, RequestBody, Response};
 use poem_openapi::auth::Bearer;
@@ -10,7 +11,6 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Security
 
 use crate::errors::ApiError;
 use crate::tokens::Tokens;
-use crate::users::{UserInDb, UsersDb};
 
 /// The paths the gate guards: this prefix and everything under it.
 pub(crate) const PROTECTED_PREFIX: &str = "/api/";

@@ -3,6 +3,22 @@
 //! Code that runs around every request, outside the operations: the time each one took, a
 //! check of the `Host`, CORS for browsers, a token gate for everything under `/api/`, and an
 //! access log, with the chapter's errors kept in one registry.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `timing.rs`: `X-Process-Time`, and the access log.
+//! 2. `lib.rs` (this file): the models, the operations, and `app`: the layers in their order.
+//! 3. `hosts.rs`: the trusted-host check.
+//! 4. `cors.rs`: CORS.
+//! 5. `gate.rs`: the token gate, and the extractor that hands its user to the handlers.
+//! 6. `errors.rs`: the error registry.
+//! 7. `config.rs`: the settings, read once at start.
+//! 8. `main.rs`: reads the settings and serves the app.
+//! 9. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!    (`scripts/learn start 11`) has stubs in its place.
+//!
+//! Not on the page: `login.rs`, `POST /token`'s answer (the form, the password check and the users
+//! are chapter 09's), and `tokens.rs`, chapter 09's tokens without `jti`.
 
 use kit::Detail;
 use poem::web::Data;
@@ -20,22 +36,18 @@ mod hosts;
 mod login;
 mod timing;
 mod tokens;
-mod users;
-
-// Chapter 09's password hashing, unchanged.
-use ch09_jwt::passwords;
 
 pub use config::Config;
 pub use cors::Cors;
 pub use errors::{ApiError, ERROR_CODE_HEADER};
 pub use hosts::TrustedHosts;
 
+use ch09_jwt::users::UsersDb;
 use exercises::{LoginRateLimit, RequestId, security_headers};
 use gate::{CurrentUser, TokenGate};
 use login::{OAuth2PasswordRequestForm, Token, TokenResponse, authenticate_user};
 use timing::{AccessLog, add_process_time_header};
 use tokens::Tokens;
-use users::UsersDb;
 
 // ANCHOR: tags
 /// Groups of operations; each becomes a section of `/docs`.

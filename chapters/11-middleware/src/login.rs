@@ -1,69 +1,10 @@
-//! Logging in: OAuth2's password form in, a signed token out.
+//! Logging in: chapter 09's form, token and password check (`ch09_jwt::login`), with this
+//! chapter's answer, whose refusals are the error registry's.
 
+use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object};
-use serde::{Deserialize, Deserializer};
 
-use crate::passwords;
-use crate::users::{UserInDb, UsersDb};
-
-// ANCHOR: form
-/// The form of OAuth2's password flow (RFC 6749 §4.3.2), as FastAPI's
-/// `OAuth2PasswordRequestForm` reads it.
-#[derive(Object, Deserialize)]
-pub(crate) struct OAuth2PasswordRequestForm {
-    /// The flow's name; when it is sent, it must be `password`.
-    #[oai(validator(pattern = "^password$"))]
-    #[serde(default, deserialize_with = "password_grant")]
-    grant_type: Option<String>,
-    /// The user name.
-    pub(crate) username: String,
-    /// The password.
-    pub(crate) password: String,
-    /// Scopes asked for, separated by spaces. This chapter grants none; chapter 10 does.
-    #[oai(default)]
-    #[serde(default)]
-    scope: String,
-    /// The client application's id, if it has one (not used here).
-    client_id: Option<String>,
-    /// The client application's secret, if it has one (not used here).
-    client_secret: Option<String>,
-}
-
-/// Refuses a `grant_type` other than `password`. poem-openapi reads a form with serde alone,
-/// so the `pattern` above only documents the rule; this enforces it.
-fn password_grant<'de, D: Deserializer<'de>>(input: D) -> Result<Option<String>, D::Error> {
-    let grant_type = Option::<String>::deserialize(input)?;
-    match grant_type.as_deref() {
-        None | Some("password") => Ok(grant_type),
-        Some(_) => Err(serde::de::Error::custom("grant_type must be \"password\"")),
-    }
-}
-// ANCHOR_END: form
-
-// ANCHOR: token
-/// An access token, as OAuth2 answers it (RFC 6749 §5.1).
-#[derive(Object)]
-#[oai(example)]
-pub(crate) struct Token {
-    /// The token to send back as `Authorization: Bearer <access_token>`.
-    pub(crate) access_token: String,
-    /// Always `bearer`.
-    pub(crate) token_type: String,
-}
-
-impl Example for Token {
-    fn example() -> Self {
-        Self {
-            access_token:
-                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqb2huZG9lIn0.c2lnbmF0dXJl"
-                    .to_owned(),
-            token_type: "bearer".to_owned(),
-        }
-    }
-}
-// ANCHOR_END: token
+pub(crate) use ch09_jwt::login::{OAuth2PasswordRequestForm, Token, authenticate_user};
 
 // ANCHOR: token_response
 /// The answer of `POST /token` that carries a token; the refusals are the error registry's.
@@ -79,22 +20,3 @@ pub(crate) enum TokenResponse {
     ),
 }
 // ANCHOR_END: token_response
-
-// ANCHOR: authenticate_user
-/// The user with this name and password, if both are right.
-///
-/// For a name nobody has, the password is checked against a dummy hash all the same, so that
-/// the answer takes as long as for a wrong password.
-pub(crate) async fn authenticate_user(
-    db: &UsersDb,
-    username: &str,
-    password: String,
-) -> Option<UserInDb> {
-    let user = db.get(username);
-    let hash = user
-        .as_ref()
-        .map_or(passwords::DUMMY_HASH, |u| &u.hashed_password);
-    let right = passwords::verify_password(password, hash.to_owned()).await;
-    user.filter(|_| right)
-}
-// ANCHOR_END: authenticate_user

@@ -4,6 +4,20 @@
 //! `DATABASE_URL` names: a pool shared by every request, a connection or a transaction per
 //! request, queries with bound parameters, bcrypt password hashes, and a 503 when the
 //! database goes away.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `database.rs`: the pool, and the connection or transaction a request borrows from it.
+//! 2. `config.rs`: which database, and how slow password hashes are.
+//! 3. `main.rs`: serves the app on the database `DATABASE_URL` names.
+//! 4. `lib.rs` (this file): the tags, the operations on users and items, and `app`.
+//! 5. `crud.rs`: the queries, one function per question asked of the database.
+//! 6. `checked.rs`: a query checked against the database when the crate compiles.
+//! 7. `passwords.rs`: bcrypt hashes, made on the blocking pool.
+//! 8. `errors.rs`: every error, and how each is answered.
+//! 9. `schemas.rs`: what the API reads and writes.
+//! 10. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!     (`scripts/learn start 12`) has stubs in its place.
 
 use kit::EmailStr;
 use poem::{Endpoint, EndpointExt};

@@ -18,9 +18,9 @@ use crate::{Config, Database, exercises};
 // ANCHOR: cli
 /// Chapter 13: the users and items API, and the migrations of its database.
 ///
-/// The database is DATABASE_URL (default sqlite://ch13.db in the data folder, $DATA_DIR/<package>
-/// or else the current folder), which may also be a postgres:// or a mysql:// URL. Without a
-/// subcommand, the program serves.
+/// The database is DATABASE_URL (default sqlite://ch13.db in the data folder,
+/// $DATA_DIR/ch13-migrations or else the current folder), which may also be a postgres:// or a
+/// mysql:// URL. Without a subcommand, the program serves.
 #[derive(Debug, Parser)]
 #[command(name = "ch13-migrations", args_conflicts_with_subcommands = true)]
 pub struct Cli {

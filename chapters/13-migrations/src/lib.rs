@@ -3,6 +3,20 @@
 //! Chapter 12's users and items, on a schema that changes over time: reversible migrations in
 //! `migrations/<backend>/`, a program that applies, undoes and reports them (`migrate up`,
 //! `down`, `status`, `history`), and a server that will not start on a database behind it.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `migrations.rs`: the migrations carried and applied, and the commands that move between them.
+//! 2. `cli.rs`: the command line: `serve`, and `migrate` with its subcommands.
+//! 3. `schemas.rs`: chapter 12's schemas, with `full_name`.
+//! 4. `lib.rs` (this file): the API, chapter 12's with `full_name`, and `app`.
+//! 5. `crud.rs`: chapter 12's queries, with `full_name`.
+//! 6. `exercises.rs`: **where the exercises go.** It holds their solutions (exercise 3's: exercises
+//!    1 and 2 are migrations, `0004_…` and `0005_…` in `migrations/<backend>/`); a learner's
+//!    starter (`scripts/learn start 13`) has stubs in its place.
+//!
+//! Not on the page: `db.rs`, chapter 12's pool without its migration at start, and `main.rs`, which
+//! runs `cli.rs`.
 
 pub mod cli;
 mod crud;

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use ch12_sql_database::errors::is_unavailable;
 use kit::validation::{Loc, Problem};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
@@ -63,12 +64,6 @@ pub enum AppError {
     /// A bug or a broken dependency: logged, never shown.
     Internal(String),
 }
-
-/// The largest gap, either way, between a signed request's timestamp and the server's clock.
-pub const TIMESTAMP_WINDOW_SECS: u64 = 60;
-
-/// How many API keys one user may hold.
-pub const MAX_API_KEYS: i64 = 3;
 // ANCHOR_END: app_error
 
 // ANCHOR: status_and_detail
@@ -185,7 +180,8 @@ impl From<AppError> for poem::Error {
 }
 
 /// Database failures: "cannot reach it" is a 503 that heals by itself; anything else is a
-/// bug (a query that does not fit the schema) and a 500. (Chapter 12 explains the codes.)
+/// bug (a query that does not fit the schema) and a 500. Which errors mean "cannot reach it"
+/// is chapter 12's `is_unavailable`, which explains each backend's codes.
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         if is_unavailable(&err) {
@@ -194,45 +190,6 @@ impl From<sqlx::Error> for AppError {
         }
         AppError::Internal(err.to_string())
     }
-}
-
-/// The database is down, out of reach, shutting down, or busy past the time a request waits.
-fn is_unavailable(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(err) => server_unavailable(err.as_ref()),
-        _ => false,
-    }
-}
-
-/// The codes each server gives when it cannot serve right now.
-fn server_unavailable(err: &dyn sqlx::error::DatabaseError) -> bool {
-    if let Some(err) = err.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-        // 08…: connection exception; 57P…: shutting down or starting; 53300: too many clients.
-        let code = err.code();
-        return code.starts_with("08") || code.starts_with("57P") || code == "53300";
-    }
-    if let Some(err) = err.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        // Too many connections; shutdown in progress; lock wait timeout exceeded.
-        return matches!(err.number(), 1040 | 1053 | 1205);
-    }
-    if err
-        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-        .is_some()
-    {
-        // SQLITE_BUSY (5), SQLITE_LOCKED (6): another connection held the file too long.
-        let primary = err
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .map(|code| code & 0xff);
-        return matches!(primary, Some(5 | 6));
-    }
-    false
 }
 // ANCHOR_END: into_response
 

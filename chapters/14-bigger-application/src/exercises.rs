@@ -14,10 +14,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use crate::database::Db;
 use crate::database::api_keys::ApiKeyRow;
 use crate::errors::{AppError, Fails, NOT_FOUND, UNAUTHORIZED, UNAVAILABLE};
-use crate::middleware::bearer::CurrentUser;
 use crate::models::{ApiKey, NewApiKey, rfc3339, unix_now};
 use crate::routes::Tag;
 use crate::routes::apikeys::with_secret;
+use crate::security::bearer::CurrentUser;
 use crate::security::keys;
 
 // ANCHOR: me

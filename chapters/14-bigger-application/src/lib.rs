@@ -1,8 +1,38 @@
 //! Chapter 14: a bigger application, laid out as a team would lay it out.
 //!
-//! Settings in `config`, one router per resource in `routes/`, the checks around them in
-//! `middleware/`, the errors in `errors`, the SQL in `database/`. On top: accounts with JWTs,
-//! API keys, and a service API whose requests are signed with HMAC and cannot be replayed.
+//! Settings in `config`, one router per resource in `routes/`, the checks of who a caller is
+//! in `security/`, the access log in `middleware/`, the errors in `errors`, the SQL in
+//! `database/`. On top: accounts with JWTs, API keys, and a service API whose requests are
+//! signed with HMAC and cannot be replayed.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the modules, `app`, and the `State` the routers share.
+//! 2. `main.rs`: starts the logs, reads the settings, serves `app`.
+//! 3. `config.rs`: every setting, read once at start, per `APP_ENV`.
+//! 4. `errors.rs`: `AppError`, every refusal, and how each one is answered.
+//! 5. `routes/mod.rs`: the tags, and the routers put together.
+//! 6. `routes/index.rs`: `GET /`.
+//! 7. `database/mod.rs`: the pool, the migrations at start, placeholders per backend.
+//! 8. `models.rs`: the JSON bodies, as `/docs` shows them.
+//! 9. `routes/auth.rs`: registering and logging in, for a token.
+//! 10. `security/passwords.rs`: bcrypt hashes, a bounded number at a time.
+//! 11. `security/bearer.rs`: `CurrentUser`, the security scheme that checks a token.
+//! 12. `security/tokens.rs`: chapter 09's tokens, with the user's id as `sub`.
+//! 13. `security/limits.rs`: the limits on guessing passwords.
+//! 14. `security/keys.rs`: API keys, their signatures, and `verify_signed_request`.
+//! 15. `routes/apikeys.rs`: the logged-in user's API keys.
+//! 16. `database/api_keys.rs`: the `api_keys` table.
+//! 17. `security/encryption.rs`: API key secrets, encrypted at rest.
+//! 18. `routes/services.rs`: `GET /api/services`, for signed requests.
+//! 19. `database/signatures.rs`: the replay store.
+//! 20. `middleware/access_log.rs`: one log line per request.
+//! 21. `exercises.rs`: **where the exercises go.** It holds their solutions and the hooks the
+//!     lesson calls (exercise 3 adds migration `0004_api_key_last_used` too); a learner's starter
+//!     (`scripts/learn start 14`) has stubs in its place.
+//!
+//! Not on the page: `database/users.rs`, the `users` table; `middleware/mod.rs` and
+//! `security/mod.rs`, which only list their modules.
 
 // ANCHOR: modules
 pub mod config;

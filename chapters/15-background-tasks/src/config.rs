@@ -9,26 +9,26 @@ use kit::{ConfigError, Env};
 use lettre::message::Mailbox;
 
 // ANCHOR: config
-/// Settings of this chapter, from the environment (defaults in brackets).
+/// Settings of this chapter, from the environment (defaults in parentheses).
 ///
-/// - `DATA_DIR` [unset]: the default files below go into the data folder, `$DATA_DIR/<package>`;
+/// - `DATA_DIR` (unset): the default files below go into the data folder, `$DATA_DIR/<package>`;
 ///   unset, the current folder (see `kit::data_dir`).
-/// - `DATABASE_URL` [`sqlite://ch15.db`]: where the jobs are kept; SQLite, PostgreSQL or
+/// - `DATABASE_URL` (`sqlite://ch15.db`): where the jobs are kept; SQLite, PostgreSQL or
 ///   MySQL/MariaDB.
-/// - `NOTIFICATION_LOG` [`log.txt`]: the file the notifications are appended to.
-/// - `SMTP_URL` [unset]: `smtp://host:port` of a mail relay; unset, emails are written to
-///   `OUTBOX_DIR` [`outbox`] instead, one file per job.
-/// - `MAIL_FROM` [`Poem API Workbook <noreply@example.com>`]: the sender of every email.
-/// - `SMTP_TIMEOUT_SECS` [10]: the longest one delivery may take.
-/// - `JOB_MAX_ATTEMPTS` [5]: attempts before a job is `failed`.
-/// - `JOB_RETRY_BASE_MS` [1000], `JOB_RETRY_MAX_MS` [300000]: the first wait before a retry,
+/// - `NOTIFICATION_LOG` (`log.txt`): the file the notifications are appended to.
+/// - `SMTP_URL` (unset): `smtp://host:port` of a mail relay; unset, emails are written to
+///   `OUTBOX_DIR` (`outbox`) instead, one file per job.
+/// - `MAIL_FROM` (`Poem API Workbook <noreply@example.com>`): the sender of every email.
+/// - `SMTP_TIMEOUT_SECS` (10): the longest one delivery may take.
+/// - `JOB_MAX_ATTEMPTS` (5): attempts before a job is `failed`.
+/// - `JOB_RETRY_BASE_MS` (1000), `JOB_RETRY_MAX_MS` (300000): the first wait before a retry,
 ///   doubled at each attempt up to the maximum.
-/// - `JOB_LEASE_SECS` [60]: how long a claimed job is its worker's; after that, another
+/// - `JOB_LEASE_SECS` (60): how long a claimed job is its worker's; after that, another
 ///   worker may take it (its worker is presumed dead). Longer than `SMTP_TIMEOUT_SECS`.
-/// - `WORKER_CONCURRENCY` [4]: deliveries at once in this process; 0 runs no worker here.
-/// - `WORKER_POLL_MS` [1000]: how often an idle worker looks for due jobs.
-/// - `REQUEST_TIMEOUT_SECS` [30]: the longest a request may take before a 504.
-/// - `SHUTDOWN_TIMEOUT_SECS` [30]: after a stop signal, how long requests in flight and
+/// - `WORKER_CONCURRENCY` (4): deliveries at once in this process; 0 runs no worker here.
+/// - `WORKER_POLL_MS` (1000): how often an idle worker looks for due jobs.
+/// - `REQUEST_TIMEOUT_SECS` (30): the longest a request may take before a 504.
+/// - `SHUTDOWN_TIMEOUT_SECS` (30): after a stop signal, how long requests in flight and
 ///   running jobs may take to finish.
 #[derive(Debug, Clone)]
 pub struct Config {

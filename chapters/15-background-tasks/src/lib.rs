@@ -4,6 +4,23 @@
 //! as jobs in the database and delivered by a worker that retries, survives crashes and stops
 //! cleanly; and what a blocking handler does to everyone else, with the timeout that cannot
 //! stop it.
+//!
+//! Files, in the order the book's page reads them:
+//!
+//! 1. `lib.rs` (this file): the tags, the document's metadata, and `app`.
+//! 2. `background.rs`: FastAPI's `BackgroundTasks`: work started once the response is made.
+//! 3. `notifications.rs`: `POST /send-notification/{email}`, a line written after the answer.
+//! 4. `queue.rs`: the job queue, kept in the database.
+//! 5. `emails.rs`: `POST /emails/`: an email stored as a job before the answer leaves.
+//! 6. `jobs.rs`: `GET /jobs/{id}`: following a job.
+//! 7. `worker.rs`: the worker: claims due jobs, delivers them, retries, stops cleanly.
+//! 8. `mailer.rs`: delivering one email, over SMTP or into an outbox folder.
+//! 9. `service.rs`: the app, its worker and its background tasks, started and stopped together.
+//! 10. `main.rs`: the command line, the logs and the runtime, then `serve`.
+//! 11. `slow.rs`: blocking versus async, and a request timeout that can stop only one of them.
+//! 12. `config.rs`: the settings, read once at start and checked.
+//! 13. `exercises.rs`: **where the exercises go.** It holds their solutions; a learner's starter
+//!     (`scripts/learn start 15`) has stubs in its place.
 
 use poem::{Endpoint, EndpointExt};
 use poem_openapi::{OpenApiService, Tags};

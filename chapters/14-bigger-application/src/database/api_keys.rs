@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 
 use super::{Db, is_unique_violation};
-use crate::errors::{AppError, MAX_API_KEYS};
+use crate::errors::AppError;
 use crate::security::keys;
 
 /// An API key as it is listed: the secret stays in the table.
@@ -55,6 +55,9 @@ impl std::fmt::Debug for SigningKey {
 }
 
 // ANCHOR: create_api_key
+/// How many API keys one user may hold.
+pub const MAX_API_KEYS: i64 = 3;
+
 impl Db {
     /// A new key for `user_id`, with its secret; `TooManyApiKeys` if they hold the maximum.
     ///
@@ -234,7 +237,7 @@ impl Db {
     /// Seals every secret that is not sealed with the current key: rows stored before
     /// encryption came, and rows sealed with the previous key after a rotation. Run at start,
     /// by every instance at once if need be: each row changes only if it still holds what was
-    /// read (see [`Db::seal_again`]).
+    /// read (see `Db::seal_again`).
     pub async fn seal_stored_secrets(&self) -> Result<Sealing, AppError> {
         let current = format!("v1:{}:%", self.keys.current_id());
         let rows: Vec<(i64, String, String)> = sqlx::query_as(self.sql(

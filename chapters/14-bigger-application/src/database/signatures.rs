@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::{Db, is_unique_violation};
-use crate::errors::{AppError, TIMESTAMP_WINDOW_SECS};
+use crate::errors::AppError;
+use crate::security::keys::TIMESTAMP_WINDOW_SECS;
 
 // ANCHOR: replays
 /// How long after its timestamp a signature is remembered: the window, plus a margin for

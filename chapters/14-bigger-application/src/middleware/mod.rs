@@ -1,7 +1,5 @@
-//! What runs around or before the handlers: the access log on every request, and the two
-//! ways a caller proves who they are (a bearer token, a signature). The trusted-host check is
-//! chapter 11's, imported as it is.
+//! What runs around the handlers, on every request: the access log. The trusted-host check is
+//! chapter 11's, imported as it is. The checks of who a caller is are in `security`: they are
+//! security schemes and functions that operations call, not middleware.
 
 pub mod access_log;
-pub mod bearer;
-pub mod signed;

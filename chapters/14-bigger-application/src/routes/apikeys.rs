@@ -11,8 +11,8 @@ use crate::database::Db;
 use crate::database::api_keys::ApiKeyRow;
 use crate::errors::{BAD_REQUEST, CONFLICT, Fails, NOT_FOUND, UNAUTHORIZED, UNAVAILABLE};
 use crate::exercises::{self, KeyUsage};
-use crate::middleware::bearer::CurrentUser;
 use crate::models::{ApiKey, MessageOk, NewApiKey, UserMemo, rfc3339, unix_now};
+use crate::security::bearer::CurrentUser;
 
 /// The answer of `POST /api/users/apikeys`.
 #[derive(Debug, ApiResponse)]

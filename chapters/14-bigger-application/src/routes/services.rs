@@ -11,8 +11,8 @@ use crate::database::Db;
 use crate::database::signatures::LastPurge;
 use crate::errors::{BAD_REQUEST, Fails, NOT_FOUND, UNAUTHORIZED, UNAVAILABLE};
 use crate::exercises;
-use crate::middleware::signed::verify_signed_request;
 use crate::models::ServiceReply;
+use crate::security::keys::verify_signed_request;
 
 /// The services router.
 #[derive(Debug)]

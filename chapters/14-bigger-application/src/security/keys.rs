@@ -4,13 +4,20 @@
 //! key signed it. The secret key never travels after it is issued: the client signs each
 //! request with it (HMAC-SHA256), and the server, which keeps a copy, signs the same text and
 //! compares. A signature proves that the sender holds the secret, without sending it.
+//!
+//! [`verify_signed_request`] is the whole check of a signed request: the key, the signature,
+//! the timestamp, and the replay store.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::database::Db;
+use crate::database::api_keys::SigningKey;
+use crate::database::signatures::LastPurge;
 use crate::errors::AppError;
+use crate::models::unix_now;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -71,6 +78,45 @@ pub fn verify(
     mac.verify_slice(&given).ok().map(|()| given)
 }
 // ANCHOR_END: signatures
+
+// ANCHOR: verify_signed_request
+/// The largest gap, either way, between a signed request's timestamp and the server's clock.
+pub const TIMESTAMP_WINDOW_SECS: u64 = 60;
+
+/// The key that signed this request, if the request is genuine, fresh and new. Each check
+/// answers its own error, in this order:
+///
+/// 1. the key exists (`404`): without it there is no secret to check with;
+/// 2. the signature is right (`401`): before anything else is said about the request, the
+///    caller proves they hold the secret;
+/// 3. the timestamp is within a minute of now (`400`): a captured request is useless later;
+/// 4. the signature was never accepted before (`401`): nor within that minute.
+pub async fn verify_signed_request(
+    db: &Db,
+    last_purge: &LastPurge,
+    access_key: &str,
+    timestamp: i64,
+    signature: &str,
+) -> Result<SigningKey, AppError> {
+    // A key that is not of our format is not looked up: it cannot exist.
+    let found = if is_access_key(access_key) {
+        db.signing_key(access_key).await?
+    } else {
+        None
+    };
+    let key = found.ok_or(AppError::ApiKeyNotFound)?;
+    let signature = verify(&key.secret_key, &key.access_key, timestamp, signature)
+        .ok_or(AppError::InvalidSignature)?;
+    let now = unix_now();
+    // `abs_diff` cannot overflow, whatever i64 the client sent.
+    if now.abs_diff(timestamp) > TIMESTAMP_WINDOW_SECS {
+        return Err(AppError::TimestampOutOfWindow);
+    }
+    db.remember_signature(&signature, timestamp, now, last_purge)
+        .await?;
+    Ok(key)
+}
+// ANCHOR_END: verify_signed_request
 
 #[cfg(test)]
 mod tests {
