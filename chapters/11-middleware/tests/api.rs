@@ -1092,52 +1092,9 @@ mod document {
         assert!(!text.contains("hashed_password") && !text.contains("$2b$"));
     }
 
-    /// What `scripts/fuzz-config/11.toml` lets through beyond schemathesis's defaults: per
-    /// operation and check, the statuses the check expects besides its own. Each list is
-    /// written on one line there, so a line-by-line reading is enough.
-    fn fuzz_exceptions() -> Vec<(String, String, Vec<String>)> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../scripts/fuzz-config/11.toml"
-        );
-        let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));
-        // schemathesis's own expected statuses for the checks that take a list.
-        let defaults = |check: &str| -> &[&str] {
-            match check {
-                "not_a_server_error" => &["2xx", "3xx", "4xx"],
-                "positive_data_acceptance" => {
-                    &["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
-                }
-                other => panic!("{path}: no defaults known for {other}"),
-            }
-        };
-        let mut operation = String::new();
-        let mut found = Vec::new();
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.starts_with('#'))
-        {
-            if let Some(name) = line.strip_prefix("include-name = ") {
-                operation = name.trim_matches('"').to_owned();
-            } else if let Some((key, list)) = line.split_once(".expected-statuses = ") {
-                let check = key.trim_start_matches("checks.").to_owned();
-                let added = list
-                    .trim_matches(['[', ']'])
-                    .split(',')
-                    .map(|status| status.trim().trim_matches('"'))
-                    .filter(|status| !status.is_empty() && !defaults(&check).contains(status))
-                    .map(str::to_owned)
-                    .collect();
-                found.push((operation.clone(), check, added));
-            }
-        }
-        found
-    }
-
     #[tokio::test]
     async fn the_fuzzers_exceptions_are_answers_the_document_declares() {
-        let exceptions = fuzz_exceptions();
+        let exceptions = kit::testing::fuzz_exceptions("11");
         // The only one: `GET /boom` panics on purpose, and the contract fixes its answer as a
         // 500, which a fuzzer fails wherever it is not told to expect it.
         let boom = (
@@ -1146,17 +1103,7 @@ mod document {
             vec!["500".to_owned()],
         );
         assert_eq!(exceptions, [boom]);
-        let doc = document().await;
-        for (operation, check, statuses) in exceptions {
-            let (method, path) = operation.split_once(' ').expect("METHOD PATH");
-            let responses = &doc["paths"][path][method.to_lowercase()]["responses"];
-            for status in statuses {
-                assert!(
-                    responses[&status].is_object(),
-                    "{operation}: {check} lets {status} through, which the document does not declare"
-                );
-            }
-        }
+        kit::testing::assert_fuzz_exceptions_declared(&document().await, &exceptions);
     }
 }
 

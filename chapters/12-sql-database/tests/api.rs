@@ -75,47 +75,6 @@ fn locs(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// What `scripts/fuzz-config/NN.toml` lets through beyond schemathesis's defaults: per
-/// operation and check, the statuses the check expects besides its own. Each list is written
-/// on one line there, so a line-by-line reading is enough.
-fn fuzz_exceptions(chapter: &str) -> Vec<(String, String, Vec<String>)> {
-    let path = format!(
-        "{}/../../scripts/fuzz-config/{chapter}.toml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
-    // schemathesis's own expected statuses for the checks that take a list.
-    let defaults = |check: &str| -> &[&str] {
-        match check {
-            "not_a_server_error" => &["2xx", "3xx", "4xx"],
-            "positive_data_acceptance" => &["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"],
-            other => panic!("{path}: no defaults known for {other}"),
-        }
-    };
-    let mut operation = String::new();
-    let mut found = Vec::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.starts_with('#'))
-    {
-        if let Some(name) = line.strip_prefix("include-name = ") {
-            operation = name.trim_matches('"').to_owned();
-        } else if let Some((key, list)) = line.split_once(".expected-statuses = ") {
-            let check = key.trim_start_matches("checks.").to_owned();
-            let added = list
-                .trim_matches(['[', ']'])
-                .split(',')
-                .map(|status| status.trim().trim_matches('"'))
-                .filter(|status| !status.is_empty() && !defaults(&check).contains(status))
-                .map(str::to_owned)
-                .collect();
-            found.push((operation.clone(), check, added));
-        }
-    }
-    found
-}
-
 /// Registering users: bodies, duplicates, passwords.
 mod registering {
     use super::*;
@@ -819,7 +778,7 @@ mod document {
             .unwrap();
         let cli = client(&db).await;
         let (_, document) = get(&cli, "/openapi.json").await;
-        let exceptions = fuzz_exceptions("12");
+        let exceptions = kit::testing::fuzz_exceptions("12");
         // Few and narrow: an email another user has is a 400 by the contract, on registering
         // and on a change alike, and no schema can tell a taken email from a free one.
         let taken = |operation: &str| {
@@ -830,16 +789,7 @@ mod document {
             exceptions,
             [taken("POST /users"), taken("PUT /users/{user_id}")]
         );
-        for (operation, check, statuses) in exceptions {
-            let (method, path) = operation.split_once(' ').unwrap();
-            let responses = &document["paths"][path][method.to_lowercase()]["responses"];
-            for status in statuses {
-                assert!(
-                    responses[&status].is_object(),
-                    "{operation}: {check} lets {status} through, which the document does not declare"
-                );
-            }
-        }
+        kit::testing::assert_fuzz_exceptions_declared(&document, &exceptions);
     }
 
     kit::db_tests! {

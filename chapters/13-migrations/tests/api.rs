@@ -522,50 +522,9 @@ async fn a_member_may_be_null_in_the_document_exactly_where_the_server_takes_nul
     }
 }
 
-/// What `scripts/fuzz-config/13.toml` lets through beyond schemathesis's defaults: per
-/// operation and check, the statuses the check expects besides its own. Each list is written
-/// on one line there, so a line-by-line reading is enough.
-fn fuzz_exceptions() -> Vec<(String, String, Vec<String>)> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/fuzz-config/13.toml"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));
-    // schemathesis's own expected statuses for the checks that take a list.
-    let defaults = |check: &str| -> &[&str] {
-        match check {
-            "not_a_server_error" => &["2xx", "3xx", "4xx"],
-            "positive_data_acceptance" => &["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"],
-            other => panic!("{path}: no defaults known for {other}"),
-        }
-    };
-    let mut operation = String::new();
-    let mut found = Vec::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.starts_with('#'))
-    {
-        if let Some(name) = line.strip_prefix("include-name = ") {
-            operation = name.trim_matches('"').to_owned();
-        } else if let Some((key, list)) = line.split_once(".expected-statuses = ") {
-            let check = key.trim_start_matches("checks.").to_owned();
-            let added = list
-                .trim_matches(['[', ']'])
-                .split(',')
-                .map(|status| status.trim().trim_matches('"'))
-                .filter(|status| !status.is_empty() && !defaults(&check).contains(status))
-                .map(str::to_owned)
-                .collect();
-            found.push((operation.clone(), check, added));
-        }
-    }
-    found
-}
-
 #[tokio::test]
 async fn the_fuzzers_exceptions_are_answers_the_document_declares() {
-    let exceptions = fuzz_exceptions();
+    let exceptions = kit::testing::fuzz_exceptions("13");
     // Few and narrow: registering an email twice is a 400 by the contract, and no schema can
     // tell a taken email from a free one.
     let taken = (
@@ -579,16 +538,7 @@ async fn the_fuzzers_exceptions_are_answers_the_document_declares() {
     };
     let cli = client(&db).await;
     let (_, document) = get(&cli, "/openapi.json").await;
-    for (operation, check, statuses) in exceptions {
-        let (method, path) = operation.split_once(' ').expect("METHOD PATH");
-        let responses = &document["paths"][path][method.to_lowercase()]["responses"];
-        for status in statuses {
-            assert!(
-                responses[&status].is_object(),
-                "{operation}: {check} lets {status} through, which the document does not declare"
-            );
-        }
-    }
+    kit::testing::assert_fuzz_exceptions_declared(&document, &exceptions);
 }
 
 /// The built program, run as a learner or a deploy script runs it.

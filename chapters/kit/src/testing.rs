@@ -323,3 +323,65 @@ impl Drop for TcpProxy {
         self.accepting.abort();
     }
 }
+
+/// One exception of `scripts/fuzz-config/NN.toml`: an operation (`"POST /users"`), a check of
+/// schemathesis (`"positive_data_acceptance"`), and the statuses it is told to expect beyond
+/// its own defaults.
+pub type FuzzException = (String, String, Vec<String>);
+
+/// What chapter `chapter`'s `scripts/fuzz-config/NN.toml` lets through beyond schemathesis's
+/// defaults, per operation and check. Each list is written on one line there, so a
+/// line-by-line reading is enough; a check whose defaults are not known here panics.
+pub fn fuzz_exceptions(chapter: &str) -> Vec<FuzzException> {
+    let path = format!(
+        "{}/../../scripts/fuzz-config/{chapter}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    // schemathesis's own expected statuses for the checks that take a list.
+    let defaults = |check: &str| -> &[&str] {
+        match check {
+            "not_a_server_error" => &["2xx", "3xx", "4xx"],
+            "positive_data_acceptance" => &["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"],
+            other => panic!("{path}: no defaults known for {other}"),
+        }
+    };
+    let mut operation = String::new();
+    let mut found = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+    {
+        if let Some(name) = line.strip_prefix("include-name = ") {
+            operation = name.trim_matches('"').to_owned();
+        } else if let Some((key, list)) = line.split_once(".expected-statuses = ") {
+            let check = key.trim_start_matches("checks.").to_owned();
+            let added = list
+                .trim_matches(['[', ']'])
+                .split(',')
+                .map(|status| status.trim().trim_matches('"'))
+                .filter(|status| !status.is_empty() && !defaults(&check).contains(status))
+                .map(str::to_owned)
+                .collect();
+            found.push((operation.clone(), check, added));
+        }
+    }
+    found
+}
+
+/// Panics unless every status that `exceptions` lets through is one that its operation
+/// declares in `document` (the app's `/openapi.json`): an exception may only name an answer
+/// the document promises.
+pub fn assert_fuzz_exceptions_declared(document: &Value, exceptions: &[FuzzException]) {
+    for (operation, check, statuses) in exceptions {
+        let (method, path) = operation.split_once(' ').expect("METHOD PATH");
+        let responses = &document["paths"][path][method.to_lowercase()]["responses"];
+        for status in statuses {
+            assert!(
+                responses[status].is_object(),
+                "{operation}: {check} lets {status} through, which the document does not declare"
+            );
+        }
+    }
+}
