@@ -385,3 +385,23 @@ pub fn assert_fuzz_exceptions_declared(document: &Value, exceptions: &[FuzzExcep
         }
     }
 }
+
+/// Panics unless each `(schema, member, nullable)` is a member of that schema in `document`
+/// (the app's `/openapi.json`), documented as nullable exactly when `nullable` says: a
+/// fuzzer holds a server to the document, so a member the server takes as `null` must say so,
+/// and one it refuses as `null` must not.
+pub fn assert_nullable(document: &Value, members: &[(&str, &str, bool)]) {
+    let schemas = &document["components"]["schemas"];
+    for &(schema, member, nullable) in members {
+        let property = &schemas[schema]["properties"][member];
+        assert!(
+            property.is_object(),
+            "{schema}.{member} is not in the document"
+        );
+        assert_eq!(
+            property["nullable"].as_bool().unwrap_or(false),
+            nullable,
+            "{schema}.{member}: {property}"
+        );
+    }
+}
