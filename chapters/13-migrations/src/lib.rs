@@ -8,7 +8,7 @@
 //!
 //! 1. `migrations.rs`: the migrations carried and applied, and the commands that move between them.
 //! 2. `cli.rs`: the command line: `serve`, and `migrate` with its subcommands.
-//! 3. `schemas.rs`: chapter 12's schemas, with `full_name`.
+//! 3. `schemas.rs`: chapter 12's item schemas, imported, and its user schemas with `full_name`.
 //! 4. `lib.rs` (this file): the API, chapter 12's with `full_name`, and `app`.
 //! 5. `crud.rs`: chapter 12's queries, with `full_name`.
 //! 6. `exercises.rs`: **where the exercises go.** It holds their solutions (exercise 3's: exercises
@@ -42,6 +42,7 @@ use poem_openapi::{OpenApi, OpenApiService, Tags};
 pub use config::Config;
 pub use db::Database;
 use errors::ApiError;
+use kit::Text;
 use schemas::{Item, ItemCreate, User, UserCreate};
 
 // ANCHOR: tags
@@ -96,7 +97,7 @@ impl Api {
         let new = crud::NewUser {
             email: email.as_str(),
             hashed_password: &hashed_password,
-            full_name: full_name.as_deref(),
+            full_name: full_name.as_ref().map(Text::as_str),
         };
         // `None`: another request registered the address between the check and the insert.
         let user = crud::create_user(&db, new).await?;
@@ -149,8 +150,8 @@ impl Api {
     ) -> Result<Json<Item>, ApiError> {
         let Json(ItemCreate { title, description }) = item;
         let new = crud::NewItem {
-            title: &title,
-            description: description.as_deref(),
+            title: title.as_str(),
+            description: description.as_ref().map(Text::as_str),
             owner_id: user_id.0,
         };
         let item = crud::create_user_item(&db, new).await?;

@@ -203,7 +203,7 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
         let path = req.uri().path().to_owned();
 
         let result = self.inner.call(req).await;
-        if over_limit.load(Ordering::Relaxed) {
+        if over_limit.is_some_and(|over| over.load(Ordering::Relaxed)) {
             return Ok(error_response(BodyTooLarge.into()));
         }
         let mut response = match result {
@@ -330,12 +330,17 @@ fn body_limit(req: &Request) -> usize {
 }
 
 /// Makes the body stop with an error past `limit` bytes, and returns a flag that says so.
-/// The rest of the body is never read.
-fn limit_body(req: &mut Request, limit: usize) -> Arc<AtomicBool> {
+/// The rest of the body is never read. An empty body is left as it is, with no flag.
+fn limit_body(req: &mut Request, limit: usize) -> Option<Arc<AtomicBool>> {
+    let body = req.take_body();
+    if body.is_empty() {
+        req.set_body(body);
+        return None;
+    }
     let over_limit = Arc::new(AtomicBool::new(false));
     let flag = over_limit.clone();
     let mut seen = 0usize;
-    let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+    let stream = body.into_bytes_stream().map(move |chunk| {
         let chunk = chunk?;
         seen += chunk.len();
         if seen > limit {
@@ -345,7 +350,7 @@ fn limit_body(req: &mut Request, limit: usize) -> Arc<AtomicBool> {
         Ok(chunk)
     });
     req.set_body(Body::from_bytes_stream(stream));
-    over_limit
+    Some(over_limit)
 }
 
 /// The answer to a panic in a handler: a plain 500, the cause stays in the log.

@@ -101,10 +101,13 @@ impl<A: OpenApi> OpenApi for FastapiErrors<A> {
         let mut inner = HashMap::new();
         self.0.add_routes(&mut inner);
         for (route, methods) in inner {
+            let route_template = Template::new(&route);
             for (method, endpoint) in methods {
                 let spec = operations
                     .iter()
-                    .find(|(template, op)| op.method == method && same_route(template, &route))
+                    .find(|(template, op)| {
+                        op.method == method && Template::new(template).same_route(&route_template)
+                    })
                     .map(|(template, op)| OperationSpec::new(template, op, registry.clone()));
                 let endpoint = match spec {
                     Some(spec) => checked(endpoint, Arc::new(spec)),
@@ -185,18 +188,6 @@ fn register_validation_schemas(registry: &mut Registry) {
         .insert(VALIDATION_ERROR_BODY.to_owned(), body);
 }
 
-/// `/items/{item_id}` (the document's form) and `/items/:param0` (the router's form) name the
-/// same route when their fixed segments agree.
-fn same_route(template: &str, route: &str) -> bool {
-    let fixed = |segment: &str| !(segment.starts_with('{') || segment.starts_with(':'));
-    let a: Vec<_> = template.split('/').filter(|s| !s.is_empty()).collect();
-    let b: Vec<_> = route.split('/').filter(|s| !s.is_empty()).collect();
-    a.len() == b.len()
-        && a.iter()
-            .zip(&b)
-            .all(|(x, y)| fixed(x) == fixed(y) && (!fixed(x) || x == y))
-}
-
 /// Where a query parameter takes one value and several are sent, the last one counts, as in
 /// FastAPI (poem-openapi would take the first).
 ///
@@ -225,7 +216,7 @@ impl LastQueryValues {
         for path in T::meta().into_iter().flat_map(|api| api.paths) {
             // A path may be listed twice (by two APIs); the router serves both as one.
             let template = Template::new(&path.path);
-            let at = match paths.iter().position(|p| p.template == template) {
+            let at = match paths.iter().position(|p| p.template.same_route(&template)) {
                 Some(at) => at,
                 None => {
                     paths.push(QueryNames {
@@ -349,7 +340,7 @@ struct Param {
 
 /// What an operation expects: its path template, parameters and body.
 struct OperationSpec {
-    segments: Vec<String>,
+    template: Template,
     params: Vec<Param>,
     body: Vec<(&'static str, MetaSchemaRef)>,
     body_required: bool,
@@ -360,11 +351,7 @@ struct OperationSpec {
 
 impl OperationSpec {
     fn new(template: &str, op: &MetaOperation, registry: Arc<Registry>) -> Self {
-        let segments = template
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let template = Template::new(template);
         // FastAPI lists problems source by source: path, query, header, cookie.
         let order = |source: &str| {
             ["path", "query", "header", "cookie"]
@@ -420,7 +407,7 @@ impl OperationSpec {
             }
         }
         Self {
-            segments,
+            template,
             params,
             body,
             body_required,
@@ -645,14 +632,7 @@ impl OperationSpec {
         param: &Param,
         seen: &'s Seen,
     ) -> Option<percent_encoding::PercentDecode<'s>> {
-        let wanted = format!("{{{}}}", param.name);
-        let position = self.segments.iter().position(|s| *s == wanted)?;
-        let segment = seen
-            .uri
-            .path()
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .nth(position)?;
+        let segment = self.template.value(&param.name, seen.uri.path())?;
         Some(percent_encoding::percent_decode_str(segment))
     }
 
@@ -771,11 +751,7 @@ impl OperationSpec {
         let by_position = || {
             let e = err.downcast_ref::<poem_openapi::error::ParsePathError>()?;
             let position = wording::path_param_position(e.name)?;
-            let name = self
-                .segments
-                .iter()
-                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-                .nth(position)?;
+            let name = self.template.param(position)?;
             self.params
                 .iter()
                 .find(|p| p.source == "path" && p.name == name)
