@@ -31,7 +31,7 @@ pub struct Workspace {
 impl Workspace {
     /// The workspace this program was built in.
     pub fn here() -> Result<Self, String> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = crate::workspace_root();
         let root = root.canonicalize().unwrap_or(root);
         if !root.join("chapters").is_dir() {
             return Err(format!(

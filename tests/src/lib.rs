@@ -31,6 +31,17 @@ pub use report::Report;
 pub use runner::{Options, grade};
 pub use target::Target;
 
+/// The workbook's root folder: `WORKBOOK_ROOT` when set (the scripts set it to their own
+/// checkout), else the folder this program was built in. Two clones that share a target
+/// folder (`scripts/learn-loop` makes one) share its programs too, and a program built in the
+/// other clone must still read this one.
+pub fn workspace_root() -> std::path::PathBuf {
+    match std::env::var_os("WORKBOOK_ROOT") {
+        Some(root) if !root.is_empty() => root.into(),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+    }
+}
+
 /// Grades `program` as chapter `chapter` with default options: what a chapter's own tests
 /// call to check that the chapter keeps to its contract.
 pub async fn grade_program(chapter: &str, program: &str) -> Report {

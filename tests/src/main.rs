@@ -177,7 +177,7 @@ fn book_url(given: Option<&str>, reports: &[Report]) -> String {
     if let Some(url) = given {
         return url.to_owned();
     }
-    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/book");
+    let built = grader::workspace_root().join("book/book");
     if built.join("index.html").is_file() {
         // A link without `..` in it, which every browser opens.
         let built = built.canonicalize().unwrap_or(built);

@@ -341,7 +341,7 @@ pub async fn build_reference(package: &str) -> Result<PathBuf, String> {
 /// Builds the reference chapters `packages` with one cargo command (so that what they share
 /// is built once, with one set of features) and returns their programs, in order.
 pub async fn build_references(packages: &[&str]) -> Result<Vec<PathBuf>, String> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let workspace = crate::workspace_root();
     if !workspace.join("chapters").is_dir() {
         return Err(format!(
             "the reference chapters are not here ({}); grade a server with --url or --bin instead",
