@@ -1,6 +1,19 @@
-//! Chapter 14's contract, checked in-process with poem's test client on SQLite, PostgreSQL
-//! and MySQL/MariaDB (each test runs once per backend, on a fresh database), and the built
-//! program checked from outside by the grader on each backend.
+//! Chapter 14's tests: the grader's run, and what the grader does not check.
+//!
+//! The HTTP contract (each status, body and header a client sees) is the grader's, in
+//! `tests/src/chapters/ch14.rs`: `program::the_grader_passes_every_check` runs every one of its
+//! checks on the built program, on SQLite, PostgreSQL and MySQL/MariaDB. What is here, in-process
+//! with poem's test client unless it is about the program:
+//!
+//! - rules a client can see that no grader check tries: how addresses are read and compared,
+//!   the token claims of chapter 09, `Cache-Control: no-store`, the memo's length, the
+//!   signature's challenge, the ends of i64, the trusted-host defaults, `GET /`;
+//! - on each backend (`kit::db_tests!`), what a database could answer differently: collations,
+//!   strings padded with spaces, the times it hands back, rows it counts as unchanged;
+//! - the OpenAPI document as reviewed, and that it says what the service accepts;
+//! - the limits on guessing, with settings the grader does not give;
+//! - what HTTP cannot show: the secrets as stored, restarts and key rotations, the replay
+//!   store's purge, a lost database, the program's refusals to start and its logs.
 
 // `kit::db_tests!` bodies are plain functions, not `#[test]`s: clippy's test allowance misses
 // them, and a panic is how a test fails.
@@ -9,7 +22,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use ch14_bigger_application::{Config, app};
 use hmac::{Hmac, Mac};
 use kit::Env;
@@ -29,12 +42,15 @@ const JWT_SECRET: &str = "tests-sign-their-own-tokens-with-this-key";
 /// The key that encrypts API key secrets at rest in the tests (32 bytes, in hex).
 const ENCRYPTION_KEY: &str = "7d1f0c2a9b8e4f6a5c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b";
 
+/// The password of every account the tests make.
+const PW: &str = "correct horse";
+
 /// The app on `db`, with `extra` settings; bcrypt at its lowest cost, so tests run fast.
 async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
     client_at(&db.url, extra).await
 }
 
-/// The app on the database at `url`, with `extra` settings.
+/// The app on the database at `url`, with `extra` settings, asked for `localhost`.
 async fn client_at(url: &str, extra: &[(&str, &str)]) -> Client {
     let mut settings = vec![
         ("DATABASE_URL", url),
@@ -60,18 +76,21 @@ async fn sqlite(test: &str) -> TestDb {
         .expect("SQLite is always here")
 }
 
-async fn post_json(cli: &Client, uri: &str, body: Value) -> Reply {
-    send(cli, "POST", uri, &[], Some(body)).await
+/// `POST /auth/register/email`.
+async fn sign_up(cli: &Client, email: &str, pw: &str) -> Reply {
+    let body = json!({"email": email, "pw": pw});
+    send(cli, "POST", "/auth/register/email", &[], Some(body)).await
 }
 
-/// Registers `email` and answers its `Authorization` value (`Bearer <JWT>`).
+/// `POST /auth/login/email`.
+async fn login(cli: &Client, email: &str, pw: &str) -> Reply {
+    let body = json!({"email": email, "pw": pw});
+    send(cli, "POST", "/auth/login/email", &[], Some(body)).await
+}
+
+/// Registers `email` with [`PW`] and answers its `Authorization` value (`Bearer <JWT>`).
 async fn register(cli: &Client, email: &str) -> String {
-    let reply = post_json(
-        cli,
-        "/auth/register/email",
-        json!({"email": email, "pw": "correct horse"}),
-    )
-    .await;
+    let reply = sign_up(cli, email, PW).await;
     reply.expect(StatusCode::CREATED);
     reply.body["Authorization"]
         .as_str()
@@ -79,18 +98,31 @@ async fn register(cli: &Client, email: &str) -> String {
         .to_owned()
 }
 
+/// `method uri` as the user whose `Authorization` value is `token`.
+async fn send_as(cli: &Client, token: &str, method: &str, uri: &str, body: Option<Value>) -> Reply {
+    send(cli, method, uri, &[("authorization", token)], body).await
+}
+
 /// A new API key of the user whose token is `token`.
 async fn create_key(cli: &Client, token: &str, memo: Value) -> Value {
-    let reply = send(
-        cli,
-        "POST",
-        "/api/users/apikeys",
-        &[("authorization", token)],
-        Some(json!({ "user_memo": memo })),
-    )
-    .await;
+    let body = json!({ "user_memo": memo });
+    let reply = send_as(cli, token, "POST", "/api/users/apikeys", Some(body)).await;
     reply.expect(StatusCode::CREATED);
     reply.body
+}
+
+/// The user's keys, as listed.
+async fn list_keys(cli: &Client, token: &str) -> Value {
+    let reply = send_as(cli, token, "GET", "/api/users/apikeys", None).await;
+    reply.expect(StatusCode::OK);
+    reply.body
+}
+
+/// A new user with one key: their token, and the key as created.
+async fn user_with_key(cli: &Client) -> (String, Value) {
+    let token = register(cli, "ryan@example.com").await;
+    let key = create_key(cli, &token, Value::Null).await;
+    (token, key)
 }
 
 fn now() -> i64 {
@@ -116,6 +148,7 @@ async fn call_service(cli: &Client, key: &Value, timestamp: i64) -> Reply {
     send(cli, "GET", &uri, &[("secret", &signature)], None).await
 }
 
+/// A key's access key and secret key.
 fn halves(key: &Value) -> (&str, &str) {
     (
         key["access_key"].as_str().expect("an access key"),
@@ -123,199 +156,93 @@ fn halves(key: &Value) -> (&str, &str) {
     )
 }
 
+/// Accounts: how an address is read and compared, and what a password may be.
 mod auth {
     use super::*;
 
     kit::db_tests! {
-        async fn registering_answers_201_with_a_bearer_token_that_opens_the_api(db: TestDb) {
+        // As Pydantic's EmailStr reads one: a display name and the spaces around dropped, the
+        // domain in lower case, the part before the @ as typed; a domain without a dot is no
+        // address.
+        async fn an_address_is_read_as_pydantic_reads_an_email_str(db: TestDb) {
             let cli = client(&db).await;
-            let body = json!({"email": "ryan@example.com", "pw": "correct horse"});
-            let reply = post_json(&cli, "/auth/register/email", body).await;
-            reply.expect(StatusCode::CREATED);
-            assert_eq!(reply.header("cache-control"), Some("no-store"));
-            let token = reply.body["Authorization"].as_str().unwrap();
-            assert!(token.starts_with("Bearer ") && token.matches('.').count() == 2, "{token}");
-            send(&cli, "GET", "/api/users/apikeys", &[("authorization", token)], None).await
-                .expect(StatusCode::OK);
-        }
-
-        async fn an_address_registered_twice_is_400_whatever_the_case_of_its_domain(db: TestDb) {
-            let cli = client(&db).await;
-            register(&cli, "Ryan@Example.com").await;
-            for again in ["Ryan@Example.com", "Ryan@EXAMPLE.COM", " Ryan <Ryan@example.com> "] {
-                let body = json!({"email": again, "pw": "other horse"});
-                post_json(&cli, "/auth/register/email", body).await
-                    .expect_detail(StatusCode::BAD_REQUEST, "Email already registered");
-            }
-            // The part before the @ is kept as typed, as Pydantic's EmailStr keeps it.
-            register(&cli, "ryan@example.com").await;
-        }
-
-        async fn the_kelvin_sign_is_not_the_letter_k(db: TestDb) {
-            // Unicode lower-cases U+212A KELVIN SIGN to `k`: folded so, `Kelvin@` would log in
-            // as `kelvin@`. Only the domain is folded, and only its ASCII letters.
-            let cli = client(&db).await;
-            register(&cli, "kelvin@example.com").await;
-            let body = json!({"email": "\u{212A}elvin@example.com", "pw": "correct horse"});
-            post_json(&cli, "/auth/login/email", body).await
-                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
-            register(&cli, "\u{212A}elvin@example.com").await;
-            register(&cli, "kelvin@\u{212A}.example.com").await;
-        }
-
-        async fn addresses_are_read_as_pydantic_reads_an_email_str(db: TestDb) {
-            let cli = client(&db).await;
-            register(&cli, "  Ryan Dahl <Ryan.Dahl@Example.COM>  ").await;
+            let token = register(&cli, "  Ryan Dahl <Ryan.Dahl@Example.COM>  ").await;
+            let me = send_as(&cli, &token, "GET", "/api/users/me", None).await;
+            assert_eq!(me.body["email"], "Ryan.Dahl@example.com");
             for email in ["Ryan.Dahl@example.com", "\tRyan.Dahl@EXAMPLE.com\n"] {
-                let body = json!({"email": email, "pw": "correct horse"});
-                post_json(&cli, "/auth/login/email", body).await.expect(StatusCode::OK);
+                login(&cli, email, PW).await.expect(StatusCode::OK);
             }
             for email in ["ryan@localhost", "ryan@example", "Ryan <ryan@localhost>"] {
-                let body = json!({"email": email, "pw": "correct horse"});
-                let reply = post_json(&cli, "/auth/register/email", body).await;
+                let reply = sign_up(&cli, email, PW).await;
                 reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
                 assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "email"]), "{email}");
             }
         }
 
-        async fn an_accented_address_is_not_its_unaccented_twin(db: TestDb) {
-            // MySQL's default collations would say `josé` = `jose`; the schema asks for bytes.
+        // One account per address whatever the case of its domain; the part before the @ is
+        // kept as typed, so `ryan@` is not `Ryan@`.
+        async fn an_address_is_one_account_whatever_the_case_of_its_domain(db: TestDb) {
+            let cli = client(&db).await;
+            register(&cli, "Ryan@Example.com").await;
+            for again in ["Ryan@Example.com", "Ryan@EXAMPLE.COM", " Ryan <Ryan@example.com> "] {
+                sign_up(&cli, again, "other horse").await
+                    .expect_detail(StatusCode::BAD_REQUEST, "Email already registered");
+            }
+            login(&cli, "ryan@example.com", PW).await
+                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+            register(&cli, "ryan@example.com").await;
+        }
+
+        // MySQL's default collations would say `josé` = `jose`, and Unicode lower-cases the
+        // KELVIN SIGN (U+212A) to `k`: folded so, `Kelvin@` would log in as `kelvin@`. The
+        // schema compares bytes, and only the ASCII letters of a domain are folded.
+        async fn addresses_that_only_look_alike_are_other_accounts(db: TestDb) {
             let cli = client(&db).await;
             register(&cli, "josé@example.com").await;
             register(&cli, "jose@example.com").await;
-        }
-
-        async fn concurrent_sign_ups_with_one_address_make_one_account(db: TestDb) {
-            let cli = client(&db).await;
-            let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..5 {
-                let cli = cli.clone();
-                tasks.spawn(async move {
-                    let body = json!({"email": "race@example.com", "pw": "correct horse"});
-                    post_json(&cli, "/auth/register/email", body).await.status
-                });
-            }
-            let statuses: Vec<StatusCode> = tasks.join_all().await;
-            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::BAD_REQUEST).count(), 4, "{statuses:?}");
-        }
-
-        async fn an_sns_type_other_than_email_is_400(db: TestDb) {
-            let cli = client(&db).await;
-            register(&cli, "ryan@example.com").await;
-            for sns_type in ["kakao", "google", "EMAIL", "email%20", "%F0%9F%8E%89"] {
-                for action in ["register", "login"] {
-                    post_json(&cli, &format!("/auth/{action}/{sns_type}"), json!({"email": "ryan@example.com", "pw": "correct horse"})).await
-                        .expect_detail(StatusCode::BAD_REQUEST, "Unsupported sns_type: only email is supported");
-                }
-            }
-        }
-
-        async fn login_answers_a_new_token_whatever_the_case_of_the_domain(db: TestDb) {
-            let cli = client(&db).await;
-            register(&cli, "ryan@example.com").await;
-            let body = json!({"email": "ryan@EXAMPLE.com", "pw": "correct horse"});
-            let reply = post_json(&cli, "/auth/login/email", body).await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.header("cache-control"), Some("no-store"));
-            let token = reply.body["Authorization"].as_str().unwrap();
-            send(&cli, "GET", "/api/users/me", &[("authorization", token)], None).await
-                .expect(StatusCode::OK);
-        }
-
-        async fn a_wrong_password_and_an_unknown_address_get_the_same_400(db: TestDb) {
-            let cli = client(&db).await;
-            register(&cli, "ryan@example.com").await;
-            let long = "p".repeat(73);
-            let euros = "€".repeat(25);
-            for (email, pw) in [
-                ("ryan@example.com", "wrong"),
-                ("nobody@example.com", "correct horse"),
-                ("ryan@example.com", ""),
-                ("Ryan@example.com", "correct horse"),
-                // bcrypt reads 72 bytes: a longer password is simply not the right one.
-                ("ryan@example.com", long.as_str()),
-                ("ryan@example.com", euros.as_str()),
-            ] {
-                post_json(&cli, "/auth/login/email", json!({"email": email, "pw": pw})).await
-                    .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
-            }
+            register(&cli, "kelvin@example.com").await;
+            login(&cli, "\u{212A}elvin@example.com", PW).await
+                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
+            register(&cli, "\u{212A}elvin@example.com").await;
+            register(&cli, "kelvin@\u{212A}.example.com").await;
         }
     }
 
+    /// A new password has 8 characters at least, and bcrypt reads 72 bytes; but at login any
+    /// password may be tried, and one outside those bounds is a wrong one: 400, not 422.
     #[tokio::test]
-    async fn a_password_over_72_bytes_is_422_and_never_sent_back() {
-        let db = sqlite("long_password").await;
+    async fn a_login_takes_any_password_and_a_wrong_one_is_400() {
+        let db = sqlite("login_any_password").await;
         let cli = client(&db).await;
-        let multibyte = "€".repeat(25); // 25 characters, 75 bytes
-        for pw in ["p".repeat(73), multibyte] {
-            let reply = post_json(
-                &cli,
-                "/auth/register/email",
-                json!({"email": "ryan@example.com", "pw": pw}),
-            )
-            .await;
-            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "pw"]));
-            assert!(!reply.body.to_string().contains("€€"), "{}", reply.body);
+        register(&cli, "ryan@example.com").await;
+        for pw in [String::new(), "p".repeat(73), "€".repeat(25)] {
+            login(&cli, "ryan@example.com", &pw)
+                .await
+                .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
         }
-        // 72 bytes exactly is a password bcrypt reads whole.
-        let pw = "p".repeat(72);
-        post_json(
-            &cli,
-            "/auth/register/email",
-            json!({"email": "ryan@example.com", "pw": pw}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
-        post_json(
-            &cli,
-            "/auth/login/email",
-            json!({"email": "ryan@example.com", "pw": pw}),
-        )
-        .await
-        .expect(StatusCode::OK);
     }
 
+    /// Characters, not bytes: seven `é` are 14 bytes, and still too short.
     #[tokio::test]
-    async fn a_password_under_8_characters_is_422_and_never_sent_back() {
+    async fn the_shortest_password_is_counted_in_characters() {
         let db = sqlite("short_password").await;
         let cli = client(&db).await;
-        // Characters, not bytes: seven `é` are 14 bytes, and still too short.
-        for pw in ["", "hunter2", "1234567", "ééééééé"] {
-            let reply = post_json(
-                &cli,
-                "/auth/register/email",
-                json!({"email": "ryan@example.com", "pw": pw}),
-            )
-            .await;
-            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-            let problem = &reply.body["detail"][0];
-            assert_eq!(problem["loc"], json!(["body", "pw"]), "{pw:?}");
-            assert_eq!(problem["type"], "string_too_short", "{pw:?}");
-            if !pw.is_empty() {
-                assert!(!reply.body.to_string().contains(pw), "{}", reply.body);
-            }
-        }
-        // Without an account, the empty password cannot log in either.
-        post_json(
-            &cli,
-            "/auth/login/email",
-            json!({"email": "ryan@example.com", "pw": ""}),
-        )
-        .await
-        .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
-        post_json(
-            &cli,
-            "/auth/register/email",
-            json!({"email": "ryan@example.com", "pw": "ééééééé!"}),
-        )
-        .await
-        .expect(StatusCode::CREATED);
+        let reply = sign_up(&cli, "ryan@example.com", "ééééééé").await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let problem = &reply.body["detail"][0];
+        assert_eq!(problem["loc"], json!(["body", "pw"]), "{problem}");
+        assert_eq!(problem["type"], "string_too_short", "{problem}");
+        assert!(!reply.body.to_string().contains('é'), "{}", reply.body);
+        sign_up(&cli, "ryan@example.com", "ééééééé!")
+            .await
+            .expect(StatusCode::CREATED);
     }
 
+    /// The chapter's own messages (the address as email-validator words it), every problem of
+    /// a body at once, and the password masked even when it is not a string.
     #[tokio::test]
-    async fn a_bad_body_is_a_422_that_names_each_problem() {
+    async fn a_bad_sign_up_body_is_a_422_naming_each_problem() {
+        const URI: &str = "/auth/register/email";
         let db = sqlite("bad_register_body").await;
         let cli = client(&db).await;
         let mut bodies = Vec::new();
@@ -325,486 +252,177 @@ mod auth {
             json!({"pw": 5}),
             json!([]),
         ] {
-            let reply = post_json(&cli, "/auth/register/email", body.clone()).await;
+            let reply = send(&cli, "POST", URI, &[], Some(body.clone())).await;
             reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
             bodies.push(json!({"sent": body, "answer": reply.body}));
         }
-        let reply = send(
-            &cli,
-            "POST",
-            "/auth/login/email",
-            &[("content-type", "application/json")],
-            None,
-        )
-        .await;
-        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
         insta::assert_json_snapshot!("register_422", bodies);
     }
 }
 
+/// Bearer tokens beyond the grader's: it tries garbage, unsigned, tampered, expired,
+/// other-algorithm, other-key and sub-less tokens.
 mod tokens {
     use super::*;
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
-    fn forge(claims: Value, alg: Algorithm, key: &str) -> String {
-        let token = jsonwebtoken::encode(
-            &Header::new(alg),
-            &claims,
-            &EncodingKey::from_secret(key.as_bytes()),
+    /// `Bearer <JWT>` with `claims`, signed with the app's key under `header`.
+    fn forge(header: &Header, claims: &Value) -> String {
+        let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
+        format!(
+            "Bearer {}",
+            jsonwebtoken::encode(header, claims, &key).unwrap()
         )
-        .unwrap();
-        format!("Bearer {token}")
     }
 
-    #[tokio::test]
-    async fn api_keys_need_a_bearer_token() {
-        let db = sqlite("need_a_token").await;
-        let cli = client(&db).await;
-        for auth in [
-            None,
-            Some("Basic cnlhbjpwdw=="),
-            Some("Bearer"),
-            Some("Bearer   "),
-            Some("Token abc"),
-        ] {
-            let headers: Vec<(&str, &str)> =
-                auth.map(|a| ("authorization", a)).into_iter().collect();
-            let reply = send(&cli, "GET", "/api/users/apikeys", &headers, None).await;
-            reply.expect_detail(StatusCode::UNAUTHORIZED, "Not authenticated");
-            assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
-        }
-    }
-
-    /// Chapter 09's rules, which this chapter imports: `exp` and `sub` required, refused from
-    /// the second of `exp` on, other claims checked when present, no `crit` header.
+    /// Chapter 09's rules, which this chapter imports: `exp` and `sub` required, `sub` the id
+    /// of an account, refused from the second of `exp` on and before `iat`, other claims
+    /// checked when present, no `crit` header; the scheme read in any case.
     #[tokio::test]
     async fn tokens_follow_chapter_09s_rules() {
         let db = sqlite("token_rules").await;
         let cli = client(&db).await;
-        register(&cli, "ryan@example.com").await;
-        let t = now();
-        let status = |token: String| {
-            let cli = cli.clone();
-            async move {
-                let auth = [("authorization", token.as_str())];
-                send(&cli, "GET", "/api/users/me", &auth, None).await.status
-            }
-        };
-        let minimal = json!({"sub": "1", "exp": t + 600});
-        assert_eq!(
-            status(forge(minimal, Algorithm::HS256, JWT_SECRET)).await,
-            StatusCode::OK
-        );
-        let last_second = json!({"sub": "1", "iat": t - 600, "exp": t});
-        let refused = StatusCode::UNAUTHORIZED;
-        assert_eq!(
-            status(forge(last_second, Algorithm::HS256, JWT_SECRET)).await,
-            refused
-        );
-        let odd_jti = json!({"sub": "1", "exp": t + 600, "jti": 7});
-        assert_eq!(
-            status(forge(odd_jti, Algorithm::HS256, JWT_SECRET)).await,
-            refused
-        );
-        let mut header = Header::new(Algorithm::HS256);
-        header.crit = Some(vec!["exp".to_owned()]);
-        let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
-        let crit = jsonwebtoken::encode(&header, &json!({"sub": "1", "exp": t + 600}), &key);
-        assert_eq!(status(format!("Bearer {}", crit.unwrap())).await, refused);
-    }
-
-    #[tokio::test]
-    async fn every_forged_or_stale_token_is_401_could_not_validate_credentials() {
-        let db = sqlite("forged_tokens").await;
-        let cli = client(&db).await;
         let real = register(&cli, "ryan@example.com").await;
         let t = now();
-        let claims = |sub: &str, iat: i64, exp: i64| json!({"sub": sub, "iat": iat, "exp": exp});
-        let none = {
-            let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
-            let payload = URL_SAFE_NO_PAD.encode(claims("1", t, t + 600).to_string());
-            format!("Bearer {header}.{payload}.")
-        };
-        let tampered = {
-            let parts: Vec<&str> = real.trim_start_matches("Bearer ").split('.').collect();
-            let payload = URL_SAFE_NO_PAD.encode(claims("2", t, t + 600).to_string());
-            format!("Bearer {}.{payload}.{}", parts[0], parts[2])
-        };
-        let tokens = [
-            forge(claims("1", t - 700, t - 1), Algorithm::HS256, JWT_SECRET),
-            forge(claims("1", t + 60, t + 600), Algorithm::HS256, JWT_SECRET),
-            forge(json!({"sub": "1", "iat": t}), Algorithm::HS256, JWT_SECRET),
-            forge(
-                json!({"iat": t, "exp": t + 600}),
-                Algorithm::HS256,
-                JWT_SECRET,
-            ),
-            forge(claims("999999", t, t + 600), Algorithm::HS256, JWT_SECRET),
-            forge(
-                claims("ryan@example.com", t, t + 600),
-                Algorithm::HS256,
-                JWT_SECRET,
-            ),
-            forge(claims("1", t, t + 600), Algorithm::HS512, JWT_SECRET),
-            forge(
-                claims("1", t, t + 600),
-                Algorithm::HS256,
-                "another-key-another-key-another-key",
-            ),
-            none,
-            tampered,
-            "Bearer not.a.token".to_owned(),
-            "Bearer garbage".to_owned(),
+        let hs256 = Header::new(Algorithm::HS256);
+        let mut crit = hs256.clone();
+        crit.crit = Some(vec!["exp".to_owned()]);
+        let refused = [
+            // From the second of `exp` on.
+            json!({"sub": "1", "iat": t - 600, "exp": t}),
+            // Without `exp`.
+            json!({"sub": "1", "iat": t}),
+            // Issued after now.
+            json!({"sub": "1", "iat": t + 60, "exp": t + 600}),
+            // No such account, and not an account's id.
+            json!({"sub": "999999", "exp": t + 600}),
+            json!({"sub": "ryan@example.com", "exp": t + 600}),
+            // A claim that is not what it should be.
+            json!({"sub": "1", "exp": t + 600, "jti": 7}),
         ];
+        let mut tokens: Vec<String> = refused.iter().map(|c| forge(&hs256, c)).collect();
+        tokens.push(forge(&crit, &json!({"sub": "1", "exp": t + 600})));
         for token in &tokens {
-            let reply = send(
-                &cli,
-                "GET",
-                "/api/users/apikeys",
-                &[("authorization", token)],
-                None,
-            )
-            .await;
-            reply.expect_detail(StatusCode::UNAUTHORIZED, "Could not validate credentials");
-            assert_eq!(reply.header("www-authenticate"), Some("Bearer"), "{token}");
+            let reply = send_as(&cli, token, "GET", "/api/users/me", None).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{token}");
+            assert_eq!(
+                reply.body["detail"], "Could not validate credentials",
+                "{token}"
+            );
         }
-        // A real token passes with a lower-case scheme and extra spaces.
-        let token = real.trim_start_matches("Bearer ");
-        for spelled in [format!("bearer {token}"), format!("Bearer    {token}")] {
-            send(
-                &cli,
-                "GET",
-                "/api/users/apikeys",
-                &[("authorization", &spelled)],
-                None,
-            )
+        let minimal = forge(&hs256, &json!({"sub": "1", "exp": t + 600}));
+        send_as(&cli, &minimal, "GET", "/api/users/me", None)
             .await
             .expect(StatusCode::OK);
+        let token = real.trim_start_matches("Bearer ");
+        for spelled in [format!("bearer {token}"), format!("Bearer    {token}")] {
+            send_as(&cli, &spelled, "GET", "/api/users/me", None)
+                .await
+                .expect(StatusCode::OK);
         }
-        let good = forge(claims("1", t, t + 600), Algorithm::HS256, JWT_SECRET);
-        send(
-            &cli,
-            "GET",
-            "/api/users/me",
-            &[("authorization", &good)],
-            None,
-        )
-        .await
-        .expect(StatusCode::OK);
     }
 }
 
+/// API keys: what the grader leaves out of their answers and their storage.
 mod api_keys {
     use super::*;
 
+    /// Fails unless `time` reads `YYYY-MM-DDTHH:MM:SSZ`.
+    fn assert_utc_seconds(time: &Value) {
+        let text = time
+            .as_str()
+            .unwrap_or_else(|| panic!("not a time: {time}"));
+        let shape = text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+        assert!(text.len() == 20 && shape, "{text}");
+    }
+
     kit::db_tests! {
-        async fn a_new_key_shows_its_secret_once(db: TestDb) {
+        // Each backend hands its times back in its own way; the API writes them all alike.
+        async fn times_read_as_utc_seconds_on_every_backend(db: TestDb) {
             let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let reply = send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({"user_memo": "billing"}))).await;
-            reply.expect(StatusCode::CREATED);
-            assert_eq!(reply.header("cache-control"), Some("no-store"));
-            let key = &reply.body;
-            let members: Vec<&str> = key.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(members, ["id", "access_key", "secret_key", "user_memo", "created_at"]);
-            assert_eq!(key["user_memo"], "billing");
-            let (access, secret) = halves(key);
-            assert_eq!(access.len(), 32);
-            assert!(secret.len() >= 40, "{secret}");
-            let created = key["created_at"].as_str().unwrap();
-            assert!(created.len() == 20 && created.ends_with('Z'), "{created}");
-            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
-            list.expect(StatusCode::OK);
-            assert_eq!(list.body, json!([{"id": key["id"], "access_key": access, "user_memo": "billing", "created_at": created, "last_used_at": null}]));
-            assert!(!list.body.to_string().contains(secret));
-        }
-
-        async fn a_memo_is_optional_and_kept_as_sent(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let memo = "Ünïcödé 🎉 '; DROP TABLE api_keys; -- \\ % _ ?";
-            assert_eq!(create_key(&cli, &token, json!(memo)).await["user_memo"], memo);
-            assert_eq!(create_key(&cli, &token, Value::Null).await["user_memo"], Value::Null);
-            let reply = send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await;
-            reply.expect(StatusCode::CREATED);
-            assert_eq!(reply.body["user_memo"], Value::Null);
-            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
-            assert_eq!(list.body[0]["user_memo"], memo);
-        }
-
-        async fn a_fourth_key_is_400_and_deleting_one_makes_room(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let mut ids = Vec::new();
-            for _ in 0..3 {
-                ids.push(create_key(&cli, &token, Value::Null).await["id"].clone());
-            }
-            send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await
-                .expect_detail(StatusCode::BAD_REQUEST, "API key limit reached: at most 3 keys per user");
-            send(&cli, "DELETE", &format!("/api/users/apikeys/{}", ids[1]), &[("authorization", &token)], None).await
-                .expect(StatusCode::OK);
-            create_key(&cli, &token, Value::Null).await;
-            send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await
-                .expect(StatusCode::BAD_REQUEST);
-            // The limit is per user.
-            let other = register(&cli, "alice@example.com").await;
-            create_key(&cli, &other, Value::Null).await;
-        }
-
-        async fn concurrent_creations_never_pass_three_keys(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..8 {
-                let (cli, token) = (cli.clone(), token.clone());
-                tasks.spawn(async move {
-                    send(&cli, "POST", "/api/users/apikeys", &[("authorization", &token)], Some(json!({}))).await.status
-                });
-            }
-            let statuses = tasks.join_all().await;
-            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 3, "{statuses:?}");
-            assert!(statuses.iter().all(|s| [StatusCode::CREATED, StatusCode::BAD_REQUEST].contains(s)), "{statuses:?}");
-            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
-            assert_eq!(list.body.as_array().map(Vec::len), Some(3));
-        }
-
-        async fn put_replaces_the_memo_and_null_clears_it(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let key = create_key(&cli, &token, json!("old")).await;
-            let uri = format!("/api/users/apikeys/{}", key["id"]);
-            let auth = [("authorization", token.as_str())];
-            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "new"}))).await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.body["user_memo"], "new");
-            assert_eq!(reply.body["access_key"], key["access_key"]);
-            assert!(reply.body.get("secret_key").is_none());
-            // The same memo again: still 200 (MySQL reports 0 rows changed).
-            send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "new"}))).await.expect(StatusCode::OK);
-            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": null}))).await;
-            assert_eq!(reply.body["user_memo"], Value::Null);
-            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
-            assert_eq!(list.body[0]["user_memo"], Value::Null);
-        }
-
-        async fn delete_answers_ok_once_then_404(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let key = create_key(&cli, &token, Value::Null).await;
-            let uri = format!("/api/users/apikeys/{}", key["id"]);
-            let auth = [("authorization", token.as_str())];
-            send(&cli, "DELETE", &uri, &auth, None).await.expect(StatusCode::OK);
-            send(&cli, "DELETE", &uri, &auth, None).await.expect_detail(StatusCode::NOT_FOUND, "API key not found");
-            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
-            assert_eq!(list.body, json!([]));
-        }
-
-        async fn another_users_key_is_404_and_stays_as_it_was(db: TestDb) {
-            let cli = client(&db).await;
-            let owner = register(&cli, "ryan@example.com").await;
-            let intruder = register(&cli, "mallory@example.com").await;
-            let key = create_key(&cli, &owner, json!("mine")).await;
-            let uri = format!("/api/users/apikeys/{}", key["id"]);
-            let auth = [("authorization", intruder.as_str())];
-            send(&cli, "PUT", &uri, &auth, Some(json!({"user_memo": "yours"}))).await
-                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
-            send(&cli, "DELETE", &uri, &auth, None).await
-                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
-            send(&cli, "POST", &format!("{uri}/rotate"), &auth, None).await
-                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
-            let list = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
-            assert_eq!(list.body, json!([]));
-            let list = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &owner)], None).await;
-            assert_eq!(list.body[0]["user_memo"], "mine");
+            let (token, key) = user_with_key(&cli).await;
+            assert_utc_seconds(&key["created_at"]);
             call_service(&cli, &key, now()).await.expect(StatusCode::OK);
+            let listed = &list_keys(&cli, &token).await[0];
+            assert_eq!(listed["created_at"], key["created_at"]);
+            assert_utc_seconds(&listed["last_used_at"]);
+        }
+
+        // 200 characters of two bytes each fit the column on every backend; 201 are refused.
+        async fn a_memo_holds_200_characters(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let memo = "é".repeat(200);
+            create_key(&cli, &token, json!(memo)).await;
+            assert_eq!(list_keys(&cli, &token).await[0]["user_memo"], memo);
+            let body = json!({"user_memo": "x".repeat(201)});
+            let reply = send_as(&cli, &token, "POST", "/api/users/apikeys", Some(body)).await;
+            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(reply.body["detail"][0]["loc"], json!(["body", "user_memo"]));
+        }
+
+        // The memo it already has is still a 200, though MySQL counts no row changed; `null`
+        // clears it.
+        async fn a_memo_put_again_is_200_and_null_clears_it(db: TestDb) {
+            let cli = client(&db).await;
+            let token = register(&cli, "ryan@example.com").await;
+            let key = create_key(&cli, &token, json!("billing")).await;
+            let uri = format!("/api/users/apikeys/{}", key["id"]);
+            send_as(&cli, &token, "PUT", &uri, Some(json!({"user_memo": "billing"}))).await
+                .expect(StatusCode::OK);
+            let reply = send_as(&cli, &token, "PUT", &uri, Some(json!({"user_memo": null}))).await;
+            reply.expect(StatusCode::OK);
+            assert_eq!(reply.body["user_memo"], Value::Null);
+            assert_eq!(list_keys(&cli, &token).await[0]["user_memo"], Value::Null);
         }
     }
 
+    /// A token or a secret key is in the answer: no cache may keep it.
     #[tokio::test]
-    async fn bad_key_ids_and_bodies_are_422_never_500() {
-        let db = sqlite("bad_key_ids").await;
+    async fn answers_with_a_token_or_a_secret_are_not_cached() {
+        let db = sqlite("no_store").await;
         let cli = client(&db).await;
-        let token = register(&cli, "ryan@example.com").await;
-        let auth = [("authorization", token.as_str())];
-        for id in ["abc", "1.5", "99999999999999999999", "%FF", "%20"] {
-            let uri = format!("/api/users/apikeys/{id}");
-            let reply = send(&cli, "PUT", &uri, &auth, Some(json!({}))).await;
-            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(
-                reply.body["detail"][0]["loc"],
-                json!(["path", "key_id"]),
-                "{id}"
-            );
-            send(&cli, "DELETE", &uri, &auth, None)
-                .await
-                .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        }
-        for id in ["-1", "0", "9223372036854775807"] {
-            send(
-                &cli,
-                "DELETE",
-                &format!("/api/users/apikeys/{id}"),
-                &auth,
-                None,
-            )
-            .await
-            .expect(StatusCode::NOT_FOUND);
-        }
-        for body in [
-            json!({"user_memo": 5}),
-            json!({"user_memo": "x".repeat(201)}),
-            json!("memo"),
+        let registered = sign_up(&cli, "ryan@example.com", PW).await;
+        let logged_in = login(&cli, "ryan@example.com", PW).await;
+        let token = registered.body["Authorization"].as_str().unwrap();
+        let body = Some(json!({"user_memo": null}));
+        let created = send_as(&cli, token, "POST", "/api/users/apikeys", body).await;
+        let rotate = format!("/api/users/apikeys/{}/rotate", created.body["id"]);
+        let rotated = send_as(&cli, token, "POST", &rotate, None).await;
+        for (what, reply) in [
+            ("register", registered),
+            ("login", logged_in),
+            ("create", created),
+            ("rotate", rotated),
         ] {
-            send(&cli, "POST", "/api/users/apikeys", &auth, Some(body))
-                .await
-                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(reply.status.is_success(), "{what}: {}", reply.status);
+            assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
         }
-        let reply = send(
-            &cli,
-            "POST",
-            "/api/users/apikeys",
-            &[auth[0], ("content-type", "application/json")],
-            None,
-        )
-        .await;
-        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-        let memo = "é".repeat(200);
-        assert_eq!(
-            create_key(&cli, &token, json!(memo)).await["user_memo"],
-            memo
-        );
     }
 }
 
+/// Signed requests: what the grader leaves out.
 mod services {
     use super::*;
 
-    /// A registered user's new key, on a fresh app.
-    async fn keyed(db: &TestDb) -> (Client, Value) {
-        let cli = client(db).await;
-        let token = register(&cli, "ryan@example.com").await;
-        let key = create_key(&cli, &token, Value::Null).await;
-        (cli, key)
-    }
-
     kit::db_tests! {
-        async fn a_signed_request_answers_the_owners_address_in_any_query_order(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            let first = now();
-            call_service(&cli, &key, first).await
-                .expect(StatusCode::OK);
-            let (access, secret) = halves(&key);
-            // Another second than the first call's, whenever the clock ticks: not a replay.
-            let ts = (first - 1).to_string();
-            let signature = sign(secret, access, &ts);
-            let reply = send(&cli, "GET", &format!("/api/services?timestamp={ts}&key={access}"), &[("secret", &signature)], None).await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.body, json!({"your_email": "ryan@example.com"}));
-        }
-
-        async fn the_same_signature_twice_is_a_replay(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            let ts = now();
-            call_service(&cli, &key, ts).await.expect(StatusCode::OK);
-            let reply = call_service(&cli, &key, ts).await;
-            reply.expect_detail(StatusCode::UNAUTHORIZED, "Signature already used");
-            assert_eq!(reply.header("www-authenticate"), Some("HMAC-SHA256"));
-            // A new timestamp is a new signature.
-            call_service(&cli, &key, ts - 1).await.expect(StatusCode::OK);
-        }
-
-        async fn copies_sent_at_once_are_accepted_once(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            let ts = now();
-            let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..6 {
-                let (cli, key) = (cli.clone(), key.clone());
-                tasks.spawn(async move { call_service(&cli, &key, ts).await.status });
-            }
-            let statuses = tasks.join_all().await;
-            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
-            assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(), 5, "{statuses:?}");
-        }
-
-        async fn a_wrong_signature_is_401(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
+        // MySQL and MariaDB compare strings padded with spaces (`'abc ' = 'abc'`): the key
+        // must match exactly all the same.
+        async fn an_access_key_with_a_trailing_space_is_not_the_key(db: TestDb) {
+            let cli = client(&db).await;
+            let (_, key) = user_with_key(&cli).await;
             let (access, secret) = halves(&key);
             let ts = now().to_string();
-            let right = sign(secret, access, &ts);
-            let wrong = [
-                sign("not the secret", access, &ts),
-                sign(secret, access, &(now() - 5).to_string()),
-                sign(secret, &access.to_uppercase(), &ts),
-                STANDARD.encode(b"0123456789abcdef0123456789abcdef"),
-                "!!! not base64 !!!".to_owned(),
-                right.trim_end_matches('=').to_owned(),
-                URL_SAFE_NO_PAD.encode(STANDARD.decode(&right).unwrap()).replace(['-', '_'], "A"),
-                format!("{right}{right}"),
-                String::new(),
-            ];
-            let uri = format!("/api/services?key={access}&timestamp={ts}");
-            for signature in &wrong {
-                let reply = send(&cli, "GET", &uri, &[("secret", signature)], None).await;
-                reply.expect_detail(StatusCode::UNAUTHORIZED, "Invalid signature");
-                assert_eq!(reply.header("www-authenticate"), Some("HMAC-SHA256"));
-            }
-            // Signed with another user's secret.
-            let token = register(&cli, "mallory@example.com").await;
-            let other = create_key(&cli, &token, Value::Null).await;
-            let forged = sign(halves(&other).1, access, &ts);
-            send(&cli, "GET", &uri, &[("secret", &forged)], None).await
-                .expect_detail(StatusCode::UNAUTHORIZED, "Invalid signature");
-            send(&cli, "GET", &uri, &[("secret", &right)], None).await.expect(StatusCode::OK);
-        }
-
-        async fn a_timestamp_more_than_60_seconds_off_is_400(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            for ts in [now() - 62, now() + 62, now() - 3600, now() + 86_400, -1, 0, i64::MAX, i64::MIN] {
-                call_service(&cli, &key, ts).await
-                    .expect_detail(StatusCode::BAD_REQUEST, "Timestamp out of range: it must be within 60 seconds of the server's time");
-            }
-            for ts in [now() - 50, now() + 50] {
-                call_service(&cli, &key, ts).await.expect(StatusCode::OK);
-            }
-        }
-
-        async fn an_unknown_or_deleted_key_is_404(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            let (access, secret) = halves(&key);
-            let ts = now().to_string();
-            for unknown in ["00000000000000000000000000000000", "nope", "", "%FF%FE", "%20abc"] {
-                let signature = sign(secret, unknown, &ts);
-                let reply = send(&cli, "GET", &format!("/api/services?key={unknown}&timestamp={ts}"), &[("secret", &signature)], None).await;
-                reply.expect_detail(StatusCode::NOT_FOUND, "API key not found");
-            }
-            let upper = access.to_uppercase();
-            let reply = send(&cli, "GET", &format!("/api/services?key={upper}&timestamp={ts}"), &[("secret", &sign(secret, &upper, &ts))], None).await;
-            reply.expect(StatusCode::NOT_FOUND);
-            let trailing = format!("{access}%20");
-            let reply = send(&cli, "GET", &format!("/api/services?key={trailing}&timestamp={ts}"), &[("secret", &sign(secret, &format!("{access} "), &ts))], None).await;
-            reply.expect(StatusCode::NOT_FOUND);
-            let token = post_json(&cli, "/auth/login/email", json!({"email": "ryan@example.com", "pw": "correct horse"})).await.body["Authorization"].as_str().unwrap().to_owned();
-            send(&cli, "DELETE", &format!("/api/users/apikeys/{}", key["id"]), &[("authorization", &token)], None).await.expect(StatusCode::OK);
-            call_service(&cli, &key, now()).await.expect_detail(StatusCode::NOT_FOUND, "API key not found");
-        }
-
-        async fn the_checks_run_in_the_contracts_order(db: TestDb) {
-            let (cli, key) = keyed(&db).await;
-            let (access, secret) = halves(&key);
-            let stale = (now() - 3600).to_string();
-            // Unknown key, bad signature, stale timestamp: the key is checked first.
-            let reply = send(&cli, "GET", &format!("/api/services?key=ffffffffffffffffffffffffffffffff&timestamp={stale}"), &[("secret", "bad")], None).await;
-            reply.expect(StatusCode::NOT_FOUND);
-            // Bad signature and stale timestamp: the signature comes first.
-            let reply = send(&cli, "GET", &format!("/api/services?key={access}&timestamp={stale}"), &[("secret", "bad")], None).await;
-            reply.expect(StatusCode::UNAUTHORIZED);
-            // Signed but stale: the timestamp.
-            let reply = send(&cli, "GET", &format!("/api/services?key={access}&timestamp={stale}"), &[("secret", &sign(secret, access, &stale))], None).await;
-            reply.expect(StatusCode::BAD_REQUEST);
-            // Signed, fresh, new: accepted; then a replay.
-            let ts = now();
-            call_service(&cli, &key, ts).await.expect(StatusCode::OK);
-            call_service(&cli, &key, ts).await.expect(StatusCode::UNAUTHORIZED);
+            let signature = sign(secret, &format!("{access} "), &ts);
+            let uri = format!("/api/services?key={access}%20&timestamp={ts}");
+            send(&cli, "GET", &uri, &[("secret", &signature)], None).await
+                .expect_detail(StatusCode::NOT_FOUND, "API key not found");
         }
 
         async fn accepted_signatures_are_forgotten_when_their_window_is_over(db: TestDb) {
@@ -825,43 +443,43 @@ mod services {
         }
     }
 
+    /// A refused signature, wrong or replayed, is a 401 that asks for an HMAC-SHA256 one.
     #[tokio::test]
-    async fn missing_or_malformed_parameters_are_422() {
-        let db = sqlite("services_422").await;
-        let (cli, key) = keyed(&db).await;
-        let (access, secret) = halves(&key);
-        let ts = now().to_string();
-        let signature = sign(secret, access, &ts);
-        let mut answers = Vec::new();
-        for (uri, signed) in [
-            ("/api/services".to_owned(), false),
-            (format!("/api/services?key={access}"), true),
-            (format!("/api/services?timestamp={ts}"), true),
-            (format!("/api/services?key={access}&timestamp={ts}"), false),
-            (format!("/api/services?key={access}&timestamp=abc"), true),
-            (format!("/api/services?key={access}&timestamp=1.5e9"), true),
-            (
-                format!("/api/services?key={access}&timestamp=99999999999999999999"),
-                true,
-            ),
-            (format!("/api/services?key={access}&timestamp=%FF"), true),
-        ] {
-            let headers: Vec<(&str, &str)> = if signed {
-                vec![("secret", &signature)]
-            } else {
-                Vec::new()
-            };
-            let reply = send(&cli, "GET", &uri, &headers, None).await;
-            reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
-            answers.push(json!({"uri": uri.replace(access, "<key>").replace(&ts, "<ts>"), "detail": reply.body["detail"]}));
+    async fn a_refused_signature_asks_for_hmac_sha256() {
+        let db = sqlite("hmac_challenge").await;
+        let cli = client(&db).await;
+        let (_, key) = user_with_key(&cli).await;
+        let ts = now();
+        let uri = format!("/api/services?key={}&timestamp={ts}", halves(&key).0);
+        let wrong = send(&cli, "GET", &uri, &[("secret", "bm90IHRoaXMgb25l")], None).await;
+        wrong.expect_detail(StatusCode::UNAUTHORIZED, "Invalid signature");
+        call_service(&cli, &key, ts).await.expect(StatusCode::OK);
+        let replayed = call_service(&cli, &key, ts).await;
+        replayed.expect_detail(StatusCode::UNAUTHORIZED, "Signature already used");
+        for reply in [wrong, replayed] {
+            assert_eq!(reply.header("www-authenticate"), Some("HMAC-SHA256"));
         }
-        insta::assert_json_snapshot!("services_422", answers);
+    }
+
+    /// `now - timestamp` overflows at the ends of i64: they are out of the window, not a panic.
+    #[tokio::test]
+    async fn the_ends_of_i64_are_out_of_the_window() {
+        let db = sqlite("timestamp_ends").await;
+        let cli = client(&db).await;
+        let (_, key) = user_with_key(&cli).await;
+        for ts in [i64::MIN, i64::MAX] {
+            call_service(&cli, &key, ts).await.expect_detail(
+                StatusCode::BAD_REQUEST,
+                "Timestamp out of range: it must be within 60 seconds of the server's time",
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_repeated_parameter_counts_its_last_value() {
         let db = sqlite("services_repeated").await;
-        let (cli, key) = keyed(&db).await;
+        let cli = client(&db).await;
+        let (_, key) = user_with_key(&cli).await;
         let (access, secret) = halves(&key);
         let ts = now().to_string();
         let signature = sign(secret, access, &ts);
@@ -872,80 +490,45 @@ mod services {
     }
 }
 
-mod exercises {
-    use super::*;
-
-    kit::db_tests! {
-        async fn me_is_the_tokens_account(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "Ryan@Example.com").await;
-            let reply = send(&cli, "GET", "/api/users/me", &[("authorization", &token)], None).await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.body["email"], "Ryan@example.com");
-            assert!(reply.body["id"].is_i64());
-            assert!(reply.body.get("hashed_password").is_none());
-            send(&cli, "GET", "/api/users/me", &[], None).await.expect(StatusCode::UNAUTHORIZED);
-        }
-
-        async fn a_rotated_key_signs_with_its_new_secret_only(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let key = create_key(&cli, &token, json!("rotating")).await;
-            let reply = send(&cli, "POST", &format!("/api/users/apikeys/{}/rotate", key["id"]), &[("authorization", &token)], None).await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.header("cache-control"), Some("no-store"));
-            let rotated = reply.body.clone();
-            assert_eq!(rotated["access_key"], key["access_key"]);
-            assert_eq!(rotated["user_memo"], "rotating");
-            assert_ne!(rotated["secret_key"], key["secret_key"]);
-            call_service(&cli, &key, now()).await.expect(StatusCode::UNAUTHORIZED);
-            call_service(&cli, &rotated, now()).await.expect(StatusCode::OK);
-        }
-
-        async fn a_key_records_when_it_was_last_used(db: TestDb) {
-            let cli = client(&db).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let key = create_key(&cli, &token, Value::Null).await;
-            let auth = [("authorization", token.as_str())];
-            let list = || send(&cli, "GET", "/api/users/apikeys", &auth, None);
-            assert_eq!(list().await.body[0]["last_used_at"], Value::Null);
-            call_service(&cli, &key, now() + 30).await.expect(StatusCode::OK);
-            let used = list().await.body[0]["last_used_at"].clone();
-            let used = used.as_str().expect("a time");
-            assert!(used.len() == 20 && used.ends_with('Z'), "{used}");
-            // A refused request is not a use.
-            call_service(&cli, &key, now() - 3600).await.expect(StatusCode::BAD_REQUEST);
-            assert_eq!(list().await.body[0]["last_used_at"], used);
-        }
-    }
+/// `GET /`: the service's name, and the server's clock, which a client of the signed API can
+/// set its own by.
+#[tokio::test]
+async fn the_index_names_the_service_and_tells_the_time() {
+    let db = sqlite("index").await;
+    let cli = client(&db).await;
+    let reply = send(&cli, "GET", "/", &[], None).await;
+    reply.expect(StatusCode::OK);
+    assert_eq!(reply.body["service"], "Bigger application");
+    let clock = reply.body["timestamp"].as_i64().unwrap();
+    assert!(clock.abs_diff(now()) <= 2, "{clock}");
 }
 
-mod settings {
+/// The trusted-host check, chapter 11's, with this chapter's settings.
+mod hosts {
     use super::*;
 
+    /// Without `TRUSTED_HOSTS`: localhost and the loopback addresses, in any case and at any
+    /// port, and nothing that only starts like them.
     #[tokio::test]
-    async fn only_trusted_hosts_are_served() {
-        let db = sqlite("trusted_hosts").await;
+    async fn by_default_localhost_and_loopback_are_served() {
+        let db = sqlite("default_hosts").await;
         let cli = client(&db).await;
-        for host in [
-            "localhost",
-            "LOCALHOST:8000",
-            "127.0.0.1:1234",
-            "[::1]:8000",
-        ] {
+        for host in ["LOCALHOST:8000", "127.0.0.1:1234", "[::1]:8000"] {
             let reply = send(&cli, "GET", "/", &[("host", host)], None).await;
-            reply.expect(StatusCode::OK);
+            assert_eq!(reply.status, StatusCode::OK, "{host}");
         }
-        for host in ["evil.com", "localhost.evil.com", "127.0.0.2", ""] {
-            send(&cli, "GET", "/docs", &[("host", host)], None)
+        for host in ["localhost.evil.com", "127.0.0.2", ""] {
+            send(&cli, "GET", "/", &[("host", host)], None)
                 .await
                 .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
         }
     }
 
+    /// `*.example.com` is every subdomain, at any depth, and not example.com itself; the
+    /// setting replaces the local defaults.
     #[tokio::test]
-    async fn trusted_hosts_follow_the_setting() {
-        let db = sqlite("trusted_hosts_setting").await;
+    async fn a_wildcard_host_is_the_subdomains_not_the_domain() {
+        let db = sqlite("wildcard_hosts").await;
         let cli = client_with(&db, &[("TRUSTED_HOSTS", "api.example.org, *.example.com")]).await;
         for (host, status) in [
             ("api.example.org", StatusCode::OK),
@@ -953,9 +536,8 @@ mod settings {
             ("example.com", StatusCode::BAD_REQUEST),
             ("localhost", StatusCode::BAD_REQUEST),
         ] {
-            send(&cli, "GET", "/", &[("host", host)], None)
-                .await
-                .expect(status);
+            let reply = send(&cli, "GET", "/", &[("host", host)], None).await;
+            assert_eq!(reply.status, status, "{host}");
         }
     }
 
@@ -1000,30 +582,11 @@ mod settings {
         assert_eq!(err.key, "TRUSTED_HOSTS");
         assert!(err.problem.contains("APP_ENV=prod"), "{err}");
     }
+}
 
-    #[tokio::test]
-    async fn production_hides_the_docs() {
-        let db = sqlite("production_docs").await;
-        let cli = client_with(
-            &db,
-            &[
-                ("APP_ENV", "prod"),
-                ("TRUSTED_HOSTS", "localhost"),
-                ("BCRYPT_COST", "10"),
-            ],
-        )
-        .await;
-        for path in ["/openapi.json", "/docs", "/redoc"] {
-            send(&cli, "GET", path, &[], None)
-                .await
-                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
-        }
-        let reply = send(&cli, "GET", "/", &[], None).await;
-        reply.expect(StatusCode::OK);
-        assert_eq!(reply.body["service"], "Bigger application");
-        let clock = reply.body["timestamp"].as_i64().unwrap();
-        assert!(clock.abs_diff(now()) <= 2);
-    }
+/// The OpenAPI document: as reviewed, and saying what the service accepts.
+mod document {
+    use super::*;
 
     #[tokio::test]
     async fn the_openapi_document_is_as_reviewed() {
@@ -1070,23 +633,12 @@ mod settings {
             assert_eq!(memo["nullable"], true, "{method} {path}: {memo}");
         }
         let token = register(&cli, "ryan@example.com").await;
-        let auth = ("authorization", token.as_str());
-        let memo = json!({"user_memo": null});
-        let reply = send(
-            &cli,
-            "POST",
-            "/api/users/apikeys",
-            &[auth],
-            Some(memo.clone()),
-        )
-        .await;
-        reply.expect(StatusCode::CREATED);
-        let uri = format!("/api/users/apikeys/{}", reply.body["id"]);
-        let reply = send(&cli, "PUT", &uri, &[auth], Some(memo)).await;
+        let key = create_key(&cli, &token, Value::Null).await;
+        let uri = format!("/api/users/apikeys/{}", key["id"]);
+        let reply = send_as(&cli, &token, "PUT", &uri, Some(json!({"user_memo": null}))).await;
         reply.expect(StatusCode::OK);
-        assert_eq!(reply.body["user_memo"], Value::Null);
 
-        // `email` is the one sign-up method listed; any other is still a 400 (see `auth`).
+        // `email` is the one sign-up method listed; any other is still a 400.
         for path in ["/auth/register/{sns_type}", "/auth/login/{sns_type}"] {
             let param = &doc["paths"][path]["post"]["parameters"][0];
             assert_eq!(param["name"], "sns_type");
@@ -1099,110 +651,19 @@ mod settings {
         assert_eq!(new_pw["minLength"], 8, "{new_pw}");
         let old_pw = &body_schema("/auth/login/{sns_type}", "post")["properties"]["pw"];
         assert!(old_pw.get("minLength").is_none(), "{old_pw}");
-        let short = json!({"email": "ryan@example.com", "pw": "short"});
-        post_json(&cli, "/auth/login/email", short.clone())
+        login(&cli, "ryan@example.com", "short")
             .await
             .expect_detail(StatusCode::BAD_REQUEST, "Incorrect email or password");
-        let reply = post_json(&cli, "/auth/register/email", short).await;
+        let reply = sign_up(&cli, "ryan@example.com", "short").await;
         reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(reply.body["detail"][0]["type"], "string_too_short");
     }
-
-    #[tokio::test]
-    async fn nothing_a_client_sends_is_a_500() {
-        let db = sqlite("no_500").await;
-        let cli = client(&db).await;
-        let token = register(&cli, "ryan@example.com").await;
-        let auth = ("authorization", token.as_str());
-        // Method, URI, headers, body.
-        type Sent<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, Option<&'a str>);
-        let requests: Vec<Sent> = vec![
-            (
-                "POST",
-                "/auth/register/%FF".into(),
-                vec![],
-                Some(r#"{"email":"a@b.co","pw":"x"}"#),
-            ),
-            (
-                "POST",
-                "/auth/register/email".into(),
-                vec![],
-                Some(r#"{"email":"#),
-            ),
-            ("POST", "/auth/register/email".into(), vec![], Some("")),
-            (
-                "POST",
-                "/auth/login/email".into(),
-                vec![("content-type", "text/plain")],
-                Some("{}"),
-            ),
-            (
-                "POST",
-                "/auth/login/email".into(),
-                vec![],
-                Some(r#"{"email":"a@b.co","pw":"\u0000"}"#),
-            ),
-            (
-                "POST",
-                "/api/users/apikeys".into(),
-                vec![auth],
-                Some("[1,2"),
-            ),
-            (
-                "PUT",
-                "/api/users/apikeys/1".into(),
-                vec![auth],
-                Some("null"),
-            ),
-            (
-                "GET",
-                "/api/services?key=%FF&timestamp=%FF".into(),
-                vec![("secret", "%FF")],
-                None,
-            ),
-            (
-                "GET",
-                "/api/services?key=&timestamp=".into(),
-                vec![("secret", "")],
-                None,
-            ),
-            (
-                "GET",
-                "/api/services?key=a&key=b&timestamp=-0".into(),
-                vec![("secret", "====")],
-                None,
-            ),
-            ("DELETE", "/api/users/apikeys".into(), vec![auth], None),
-            ("PATCH", "/api/users/apikeys/1".into(), vec![auth], None),
-        ];
-        for (method, uri, headers, body) in requests {
-            let method: poem::http::Method = method.parse().unwrap();
-            let mut req = cli.request(method.clone(), uri.clone());
-            let mut has_type = false;
-            for (name, value) in &headers {
-                has_type |= *name == "content-type";
-                req = req.header(*name, *value);
-            }
-            if let Some(body) = body {
-                if !has_type {
-                    req = req.header("content-type", "application/json");
-                }
-                req = req.body(body.to_owned());
-            }
-            let status = req.send().await.0.status();
-            assert!(status.is_client_error(), "{method} {uri}: {status}");
-        }
-    }
 }
 
-/// The database going away while the service runs: 503, then recovery.
-/// The limits on guessing, and the bound on bcrypt work.
+/// The limits on guessing and the bound on bcrypt work, with settings the grader does not
+/// give.
 mod limits {
     use super::*;
-
-    async fn login(cli: &Client, email: &str, pw: &str) -> Reply {
-        post_json(cli, "/auth/login/email", json!({"email": email, "pw": pw})).await
-    }
 
     /// Fails unless `reply` is a 429 or 503 with this detail and `Retry-After: <seconds>`.
     fn expect_retry_after(reply: &Reply, status: StatusCode, detail: &str) {
@@ -1214,8 +675,10 @@ mod limits {
         assert!(seconds >= 1, "{seconds}");
     }
 
+    /// The grader meets a 429 within 200 tries; this, the setting's count, the window's
+    /// length, the right password refused as well, and other accounts left open.
     #[tokio::test]
-    async fn wrong_passwords_for_one_account_meet_a_429_with_retry_after() {
+    async fn an_account_locked_by_wrong_passwords_stays_locked_for_the_window() {
         let db = sqlite("login_limit").await;
         let cli = client_with(&db, &[("LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")]).await;
         register(&cli, "ryan@example.com").await;
@@ -1236,7 +699,7 @@ mod limits {
             "the window's end: {seconds}"
         );
         // The password is not even checked now: the right one is refused as well.
-        let right = login(&cli, "ryan@EXAMPLE.com", "correct horse").await;
+        let right = login(&cli, "ryan@EXAMPLE.com", PW).await;
         expect_retry_after(
             &right,
             StatusCode::TOO_MANY_REQUESTS,
@@ -1244,7 +707,7 @@ mod limits {
         );
         // Another account is not locked by this one's failures.
         register(&cli, "other@example.com").await;
-        login(&cli, "other@example.com", "correct horse")
+        login(&cli, "other@example.com", PW)
             .await
             .expect(StatusCode::OK);
     }
@@ -1263,7 +726,7 @@ mod limits {
                 .await
                 .expect(StatusCode::BAD_REQUEST);
         }
-        login(&cli, "attacker@example.com", "correct horse")
+        login(&cli, "attacker@example.com", PW)
             .await
             .expect(StatusCode::OK);
         login(&cli, "victim@example.com", "guess")
@@ -1286,7 +749,7 @@ mod limits {
             login(&cli, "ryan@example.com", "typo")
                 .await
                 .expect(StatusCode::BAD_REQUEST);
-            login(&cli, "ryan@example.com", "correct horse")
+            login(&cli, "ryan@example.com", PW)
                 .await
                 .expect(StatusCode::OK);
         }
@@ -1298,8 +761,7 @@ mod limits {
         let cli = client_with(&db, &[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
         register(&cli, "a@example.com").await;
         register(&cli, "b@example.com").await;
-        let body = json!({"email": "c@example.com", "pw": "correct horse"});
-        let refused = post_json(&cli, "/auth/register/email", body).await;
+        let refused = sign_up(&cli, "c@example.com", PW).await;
         expect_retry_after(&refused, StatusCode::TOO_MANY_REQUESTS, "Too many sign-ups");
     }
 
@@ -1324,7 +786,7 @@ mod limits {
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..6 {
             let cli = cli.clone();
-            tasks.spawn(async move { login(&cli, "ryan@example.com", "correct horse").await });
+            tasks.spawn(async move { login(&cli, "ryan@example.com", PW).await });
         }
         let replies = tasks.join_all().await;
         let busy: Vec<&Reply> = replies
@@ -1349,7 +811,7 @@ mod limits {
             );
         }
         // The line clears: the next login goes through.
-        login(&cli, "ryan@example.com", "correct horse")
+        login(&cli, "ryan@example.com", PW)
             .await
             .expect(StatusCode::OK);
     }
@@ -1377,16 +839,10 @@ mod encryption {
             .unwrap()
     }
 
-    /// A user with one key, made by `cli`.
-    async fn keyed(cli: &Client) -> Value {
-        let token = register(cli, "ryan@example.com").await;
-        create_key(cli, &token, Value::Null).await
-    }
-
     kit::db_tests! {
         async fn the_stored_column_does_not_hold_the_secret(db: TestDb) {
             let cli = client(&db).await;
-            let key = keyed(&cli).await;
+            let (_, key) = user_with_key(&cli).await;
             let (_, secret) = halves(&key);
             let stored = stored(&raw(&db).await).await;
             assert!(stored.starts_with("v1:"), "{stored}");
@@ -1396,7 +852,7 @@ mod encryption {
 
         async fn a_rotated_encryption_key_keeps_every_api_key_working(db: TestDb) {
             let old = client(&db).await;
-            let key = keyed(&old).await;
+            let (_, key) = user_with_key(&old).await;
             let before = stored(&raw(&db).await).await;
             // The new key, with the old one as the previous: the start seals the stored
             // secret again with the new key.
@@ -1416,7 +872,7 @@ mod encryption {
 
         async fn secrets_stored_before_encryption_are_encrypted_at_start(db: TestDb) {
             let cli = client(&db).await;
-            let key = keyed(&cli).await;
+            let (_, key) = user_with_key(&cli).await;
             let (_, secret) = halves(&key);
             // As the row was before migration 0005's service: the secret in plain text.
             let pool = raw(&db).await;
@@ -1435,7 +891,7 @@ mod encryption {
     async fn a_wrong_key_is_a_clear_error_not_a_panic() {
         let db = sqlite("wrong_encryption_key").await;
         let cli = client(&db).await;
-        let key = keyed(&cli).await;
+        let (_, key) = user_with_key(&cli).await;
         // Another key, without the one the secret was sealed with: the process starts (the
         // secret is left as it is, and the log says so), and the signed request is a plain
         // 500; the log names the key the secret needs.
@@ -1453,6 +909,7 @@ mod encryption {
     }
 }
 
+/// The database going away while the service runs: 503, then recovery.
 mod faults {
     use kit::testing::TcpProxy;
 
@@ -1465,15 +922,14 @@ mod faults {
             let proxy = TcpProxy::start(&upstream).await.unwrap();
             let url = db.url_through(proxy.port());
             let cli = client_at(&url, &[]).await;
-            let token = register(&cli, "ryan@example.com").await;
-            let key = create_key(&cli, &token, Value::Null).await;
+            let (token, key) = user_with_key(&cli).await;
             proxy.cut();
-            let down = send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await;
-            down.expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
+            send_as(&cli, &token, "GET", "/api/users/apikeys", None).await
+                .expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
             call_service(&cli, &key, now()).await
                 .expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
             proxy.restore();
-            send(&cli, "GET", "/api/users/apikeys", &[("authorization", &token)], None).await
+            send_as(&cli, &token, "GET", "/api/users/apikeys", None).await
                 .expect(StatusCode::OK);
             call_service(&cli, &key, now() - 1).await.expect(StatusCode::OK);
         }
@@ -1499,6 +955,7 @@ mod program {
     }
 
     kit::db_tests! {
+        // Every check of the grader, the HTTP contract, on each backend.
         async fn the_grader_passes_every_check(db: TestDb) {
             grade_on(&db.url).await;
         }
@@ -1521,9 +978,7 @@ mod program {
             title: "the login limit",
             checks: login_limit_check,
         };
-        let db = TestDb::create(kit::db::Backend::Sqlite, "no_login_limit")
-            .await
-            .unwrap();
+        let db = super::sqlite("no_login_limit").await;
         let options = |limit: &str| grader::Options {
             env: [
                 ("DATABASE_URL", db.url.as_str()),
@@ -1635,9 +1090,7 @@ mod program {
 
     #[tokio::test]
     async fn production_logs_are_json_lines() {
-        let db = TestDb::create(kit::db::Backend::Sqlite, "json_logs")
-            .await
-            .unwrap();
+        let db = super::sqlite("json_logs").await;
         let mut child = Command::new(PROGRAM)
             .args(["--port", "0"])
             .env_clear()

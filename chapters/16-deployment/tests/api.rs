@@ -1,6 +1,18 @@
-//! Chapter 16's contract: in-process with poem's test client where the connection does not
-//! matter, over real TCP where it does (the client's address), and the built program from
-//! outside: its start-up errors, its logs, its worker threads, and the grader on each backend.
+//! Chapter 16's tests: the grader's run, and what the grader does not check.
+//!
+//! The HTTP contract (each status, body and header a client sees) is the grader's, in
+//! `tests/src/chapters/ch16.rs`: `program::the_grader_passes_every_check` runs every one of its
+//! checks on the built program, on SQLite, PostgreSQL and MySQL/MariaDB. What is here:
+//!
+//! - in-process with poem's test client, rules no grader check tries: files as they are on
+//!   disk, links and hidden files, `Allow`, `/redoc`, forged hosts, garbage that must not be
+//!   a 500, and the document as reviewed;
+//! - over real TCP from chosen loopback addresses, since it is about the connection: peers
+//!   that are not trusted proxies, the configured proxy header, the login limits and request
+//!   ids behind a proxy;
+//! - what HTTP cannot show: the settings as read from the environment, a file and flags; a
+//!   lost database; the program's refusals to start, its worker threads, its logs, and where
+//!   it finds its files.
 
 // `kit::db_tests!` bodies are plain functions, not `#[test]`s: clippy's test allowance misses
 // them, and a panic is how a test fails.
@@ -38,10 +50,14 @@ async fn app_on(url: &str, extra: &[(&str, &str)]) -> BoxEndpoint<'static> {
     app(&settings(url, extra)).await.expect("the app starts")
 }
 
-/// The app in-process, on `db`, asked for `localhost`.
-async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
-    let app = app_on(&db.url, extra).await;
+/// The app in-process, on the database at `url`, asked for `localhost`.
+async fn client_at(url: &str, extra: &[(&str, &str)]) -> Client {
+    let app = app_on(url, extra).await;
     Arc::new(TestClient::new(app).default_header("host", "localhost:8000"))
+}
+
+async fn client_with(db: &TestDb, extra: &[(&str, &str)]) -> Client {
+    client_at(&db.url, extra).await
 }
 
 async fn client(db: &TestDb) -> Client {
@@ -82,11 +98,14 @@ impl Drop for TempDir {
     }
 }
 
+/// Static files, beyond the grader's types, HEAD, traversals and folders.
 mod static_files {
     use super::*;
 
+    /// Byte for byte as on disk, with the exact type and `nosniff`: the grader asks for the
+    /// type's start and a body that is not empty.
     #[tokio::test]
-    async fn files_come_whole_with_their_content_type() {
+    async fn files_come_whole_with_their_content_type_and_nosniff() {
         let db = sqlite("static_types").await;
         let cli = client(&db).await;
         for (file, kind) in [
@@ -105,42 +124,16 @@ mod static_files {
         }
     }
 
+    /// Beyond the grader's encodings of `../`: a `.` segment, a NUL byte, a name that is not
+    /// UTF-8.
     #[tokio::test]
-    async fn head_answers_the_headers_without_the_body() {
-        let db = sqlite("static_head").await;
-        let cli = client(&db).await;
-        let reply = send(&cli, "HEAD", "/static/logo.png", &[], None).await;
-        reply.expect(StatusCode::OK);
-        assert_eq!(reply.header("content-type"), Some("image/png"));
-        let length = std::fs::metadata(shipped_static().join("logo.png"))
-            .unwrap()
-            .len()
-            .to_string();
-        assert_eq!(reply.header("content-length"), Some(length.as_str()));
-        assert!(reply.bytes.is_empty());
-    }
-
-    #[tokio::test]
-    async fn no_path_leaves_the_folder() {
-        let db = sqlite("static_traversal").await;
+    async fn dot_segments_and_odd_bytes_are_404() {
+        let db = sqlite("static_odd_paths").await;
         let cli = client(&db).await;
         for uri in [
-            "/static/../Cargo.toml",
-            "/static/../../Cargo.toml",
-            "/static/%2e%2e/Cargo.toml",
-            "/static/%2E%2E/%2E%2E/Cargo.toml",
-            "/static/.%2e/Cargo.toml",
-            "/static/..%2fCargo.toml",
-            "/static/%2e%2e%2fCargo.toml",
-            "/static/..%5cCargo.toml",
-            "/static/..\\Cargo.toml",
-            "/static/%2fetc%2fpasswd",
-            "/static//etc/passwd",
-            "/static/C:%5cWindows%5cwin.ini",
             "/static/./index.html",
             "/static/index.html%00.png",
             "/static/%ff.html",
-            "/static/%252e%252e/Cargo.toml",
         ] {
             get(&cli, uri)
                 .await
@@ -148,6 +141,8 @@ mod static_files {
         }
     }
 
+    /// A folder of the test's own (`STATIC_DIR`): folders, hidden files and links out of it are
+    /// 404; a link that stays inside is followed.
     #[tokio::test]
     async fn folders_hidden_files_and_links_out_are_404() {
         let root = TempDir::new("links");
@@ -187,8 +182,9 @@ mod static_files {
         }
     }
 
+    /// The grader checks the 405 of a POST; this, the methods it names.
     #[tokio::test]
-    async fn other_methods_are_405_with_allow() {
+    async fn other_methods_are_405_naming_get_and_head() {
         let db = sqlite("static_methods").await;
         let cli = client(&db).await;
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
@@ -196,66 +192,6 @@ mod static_files {
             reply.expect_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
             assert_eq!(reply.header("allow"), Some("GET, HEAD"));
         }
-    }
-
-    #[tokio::test]
-    async fn static_files_obey_the_trusted_hosts() {
-        let db = sqlite("static_hosts").await;
-        let cli = client(&db).await;
-        send(
-            &cli,
-            "GET",
-            "/static/style.css",
-            &[("host", "evil.example")],
-            None,
-        )
-        .await
-        .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
-    }
-}
-
-mod probes {
-    use super::*;
-
-    kit::db_tests! {
-        async fn health_and_ready_answer_200_on_every_backend(db: TestDb) {
-            let cli = client(&db).await;
-            let reply = get(&cli, "/health").await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.json(), json!({"status": "ok"}));
-            let reply = get(&cli, "/ready").await;
-            reply.expect(StatusCode::OK);
-            assert_eq!(reply.json(), json!({"status": "ready"}));
-        }
-    }
-
-    #[tokio::test]
-    async fn probes_answer_any_host_and_only_probes_do() {
-        let db = sqlite("probes_host").await;
-        let cli = client(&db).await;
-        let pod = [("host", "10.1.2.3:8000")];
-        send(&cli, "GET", "/health", &pod, None)
-            .await
-            .expect(StatusCode::OK);
-        send(&cli, "GET", "/ready", &pod, None)
-            .await
-            .expect(StatusCode::OK);
-        for path in ["/whoami", "/version", "/", "/docs"] {
-            send(&cli, "GET", path, &pod, None)
-                .await
-                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
-        }
-    }
-
-    #[tokio::test]
-    async fn probes_keep_the_house_conventions() {
-        let db = sqlite("probes_conventions").await;
-        let cli = client(&db).await;
-        let reply = send(&cli, "HEAD", "/health", &[], None).await;
-        reply.expect(StatusCode::OK);
-        assert!(reply.bytes.is_empty());
-        let reply = send(&cli, "POST", "/ready", &[], None).await;
-        reply.expect_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
 }
 
@@ -271,8 +207,7 @@ mod faults {
             let upstream = db.server_address().unwrap();
             let proxy = TcpProxy::start(&upstream).await.unwrap();
             let url = db.url_through(proxy.port());
-            let app = app_on(&url, &[]).await;
-            let cli: Client = Arc::new(TestClient::new(app).default_header("host", "localhost"));
+            let cli = client_at(&url, &[]).await;
             get(&cli, "/ready").await.expect(StatusCode::OK);
             proxy.cut();
             get(&cli, "/ready")
@@ -285,7 +220,9 @@ mod faults {
     }
 }
 
-/// The client's address: over real TCP, since it is about the connection.
+/// The client's address, over real TCP from chosen addresses of 127.0.0.0/8, since it is
+/// about the connection. The grader, which connects from 127.0.0.1 alone, checks the peer
+/// without trusted proxies and X-Forwarded-For through a trusted one.
 mod proxies {
     use super::*;
     use std::net::IpAddr;
@@ -310,48 +247,6 @@ mod proxies {
         let db = sqlite(test).await;
         let running = kit::testing::spawn(app_on(&db.url, extra).await).await;
         (running, db)
-    }
-
-    #[tokio::test]
-    async fn without_trusted_proxies_the_peer_is_the_client_whatever_it_claims() {
-        let (server, _db) = serve("whoami_untrusted", &[]).await;
-        let spoof = [
-            ("x-forwarded-for", "203.0.113.7"),
-            ("forwarded", "for=203.0.113.8"),
-        ];
-        assert_eq!(
-            whoami(&server.url, "127.0.0.1", &spoof).await,
-            json!({"client": "127.0.0.1"})
-        );
-    }
-
-    #[tokio::test]
-    async fn a_trusted_proxy_is_believed_up_to_the_first_untrusted_hop() {
-        let (server, _db) = serve("whoami_trusted", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
-        let client = |xff: &'static str| [("x-forwarded-for", xff)];
-        assert_eq!(
-            whoami(&server.url, "127.0.0.1", &client("203.0.113.7")).await,
-            json!({"client": "203.0.113.7"})
-        );
-        assert_eq!(
-            whoami(
-                &server.url,
-                "127.0.0.1",
-                &client("198.51.100.1, 203.0.113.7, 127.0.0.1")
-            )
-            .await,
-            json!({"client": "203.0.113.7"})
-        );
-        // `Forwarded` is not the configured header: ignored.
-        assert_eq!(
-            whoami(
-                &server.url,
-                "127.0.0.1",
-                &[("forwarded", "for=203.0.113.8")]
-            )
-            .await,
-            json!({"client": "127.0.0.1"})
-        );
     }
 
     #[tokio::test]
@@ -388,6 +283,7 @@ mod proxies {
         assert_eq!(login("203.0.113.8", "c@example.com").await, 400);
     }
 
+    /// With trusted proxies set, a peer outside them is the client whatever it sends.
     #[tokio::test]
     async fn a_peer_that_is_not_a_trusted_proxy_cannot_spoof() {
         let (server, _db) = serve("whoami_spoof", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
@@ -402,10 +298,18 @@ mod proxies {
         );
     }
 
+    /// One header is read, the configured one: `X-Forwarded-For` by default, `Forwarded` when
+    /// `PROXY_HEADER` says so.
     #[tokio::test]
-    async fn forwarded_is_read_when_it_is_the_configured_header() {
-        let (server, _db) = serve(
-            "whoami_forwarded",
+    async fn only_the_configured_proxy_header_is_read() {
+        let (xff, _db) = serve("proxy_header_xff", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+        let forwarded = [("forwarded", "for=203.0.113.8")];
+        assert_eq!(
+            whoami(&xff.url, "127.0.0.1", &forwarded).await,
+            json!({"client": "127.0.0.1"})
+        );
+        let (fwd, _db) = serve(
+            "proxy_header_forwarded",
             &[
                 ("TRUSTED_PROXIES", "127.0.0.0/8"),
                 ("PROXY_HEADER", "forwarded"),
@@ -417,7 +321,7 @@ mod proxies {
             ("x-forwarded-for", "203.0.113.7"),
         ];
         assert_eq!(
-            whoami(&server.url, "127.0.0.9", &headers).await,
+            whoami(&fwd.url, "127.0.0.9", &headers).await,
             json!({"client": "2001:db8::7"})
         );
     }
@@ -438,6 +342,7 @@ mod proxies {
         id.to_str().unwrap().to_owned()
     }
 
+    /// The grader sees a trusted proxy's id kept; this, another peer's and an odd one replaced.
     #[tokio::test]
     async fn a_request_id_is_taken_from_a_trusted_proxy_only() {
         let (server, _db) = serve("request_id", &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
@@ -451,6 +356,7 @@ mod proxies {
         assert_ne!(odd, "a b");
     }
 
+    /// Without a connection there is no peer to name.
     #[tokio::test]
     async fn in_process_the_client_is_unknown() {
         let db = sqlite("whoami_in_process").await;
@@ -461,16 +367,19 @@ mod proxies {
     }
 }
 
-/// Settings from the environment and a file.
 /// The trusted-host check, chapter 11's, around the API and the files.
 mod hosts {
     use super::*;
 
+    /// An untrusted host, and the requests of a security review that each hide another host
+    /// in `Host`, name two, or name another in the request line: refused on the API and the
+    /// files alike.
     #[tokio::test]
     async fn a_host_hidden_in_the_authority_is_refused() {
         let db = sqlite("forged_hosts").await;
         let listed = client_with(&db, &[("TRUSTED_HOSTS", "*.example.com,api.example.org")]).await;
         for host in [
+            "evil.example",
             "evil.com/.example.com",
             "user@evil.com/.example.com",
             "api.example.org:1@evil.com",
@@ -497,6 +406,7 @@ mod hosts {
     }
 }
 
+/// Settings from the environment, a file and flags.
 mod settings {
     use super::*;
     use ch16_deployment::settings::{LogFormat, sources};
@@ -604,7 +514,7 @@ mod settings {
     }
 }
 
-/// The document.
+/// The document, as reviewed and as served.
 mod docs {
     use super::*;
 
@@ -652,44 +562,21 @@ mod docs {
             .expect(StatusCode::BAD_REQUEST);
     }
 
+    /// The grader fetches `/docs`; ReDoc is served beside it.
     #[tokio::test]
-    async fn docs_pages_are_served() {
-        let db = sqlite("docs_pages").await;
+    async fn redoc_is_served_too() {
+        let db = sqlite("redoc").await;
         let cli = client(&db).await;
-        for path in ["/docs", "/redoc"] {
-            let reply = get(&cli, path).await;
-            reply.expect(StatusCode::OK);
-            assert!(
-                reply
-                    .header("content-type")
-                    .unwrap()
-                    .starts_with("text/html")
-            );
-        }
+        let reply = get(&cli, "/redoc").await;
+        reply.expect(StatusCode::OK);
+        let kind = reply.header("content-type").unwrap();
+        assert!(kind.starts_with("text/html"), "{kind}");
     }
 }
 
-/// Chapter 14's service, inside the deployed one.
-mod service {
+/// Garbage in the paths and headers this chapter adds: answered, never with a 500.
+mod garbage {
     use super::*;
-
-    kit::db_tests! {
-        async fn accounts_and_keys_work_through_the_finished_service(db: TestDb) {
-            let cli = client(&db).await;
-            let body = json!({"email": "ryan@example.com", "pw": "correct horse"});
-            let reply = send(&cli, "POST", "/auth/register/email", &[], Some(body.clone())).await;
-            reply.expect(StatusCode::CREATED);
-            send(&cli, "POST", "/auth/login/email", &[], Some(body)).await
-                .expect(StatusCode::OK);
-            let token = reply.json()["Authorization"].as_str().unwrap().to_owned();
-            let auth = [("authorization", token.as_str())];
-            send(&cli, "POST", "/api/users/apikeys", &auth, Some(json!({"user_memo": null}))).await
-                .expect(StatusCode::CREATED);
-            let keys = send(&cli, "GET", "/api/users/apikeys", &auth, None).await;
-            keys.expect(StatusCode::OK);
-            assert_eq!(keys.json().as_array().map(Vec::len), Some(1));
-        }
-    }
 
     #[tokio::test]
     async fn nothing_a_client_sends_is_a_500() {
@@ -741,6 +628,7 @@ mod program {
     }
 
     kit::db_tests! {
+        // Every check of the grader, the HTTP contract, on each backend.
         async fn the_grader_passes_every_check(db: TestDb) {
             grade_on(&db.url).await;
         }
