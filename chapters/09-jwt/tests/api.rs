@@ -1,14 +1,15 @@
-//! Chapter 09's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 09's own tests: what HTTP cannot show, and what the grader does not send.
 //!
-//! The app is built with a known key, so that the tests can forge every kind of token an
-//! attacker could send. Logging in runs bcrypt for real (a quarter of a second or more), so
-//! most tests forge their token instead of logging in.
+//! The grader carries the HTTP contract: `program::the_grader_passes_every_check` runs every
+//! `09.*` check (logging in, the current user, each attack of the page's table, the
+//! exercises) against the built program. What stays here needs the inside, or goes where the
+//! grader does not: the app is built with a known key, so that the tests can forge the tokens
+//! the grader never sends; the settings are read from a made-up environment; the OpenAPI
+//! document is pinned by a snapshot; and the program is started to read what it logs. Logging
+//! in runs bcrypt for real (a quarter of a second or more), so most tests forge their token.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ch09_jwt::{Config, app};
 use insta::assert_json_snapshot;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -46,45 +47,47 @@ fn claims(sub: &str) -> Value {
     json!({"sub": sub, "iat": now(), "exp": now() + 600, "jti": jti()})
 }
 
-fn sign(algorithm: Algorithm, claims: &Value, key: &[u8]) -> String {
+/// A token signed with the server's own key: what the server would issue.
+fn forge(claims: &Value) -> String {
     jsonwebtoken::encode(
-        &Header::new(algorithm),
+        &Header::new(Algorithm::HS256),
         claims,
-        &EncodingKey::from_secret(key),
+        &EncodingKey::from_secret(KEY.as_bytes()),
     )
     .expect("the test token is signed")
 }
 
-/// A token signed with the server's own key: what the server would issue.
-fn forge(claims: &Value) -> String {
-    sign(Algorithm::HS256, claims, KEY.as_bytes())
+/// The `Authorization` value of a forged token with `claims`.
+fn bearer_of(claims: &Value) -> String {
+    format!("Bearer {}", forge(claims))
 }
 
-fn b64(value: &Value) -> String {
-    URL_SAFE_NO_PAD.encode(value.to_string())
+/// The `Authorization` value of a token the server would issue to `sub`.
+fn bearer(sub: &str) -> String {
+    bearer_of(&claims(sub))
 }
 
-/// A token whose parts are written by hand, with any header and signature.
-fn handmade(header: &Value, claims: &Value, signature: &str) -> String {
-    format!("{}.{}.{signature}", b64(header), b64(claims))
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26")))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn login(cli: &TestClient<impl Endpoint>, username: &str, password: &str) -> TestResponse {
+/// `POST /token` with a form body written by hand.
+async fn post_form(cli: &TestClient<impl Endpoint>, body: &str) -> TestResponse {
     cli.post("/token")
         .content_type("application/x-www-form-urlencoded")
-        .body(form(&[("username", username), ("password", password)]))
+        .body(body.to_owned())
         .send()
         .await
 }
 
+/// `POST /token` with a user name and a password.
+async fn login(cli: &TestClient<impl Endpoint>, username: &str, password: &str) -> TestResponse {
+    let escape = |v: &str| v.replace('%', "%25").replace('&', "%26");
+    let body = format!(
+        "username={}&password={}",
+        escape(username),
+        escape(password)
+    );
+    post_form(cli, &body).await
+}
+
+/// Logs in and gives the access token.
 async fn token(cli: &TestClient<impl Endpoint>, username: &str, password: &str) -> String {
     let resp = login(cli, username, password).await;
     resp.assert_status_is_ok();
@@ -106,19 +109,14 @@ async fn get_with(
         .await
 }
 
+/// `GET /users/me/` with this `Authorization` header.
+async fn me(cli: &TestClient<impl Endpoint>, authorization: &str) -> TestResponse {
+    get_with(cli, "/users/me/", authorization).await
+}
+
 async fn body_of(resp: TestResponse) -> (StatusCode, Value) {
     let status = resp.0.status();
     (status, kit::testing::json(resp).await)
-}
-
-/// The claims of a token, read without checking anything: anyone can do this.
-fn payload(token: &str) -> Value {
-    let part = token.split('.').nth(1).expect("a JWT has three parts");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
-}
-
-fn johndoe() -> Value {
-    json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe", "disabled": false})
 }
 
 /// Fails unless `resp` is chapter 09's answer to a bad token.
@@ -140,47 +138,33 @@ async fn assert_refused(resp: TestResponse, what: &str) {
     );
 }
 
+/// Fails unless `resp` is the 422 of one problem of type `kind` at `loc`, first.
+async fn assert_problem(resp: TestResponse, loc: Value, kind: &str) {
+    let (status, body) = body_of(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["detail"][0]["loc"], loc, "{body}");
+    assert_eq!(body["detail"][0]["type"], kind, "{body}");
+}
+
+/// `POST /token`: the answer's details, and the forms the grader does not send.
 mod login {
     use super::*;
 
     #[tokio::test]
-    async fn johndoe_gets_a_bearer_token_signed_with_hs256() {
+    async fn the_token_answer_is_not_cached_and_holds_only_the_token_and_its_type() {
         let resp = login(&client(), "johndoe", "secret").await;
         resp.assert_status_is_ok();
         resp.assert_header("cache-control", "no-store");
         let body = kit::testing::json(resp).await;
-        assert_eq!(body["token_type"], "bearer");
+        let members = body.as_object().map(|o| o.keys().cloned().collect());
         assert_eq!(
-            body.as_object()
-                .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+            members,
             Some(vec!["access_token".to_owned(), "token_type".to_owned()])
         );
-        let token = body["access_token"].as_str().unwrap();
-        let header = jsonwebtoken::decode_header(token).unwrap();
-        assert_eq!(header.alg, Algorithm::HS256);
-        let claims = payload(token);
-        assert_eq!(claims["sub"], "johndoe");
-        let (iat, exp) = (
-            claims["iat"].as_u64().unwrap(),
-            claims["exp"].as_u64().unwrap(),
-        );
-        assert!(iat <= now() && iat + 5 >= now(), "iat {iat} is not now");
-        assert_eq!(exp - iat, 30 * 60, "the default lifetime is 30 minutes");
     }
 
     #[tokio::test]
-    async fn the_token_lifetime_follows_access_token_expire_minutes() {
-        let config = config_with(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "7")]);
-        let cli = TestClient::new(app(&Docs::default(), &config));
-        let claims = payload(&token(&cli, "johndoe", "secret").await);
-        assert_eq!(
-            claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
-            7 * 60
-        );
-    }
-
-    #[tokio::test]
-    async fn two_logins_give_two_different_tokens() {
+    async fn two_logins_at_once_give_two_different_tokens() {
         let cli = client();
         let (a, b) = tokio::join!(
             token(&cli, "johndoe", "secret"),
@@ -190,25 +174,7 @@ mod login {
     }
 
     #[tokio::test]
-    async fn a_wrong_password_is_401_with_a_bearer_challenge() {
-        let resp = login(&client(), "johndoe", "not-secret").await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_header("www-authenticate", "Bearer");
-        resp.assert_json(json!({"detail": "Incorrect username or password"}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
-        let resp = login(&client(), "nobody", "secret").await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_header("www-authenticate", "Bearer");
-        resp.assert_json(json!({"detail": "Incorrect username or password"}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn user_names_are_exact() {
+    async fn user_names_are_matched_exactly() {
         let cli = client();
         for username in ["JohnDoe", " johndoe", "johndoe "] {
             let resp = login(&cli, username, "secret").await;
@@ -217,13 +183,10 @@ mod login {
     }
 
     #[tokio::test]
-    async fn passwords_over_72_bytes_are_wrong_passwords_never_a_500() {
+    async fn passwords_long_in_bytes_or_half_a_megabyte_long_are_wrong_passwords() {
+        // 60 `é` are 60 characters but 120 bytes; bcrypt would read only the first 72.
         let cli = client();
-        for password in [
-            format!("secret{}", "x".repeat(70)),
-            "é".repeat(60),
-            "p".repeat(500_000),
-        ] {
+        for password in ["é".repeat(60), "p".repeat(500_000)] {
             let resp = login(&cli, "johndoe", &password).await;
             resp.assert_status(StatusCode::UNAUTHORIZED);
             resp.assert_json(json!({"detail": "Incorrect username or password"}))
@@ -232,42 +195,23 @@ mod login {
     }
 
     #[tokio::test]
-    async fn a_disabled_user_may_log_in() {
-        let claims = payload(&token(&client(), "alice", "secret2").await);
-        assert_eq!(claims["sub"], "alice");
-    }
-
-    #[tokio::test]
-    async fn grant_type_password_is_accepted_and_any_other_is_422() {
+    async fn scope_and_client_id_are_accepted_and_another_grant_type_is_a_pattern_mismatch() {
         let cli = client();
-        let ok = cli
-            .post("/token")
-            .content_type("application/x-www-form-urlencoded")
-            .body("grant_type=password&username=johndoe&password=secret&scope=me&client_id=x")
-            .send()
-            .await;
-        ok.assert_status_is_ok();
-        let refused = cli
-            .post("/token")
-            .content_type("application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials&username=johndoe&password=secret")
-            .send()
-            .await;
-        let (status, body) = body_of(refused).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["detail"][0]["type"], "string_pattern_mismatch");
-        assert_eq!(body["detail"][0]["loc"], json!(["body", "grant_type"]));
+        let all = "grant_type=password&username=johndoe&password=secret&scope=me&client_id=x";
+        post_form(&cli, all).await.assert_status_is_ok();
+        let other = "grant_type=client_credentials&username=johndoe&password=secret";
+        let resp = post_form(&cli, other).await;
+        assert_problem(
+            resp,
+            json!(["body", "grant_type"]),
+            "string_pattern_mismatch",
+        )
+        .await;
     }
 
     #[tokio::test]
     async fn missing_or_empty_fields_are_422_each_at_its_place() {
-        let resp = client()
-            .post("/token")
-            .content_type("application/x-www-form-urlencoded")
-            .body("username=&grant_type=")
-            .send()
-            .await;
-        let (status, body) = body_of(resp).await;
+        let (status, body) = body_of(post_form(&client(), "username=&grant_type=").await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("login_missing_fields", body);
     }
@@ -285,89 +229,31 @@ mod login {
     }
 
     #[tokio::test]
-    async fn of_a_repeated_field_the_last_value_counts() {
-        let resp = client()
-            .post("/token")
-            .content_type("application/x-www-form-urlencoded")
-            .body("username=alice&password=secret&username=johndoe")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn bytes_that_are_not_utf8_are_a_wrong_password_never_a_500() {
-        let resp = client()
-            .post("/token")
-            .content_type("application/x-www-form-urlencoded")
-            .body("username=johndoe&password=secret%FF%FE")
-            .send()
-            .await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-    }
-
-    #[tokio::test]
     async fn get_on_the_token_route_is_405() {
         let resp = client().get("/token").send().await;
         resp.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     }
 }
 
+/// The current user's routes, and the `Authorization` header as clients really send it.
 mod current_user {
     use super::*;
 
     #[tokio::test]
-    async fn a_token_from_login_reads_the_user_and_their_items() {
-        let cli = client();
-        let bearer = format!("Bearer {}", token(&cli, "johndoe", "secret").await);
-        let me = get_with(&cli, "/users/me/", &bearer).await;
-        me.assert_status_is_ok();
-        me.assert_json(johndoe()).await;
-        let items = get_with(&cli, "/users/me/items/", &bearer).await;
-        items.assert_status_is_ok();
-        items
-            .assert_json(json!([{"item_id": "Foo", "owner": "johndoe"}]))
-            .await;
-    }
-
-    #[tokio::test]
     async fn the_paths_answer_without_their_trailing_slash_too() {
         let cli = client();
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
         for path in ["/users/me", "/users/me/items"] {
-            get_with(&cli, path, &bearer).await.assert_status_is_ok();
-        }
-    }
-
-    #[tokio::test]
-    async fn alice_logs_in_but_is_refused_as_inactive() {
-        let cli = client();
-        let bearer = format!("Bearer {}", token(&cli, "alice", "secret2").await);
-        for path in ["/users/me/", "/users/me/items/"] {
-            let resp = get_with(&cli, path, &bearer).await;
-            resp.assert_status(StatusCode::BAD_REQUEST);
-            resp.assert_json(json!({"detail": "Inactive user"})).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn no_authorization_header_is_401_not_authenticated() {
-        let cli = client();
-        for path in ["/users/me/", "/users/me/items/"] {
-            let resp = cli.get(path).send().await;
-            resp.assert_status(StatusCode::UNAUTHORIZED);
-            resp.assert_header("www-authenticate", "Bearer");
-            resp.assert_json(json!({"detail": "Not authenticated"}))
-                .await;
+            get_with(&cli, path, &bearer("johndoe"))
+                .await
+                .assert_status_is_ok();
         }
     }
 
     #[tokio::test]
     async fn head_answers_like_get_without_a_body() {
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
         let resp = client()
             .head("/users/me/")
-            .header("authorization", bearer)
+            .header("authorization", bearer("johndoe"))
             .send()
             .await;
         resp.assert_status_is_ok();
@@ -375,81 +261,22 @@ mod current_user {
     }
 
     #[tokio::test]
-    async fn the_response_never_carries_the_hash() {
-        let cli = client();
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
-        let text = get_with(&cli, "/users/me/", &bearer)
-            .await
-            .0
-            .into_body()
-            .into_string()
-            .await
-            .unwrap();
-        assert!(
-            !text.contains("$2b$") && !text.contains("password"),
-            "{text}"
-        );
-    }
-}
-
-/// The `Authorization` header as clients really send it.
-mod authorization_header {
-    use super::*;
-
-    #[tokio::test]
-    async fn the_scheme_is_case_insensitive_and_extra_spaces_are_skipped() {
-        let cli = client();
-        let token = forge(&claims("johndoe"));
-        for value in [
-            format!("bearer {token}"),
-            format!("BEARER {token}"),
-            format!("Bearer     {token}"),
-        ] {
-            get_with(&cli, "/users/me/", &value)
-                .await
-                .assert_status_is_ok();
-        }
-    }
-
-    #[tokio::test]
-    async fn basic_credentials_on_a_bearer_route_are_not_authenticated() {
-        let cli = client();
-        for value in [
-            "Basic am9obmRvZTpzZWNyZXQ=",
-            "Basic !!!",
-            "Token abc",
-            "Bearer",
-            "Bearer   ",
-        ] {
-            let resp = get_with(&cli, "/users/me/", value).await;
-            resp.assert_status(StatusCode::UNAUTHORIZED);
-            resp.assert_header("www-authenticate", "Bearer");
-            resp.assert_json(json!({"detail": "Not authenticated"}))
-                .await;
-        }
-    }
-
-    #[tokio::test]
     async fn of_two_authorization_headers_the_first_counts() {
-        let good = format!("Bearer {}", forge(&claims("johndoe")));
-        let resp = client()
-            .get("/users/me/")
-            .header("authorization", good.as_str())
-            .header("authorization", "Bearer garbage")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-        let resp = client()
-            .get("/users/me/")
-            .header("authorization", "Bearer garbage")
-            .header("authorization", good.as_str())
-            .send()
-            .await;
-        assert_refused(resp, "a bad first header").await;
+        let send = |first: String, second: String| async move {
+            client()
+                .get("/users/me/")
+                .header("authorization", first)
+                .header("authorization", second)
+                .send()
+                .await
+        };
+        let (good, bad) = (bearer("johndoe"), "Bearer garbage".to_owned());
+        send(good.clone(), bad.clone()).await.assert_status_is_ok();
+        assert_refused(send(bad, good).await, "a bad first header").await;
     }
 
     #[tokio::test]
-    async fn a_header_that_is_not_ascii_is_not_authenticated_never_a_500() {
+    async fn a_header_that_is_not_ascii_is_401_never_a_500() {
         let resp = client()
             .get("/users/me/")
             .header("authorization", &b"Bearer \xff\xfe"[..])
@@ -459,202 +286,57 @@ mod authorization_header {
     }
 }
 
-/// Every token an attacker could try, and every way a token goes stale.
+/// Tokens the grader's `09.attack.*` checks do not forge.
 mod attacks {
     use super::*;
 
-    async fn try_token(token: &str, what: &str) {
+    /// Fails unless `claims`, signed with the right key, is refused on both routes.
+    async fn assert_claims_refused(claims: &Value, what: &str) {
         let cli = client();
         for path in ["/users/me/", "/users/me/items/"] {
-            let resp = get_with(&cli, path, &format!("Bearer {token}")).await;
-            assert_refused(resp, what).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn a_forged_token_is_accepted_when_it_is_right_in_every_way() {
-        // The control: the tokens below are refused for what they change, not by accident.
-        let resp = get_with(
-            &client(),
-            "/users/me/",
-            &format!("Bearer {}", forge(&claims("johndoe"))),
-        )
-        .await;
-        resp.assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn an_expired_token_is_refused_without_leeway() {
-        let mut expired = claims("johndoe");
-        expired["iat"] = json!(now() - 600);
-        expired["exp"] = json!(now() - 1);
-        try_token(&forge(&expired), "expired a second ago").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_not_valid_yet_is_refused() {
-        let mut early = claims("johndoe");
-        early["nbf"] = json!(now() + 60);
-        try_token(&forge(&early), "nbf in the future").await;
-        let mut future = claims("johndoe");
-        future["iat"] = json!(now() + 60);
-        try_token(&forge(&future), "iat in the future").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_is_refused_from_the_second_of_its_exp() {
-        // RFC 7519 §4.1.4: not accepted "on or after" exp. Signed at second `t` with `exp: t`,
-        // the token is refused whether the request arrives in second `t` or later.
-        let mut last = claims("johndoe");
-        last["exp"] = json!(now());
-        try_token(&forge(&last), "in the second of its exp").await;
-        let mut next = claims("johndoe");
-        next["exp"] = json!(now() + 5);
-        get_with(&client(), "/users/me/", &format!("Bearer {}", forge(&next)))
-            .await
-            .assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn a_token_without_exp_or_sub_is_refused() {
-        for claim in ["exp", "sub"] {
-            let mut partial = claims("johndoe");
-            partial.as_object_mut().unwrap().remove(claim);
-            try_token(&forge(&partial), &format!("no {claim}")).await;
+            assert_refused(get_with(&cli, path, &bearer_of(claims)).await, what).await;
         }
     }
 
     #[tokio::test]
     async fn sub_and_exp_are_all_a_token_needs() {
         let minimal = json!({"sub": "johndoe", "exp": now() + 600});
-        let (status, body) = body_of(
-            get_with(
-                &client(),
-                "/users/me/",
-                &format!("Bearer {}", forge(&minimal)),
-            )
-            .await,
-        )
-        .await;
-        assert_eq!((status, body), (StatusCode::OK, johndoe()));
+        let (status, body) = body_of(me(&client(), &bearer_of(&minimal)).await).await;
+        let johndoe = json!({
+            "username": "johndoe", "email": "johndoe@example.com",
+            "full_name": "John Doe", "disabled": false,
+        });
+        assert_eq!((status, body), (StatusCode::OK, johndoe));
     }
 
     #[tokio::test]
-    async fn optional_claims_are_checked_when_present() {
-        for (claim, value) in [
-            ("jti", json!(5)),
-            ("jti", json!(["a"])),
-            ("iat", json!("yesterday")),
-            ("nbf", json!("now")),
-        ] {
-            let mut odd = json!({"sub": "johndoe", "exp": now() + 600});
-            odd[claim] = value.clone();
-            try_token(&forge(&odd), &format!("{claim}: {value}")).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn a_token_with_a_crit_header_is_refused() {
-        // RFC 7515 §4.1.11: `crit` lists extensions the reader must understand, or refuse the
-        // token. This server understands none.
-        let mut header = Header::new(Algorithm::HS256);
-        header.crit = Some(vec!["exp".to_owned()]);
-        let token = jsonwebtoken::encode(
-            &header,
-            &claims("johndoe"),
-            &EncodingKey::from_secret(KEY.as_bytes()),
-        )
-        .expect("the test token is signed");
-        try_token(&token, "crit").await;
-    }
-
-    #[tokio::test]
-    async fn claims_of_the_wrong_type_are_refused() {
+    async fn claims_of_the_wrong_type_are_refused_required_or_optional() {
         for (claim, value) in [
             ("sub", json!(42)),
             ("sub", json!(null)),
             ("exp", json!("tomorrow")),
             ("iat", json!(-5)),
+            ("iat", json!("yesterday")),
+            ("nbf", json!("now")),
+            ("jti", json!(5)),
+            ("jti", json!(["a"])),
         ] {
             let mut odd = claims("johndoe");
             odd[claim] = value.clone();
-            try_token(&forge(&odd), &format!("{claim}: {value}")).await;
+            assert_claims_refused(&odd, &format!("{claim}: {value}")).await;
         }
     }
 
     #[tokio::test]
-    async fn a_token_for_someone_else_is_refused() {
+    async fn a_token_for_another_audience_is_refused() {
         let mut audience = claims("johndoe");
         audience["aud"] = json!("another-service");
-        try_token(&forge(&audience), "an audience").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_naming_an_unknown_user_is_refused() {
-        try_token(&forge(&claims("nobody")), "an unknown user").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_signed_with_another_key_is_refused() {
-        let other = sign(
-            Algorithm::HS256,
-            &claims("johndoe"),
-            b"another key, as long as the real one",
-        );
-        try_token(&other, "another key").await;
-    }
-
-    #[tokio::test]
-    async fn an_unsigned_token_alg_none_is_refused() {
-        let header = json!({"alg": "none", "typ": "JWT"});
-        try_token(&handmade(&header, &claims("johndoe"), ""), "alg none").await;
-        let header = json!({"alg": "None", "typ": "JWT"});
-        try_token(&handmade(&header, &claims("johndoe"), ""), "alg None").await;
-    }
-
-    #[tokio::test]
-    async fn other_algorithms_are_refused_even_with_the_right_key() {
-        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
-            let token = sign(algorithm, &claims("johndoe"), KEY.as_bytes());
-            try_token(&token, &format!("{algorithm:?}")).await;
-        }
-        // RS256 with the HMAC key as "public key": the classic algorithm-confusion attack.
-        let real = forge(&claims("johndoe"));
-        let signature = real.rsplit('.').next().unwrap();
-        let header = json!({"alg": "RS256", "typ": "JWT"});
-        try_token(&handmade(&header, &claims("johndoe"), signature), "RS256").await;
-    }
-
-    #[tokio::test]
-    async fn a_tampered_payload_breaks_the_signature() {
-        let real = forge(&claims("alice"));
-        let parts: Vec<&str> = real.split('.').collect();
-        let mut changed = payload(&real);
-        changed["sub"] = json!("johndoe");
-        let tampered = format!("{}.{}.{}", parts[0], b64(&changed), parts[2]);
-        try_token(&tampered, "sub changed").await;
-        changed["sub"] = json!("alice");
-        changed["exp"] = json!(now() + 86_400);
-        let tampered = format!("{}.{}.{}", parts[0], b64(&changed), parts[2]);
-        try_token(&tampered, "exp extended").await;
-    }
-
-    #[tokio::test]
-    async fn garbage_is_refused_never_a_500() {
-        let long = "a".repeat(6000);
-        for garbage in [
-            "garbage",
-            "a.b.c",
-            "..",
-            "eyJhbGciOiJIUzI1NiJ9..",
-            "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",
-            long.as_str(),
-        ] {
-            try_token(garbage, garbage).await;
-        }
+        assert_claims_refused(&audience, "an audience").await;
     }
 }
 
+/// The OpenAPI document: a snapshot, and what it must say beyond the grader's
+/// `09.openapi.security`.
 mod document {
     use super::*;
 
@@ -668,35 +350,15 @@ mod document {
     }
 
     #[tokio::test]
-    async fn the_scheme_is_oauth2_password_with_token_url_token() {
+    async fn logging_in_needs_no_token_and_every_refusal_is_declared_with_its_challenge() {
+        // The scheme refuses a missing, bad or revoked token before any handler runs, so each
+        // operation that names the scheme can answer 401: its document must say so.
         let doc = document().await;
-        let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
-        assert_eq!(scheme["type"], "oauth2");
-        assert_eq!(scheme["flows"]["password"]["tokenUrl"], "token");
-        for path in ["/users/me", "/users/me/items"] {
-            assert_eq!(
-                doc["paths"][path]["get"]["security"],
-                json!([{"OAuth2PasswordBearer": []}]),
-                "{path}"
-            );
-        }
-        assert!(doc["paths"]["/token"]["post"]["security"].is_null());
-    }
-
-    #[tokio::test]
-    async fn the_refusals_are_declared_with_their_challenge() {
-        let doc = document().await;
-        let me = &doc["paths"]["/users/me"]["get"]["responses"];
-        assert!(me["400"].is_object() && me["401"]["headers"]["WWW-AUTHENTICATE"].is_object());
-        let login = &doc["paths"]["/token"]["post"]["responses"];
-        assert!(login["401"]["headers"]["WWW-AUTHENTICATE"].is_object());
-    }
-
-    #[tokio::test]
-    async fn every_operation_behind_a_token_declares_its_401() {
-        // The scheme refuses a missing, bad or revoked token before any handler runs, so
-        // each operation that names the scheme can answer 401: its document must say so.
-        let doc = document().await;
+        assert!(doc["components"]["securitySchemes"]["OAuth2PasswordBearer"].is_object());
+        let login = &doc["paths"]["/token"]["post"];
+        assert!(login["security"].is_null());
+        assert!(login["responses"]["401"]["headers"]["WWW-AUTHENTICATE"].is_object());
+        assert!(doc["paths"]["/users/me"]["get"]["responses"]["400"].is_object());
         let mut guarded = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
@@ -704,9 +366,9 @@ mod document {
                     continue;
                 }
                 guarded += 1;
-                let refused = &op["responses"]["401"];
+                assert_eq!(op["security"], json!([{"OAuth2PasswordBearer": []}]));
                 assert!(
-                    refused["headers"]["WWW-AUTHENTICATE"].is_object(),
+                    op["responses"]["401"]["headers"]["WWW-AUTHENTICATE"].is_object(),
                     "{method} {path} does not declare its 401: {}",
                     op["responses"]
                 );
@@ -716,12 +378,6 @@ mod document {
             guarded, 4,
             "the user, their items, the password, logging out"
         );
-    }
-
-    #[tokio::test]
-    async fn no_hash_appears_in_the_document() {
-        let text = document().await.to_string();
-        assert!(!text.contains("hashed_password") && !text.contains("$2b$"));
     }
 
     #[tokio::test]
@@ -741,6 +397,7 @@ mod document {
     }
 }
 
+/// `JWT_SECRET` and `ACCESS_TOKEN_EXPIRE_MINUTES`, read from a made-up environment.
 mod settings {
     use super::*;
 
@@ -770,11 +427,16 @@ mod settings {
         let first = TestClient::new(app(&Docs::default(), &Config::from_env(&env).unwrap()));
         let token = token(&first, "johndoe", "secret").await;
         let second = TestClient::new(app(&Docs::default(), &Config::from_env(&env).unwrap()));
-        assert_refused(
-            get_with(&second, "/users/me/", &format!("Bearer {token}")).await,
-            "a restart",
-        )
-        .await;
+        assert_refused(me(&second, &format!("Bearer {token}")).await, "a restart").await;
+    }
+
+    #[test]
+    fn tokens_last_30_minutes_by_default() {
+        let config = config_with(&[]);
+        assert_eq!(
+            config.access_token_expire,
+            std::time::Duration::from_secs(30 * 60)
+        );
     }
 
     #[test]
@@ -793,6 +455,7 @@ mod settings {
     }
 }
 
+/// The exercises, where the grader's `09.ex.*` checks do not go.
 mod exercises {
     use super::*;
 
@@ -809,48 +472,23 @@ mod exercises {
             .await
     }
 
-    #[tokio::test]
-    async fn a_changed_password_replaces_the_old_one() {
-        let cli = client();
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
-        let resp = change(&cli, &bearer, "secret", "correct horse").await;
-        resp.assert_status(StatusCode::NO_CONTENT);
-        login(&cli, "johndoe", "secret")
+    async fn logout(cli: &TestClient<impl Endpoint>, bearer: &str) -> TestResponse {
+        cli.post("/logout")
+            .header("authorization", bearer)
+            .send()
             .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-        login(&cli, "johndoe", "correct horse")
-            .await
-            .assert_status_is_ok();
     }
 
     #[tokio::test]
-    async fn tokens_issued_before_a_password_change_are_refused_and_new_ones_work() {
-        // Whoever stole a token keeps it after the owner changes the password, unless the
-        // change ends every token issued before it.
+    async fn a_password_change_ends_tokens_without_an_iat_and_spares_other_users() {
         let cli = client();
-        let used = format!("Bearer {}", token(&cli, "johndoe", "secret").await);
-        let mut older = claims("johndoe");
-        older["iat"] = json!(now() - 60);
-        let older = format!("Bearer {}", forge(&older));
-        let without_iat = json!({"sub": "johndoe", "exp": now() + 600});
-        let without_iat = format!("Bearer {}", forge(&without_iat));
-        change(&cli, &used, "secret", "correct horse")
+        let without_iat = bearer_of(&json!({"sub": "johndoe", "exp": now() + 600}));
+        let alice = bearer("alice");
+        change(&cli, &bearer("johndoe"), "secret", "correct horse")
             .await
             .assert_status(StatusCode::NO_CONTENT);
-        for (bearer, what) in [
-            (&used, "the token that changed it"),
-            (&older, "an older one"),
-        ] {
-            assert_refused(get_with(&cli, "/users/me/", bearer).await, what).await;
-        }
-        assert_refused(get_with(&cli, "/users/me/", &without_iat).await, "no iat").await;
-        let fresh = format!("Bearer {}", token(&cli, "johndoe", "correct horse").await);
-        get_with(&cli, "/users/me/", &fresh)
-            .await
-            .assert_status_is_ok();
-        // Another user's tokens are not touched.
-        let alice = format!("Bearer {}", forge(&claims("alice")));
-        let (status, _) = body_of(get_with(&cli, "/users/me/", &alice).await).await;
+        assert_refused(me(&cli, &without_iat).await, "no iat").await;
+        let (status, _) = body_of(me(&cli, &alice).await).await;
         assert_eq!(
             status,
             StatusCode::BAD_REQUEST,
@@ -859,35 +497,16 @@ mod exercises {
     }
 
     #[tokio::test]
-    async fn a_wrong_current_password_changes_nothing() {
+    async fn a_new_password_too_short_or_too_long_is_named_so() {
         let cli = client();
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
-        let resp = change(&cli, &bearer, "not-secret", "correct horse").await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_json(json!({"detail": "Incorrect password"}))
-            .await;
-        login(&cli, "johndoe", "secret").await.assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn a_new_password_must_fit_between_8_characters_and_72_bytes() {
-        let cli = client();
-        let bearer = format!("Bearer {}", forge(&claims("johndoe")));
         let long = "ü".repeat(40);
         for (password, kind) in [
             ("tiny7!x", "string_too_short"),
             (long.as_str(), "string_too_long"),
         ] {
-            let (status, body) = body_of(change(&cli, &bearer, "secret", password).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["type"], kind);
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "new_password"]));
-            assert!(
-                !body.to_string().contains(password),
-                "the password is sent back: {body}"
-            );
+            let resp = change(&cli, &bearer("johndoe"), "secret", password).await;
+            assert_problem(resp, json!(["body", "new_password"]), kind).await;
         }
-        login(&cli, "johndoe", "secret").await.assert_status_is_ok();
     }
 
     #[tokio::test]
@@ -899,33 +518,20 @@ mod exercises {
             .send()
             .await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
-        let alice = format!("Bearer {}", forge(&claims("alice")));
-        let resp = change(&cli, &alice, "secret2", "correct horse").await;
+        let resp = change(&cli, &bearer("alice"), "secret2", "correct horse").await;
         resp.assert_status(StatusCode::BAD_REQUEST);
         resp.assert_json(json!({"detail": "Inactive user"})).await;
     }
 
     #[tokio::test]
-    async fn a_token_is_refused_after_logging_out_and_others_are_not() {
+    async fn a_revoked_token_cannot_log_out_again_and_the_users_other_tokens_still_work() {
         let cli = client();
-        let kept = format!("Bearer {}", forge(&claims("johndoe")));
-        let given_up = format!("Bearer {}", forge(&claims("johndoe")));
-        let resp = cli
-            .post("/logout")
-            .header("authorization", given_up.as_str())
-            .send()
-            .await;
-        resp.assert_status(StatusCode::NO_CONTENT);
-        assert_refused(get_with(&cli, "/users/me/", &given_up).await, "logged out").await;
-        let again = cli
-            .post("/logout")
-            .header("authorization", given_up.as_str())
-            .send()
-            .await;
-        assert_refused(again, "logged out twice").await;
-        get_with(&cli, "/users/me/", &kept)
+        let (kept, given_up) = (bearer("johndoe"), bearer("johndoe"));
+        logout(&cli, &given_up)
             .await
-            .assert_status_is_ok();
+            .assert_status(StatusCode::NO_CONTENT);
+        assert_refused(logout(&cli, &given_up).await, "logged out twice").await;
+        me(&cli, &kept).await.assert_status_is_ok();
     }
 
     #[tokio::test]
@@ -933,25 +539,16 @@ mod exercises {
         // The list of revoked tokens names them by `jti`: one without it cannot be named.
         // Answering 204 would tell the client it is logged out while the token still works.
         let cli = client();
-        let token = format!(
-            "Bearer {}",
-            forge(&json!({"sub": "johndoe", "exp": now() + 600}))
-        );
-        let resp = cli
-            .post("/logout")
-            .header("authorization", token.as_str())
-            .send()
-            .await;
+        let without_jti = bearer_of(&json!({"sub": "johndoe", "exp": now() + 600}));
+        let resp = logout(&cli, &without_jti).await;
         resp.assert_status(StatusCode::BAD_REQUEST);
         resp.assert_json(json!({"detail": "Token cannot be revoked: it has no jti"}))
             .await;
-        get_with(&cli, "/users/me/", &token)
-            .await
-            .assert_status_is_ok();
+        me(&cli, &without_jti).await.assert_status_is_ok();
     }
 
     #[tokio::test]
-    async fn logging_out_needs_a_valid_token() {
+    async fn logging_out_without_a_token_is_not_authenticated() {
         let resp = client().post("/logout").send().await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
         resp.assert_json(json!({"detail": "Not authenticated"}))
@@ -959,7 +556,7 @@ mod exercises {
     }
 }
 
-/// The program itself, started as a learner starts it.
+/// The program itself, started as a learner starts it, and graded.
 mod program {
     use std::process::Stdio;
     use std::time::Duration;

@@ -1,6 +1,13 @@
-//! Chapter 12's contract, checked in-process with poem's test client on every backend (SQLite,
-//! PostgreSQL, MySQL/MariaDB: `sqlite::…`, `postgres::…`, `mysql::…`), and the built program
-//! checked from outside by the grader.
+//! Chapter 12's own tests, each on every backend (SQLite, PostgreSQL, MySQL/MariaDB:
+//! `sqlite::…`, `postgres::…`, `mysql::…`): what HTTP cannot show, and what the grader does
+//! not send.
+//!
+//! The grader carries the HTTP contract: `program::the_grader_passes_every_check` runs every
+//! `12.*` check against the built program on each backend. What stays here reads the rows
+//! themselves (the password hashes), cuts the database away behind a proxy or a lock, pins
+//! the OpenAPI document and a few answers with snapshots, starts the program with bad
+//! settings, and sends the inputs the grader does not: the edges of email addresses, of
+//! numbers and of text.
 
 // The bodies written in `kit::db_tests!` are plain functions to clippy, not `#[test]`s, so its
 // `allow-unwrap-in-tests` does not reach them: a failed unwrap there is a failed test as well.
@@ -40,18 +47,28 @@ async fn put<E: Endpoint>(cli: &TestClient<E>, path: &str, body: Value) -> (Stat
     answer(cli.put(path).body_json(&body).send().await).await
 }
 
+async fn patch<E: Endpoint>(cli: &TestClient<E>, path: &str, body: Value) -> (StatusCode, Value) {
+    let request = cli.request(poem::http::Method::PATCH, path);
+    answer(request.body_json(&body).send().await).await
+}
+
 async fn get<E: Endpoint>(cli: &TestClient<E>, path: &str) -> (StatusCode, Value) {
     answer(cli.get(path).send().await).await
 }
 
-/// Registers `email` and gives the new user's id.
-async fn register<E: Endpoint>(cli: &TestClient<E>, email: &str) -> i64 {
-    let (status, user) = post(
+/// `POST /users/` of `email` with a password.
+async fn sign_up<E: Endpoint>(cli: &TestClient<E>, email: &str) -> (StatusCode, Value) {
+    post(
         cli,
         "/users/",
         json!({"email": email, "password": "secret"}),
     )
-    .await;
+    .await
+}
+
+/// Registers `email` and gives the new user's id.
+async fn register<E: Endpoint>(cli: &TestClient<E>, email: &str) -> i64 {
+    let (status, user) = sign_up(cli, email).await;
     assert_eq!(status, StatusCode::OK, "{user}");
     user["id"].as_i64().expect("an integer id")
 }
@@ -68,6 +85,7 @@ async fn add_item<E: Endpoint>(cli: &TestClient<E>, owner: i64, title: &str) -> 
     item
 }
 
+/// Where the problems of a 422 are, in order.
 fn locs(body: &Value) -> Vec<Value> {
     body["detail"]
         .as_array()
@@ -75,26 +93,20 @@ fn locs(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Registering users: bodies, duplicates, passwords.
+/// Fails unless the answer is a 422 with exactly one problem, at `loc`.
+#[track_caller]
+fn assert_422_at(answer: &(StatusCode, Value), loc: Value, what: &str) {
+    let (status, body) = answer;
+    assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {body}");
+    assert_eq!(locs(body), vec![loc], "{what}");
+}
+
+/// Registering users: the stored hashes, and the addresses and passwords the grader does not
+/// send.
 mod registering {
     use super::*;
 
     kit::db_tests! {
-        async fn a_new_user_has_an_id_is_active_and_has_no_items(db: TestDb) {
-            let cli = client(&db).await;
-            let (status, user) = post(&cli, "/users/", json!({"email": "Rick.Sanchez@Example.com", "password": "wubba lubba"})).await;
-            assert_eq!(status, StatusCode::OK);
-            insta::assert_json_snapshot!("new_user", user);
-        }
-
-        async fn a_user_is_answered_without_password_or_hash(db: TestDb) {
-            let cli = client(&db).await;
-            let resp = cli.post("/users/").body_json(&json!({"email": "a@example.com", "password": "hunter2-secret"})).send().await;
-            let text = resp.0.into_body().into_string().await.unwrap();
-            assert!(!text.contains("hunter2"), "{text}");
-            assert!(!text.contains("password") && !text.contains("$2b$"), "{text}");
-        }
-
         async fn the_password_is_stored_as_a_salted_bcrypt_hash(db: TestDb) {
             let cli = client(&db).await;
             register(&cli, "a@example.com").await;
@@ -107,25 +119,17 @@ mod registering {
             assert_ne!(hashes[0], hashes[1], "the same password, hashed twice, must differ: a salt");
             for hash in &hashes {
                 assert!(hash.starts_with("$2b$"), "{hash}");
-                assert!(bcrypt_verifies("secret", hash));
+                assert!(bcrypt::verify("secret", hash).unwrap_or(false));
             }
             pool.close().await;
         }
 
-        async fn a_second_user_with_the_same_email_is_400(db: TestDb) {
+        async fn the_domain_is_lower_cased_and_the_local_part_keeps_its_case(db: TestDb) {
             let cli = client(&db).await;
-            register(&cli, "rick@example.com").await;
-            let (status, body) = post(&cli, "/users/", json!({"email": "rick@example.com", "password": "other"})).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST);
-            assert_eq!(body, json!({"detail": "Email already registered"}));
-        }
-
-        async fn emails_keep_their_local_part_as_typed_and_differ_by_its_case(db: TestDb) {
-            let cli = client(&db).await;
-            let (_, upper) = post(&cli, "/users/", json!({"email": "Rick@Example.COM", "password": "p"})).await;
+            let (_, upper) = sign_up(&cli, "Rick@Example.COM").await;
             assert_eq!(upper["email"], "Rick@example.com");
             // Exact comparison on every backend (MySQL's default collation would say these match).
-            let (status, lower) = post(&cli, "/users/", json!({"email": "rick@example.com", "password": "p"})).await;
+            let (status, lower) = sign_up(&cli, "rick@example.com").await;
             assert_eq!(status, StatusCode::OK, "{lower}");
         }
 
@@ -133,74 +137,38 @@ mod registering {
             // Spaces stripped, `Name <addr>` reduced, the domain lower-cased: one address,
             // however it is written, so one user.
             let cli = client(&db).await;
-            let new_user = |email: &str| json!({"email": email, "password": "p"});
-            let (status, rick) = post(&cli, "/users/", new_user(" Rick <Rick@EXAMPLE.com> ")).await;
+            let (status, rick) = sign_up(&cli, " Rick <Rick@EXAMPLE.com> ").await;
             assert_eq!(status, StatusCode::OK, "{rick}");
             assert_eq!(rick["email"], "Rick@example.com");
-            let (status, body) = post(&cli, "/users/", new_user("Rick@example.COM")).await;
             let taken = json!({"detail": "Email already registered"});
-            assert_eq!((status, body), (StatusCode::BAD_REQUEST, taken));
+            assert_eq!(sign_up(&cli, "Rick@example.COM").await, (StatusCode::BAD_REQUEST, taken));
             let path = format!("/users/{}", rick["id"]);
             let morty = json!({"email": "Morty Smith <Morty@Example.com>"});
             let (status, user) = put(&cli, &path, morty).await;
             assert_eq!((status, &user["email"]), (StatusCode::OK, &json!("Morty@example.com")));
             for email in ["rick@localhost", "Rick <rick@localhost>"] {
-                let (status, body) = post(&cli, "/users/", new_user(email)).await;
-                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
-                assert_eq!(locs(&body), vec![json!(["body", "email"])], "{email:?}");
+                assert_422_at(&sign_up(&cli, email).await, json!(["body", "email"]), email);
             }
         }
 
-        async fn twenty_registrations_of_one_email_at_once_give_one_user(db: TestDb) {
-            let cli = std::sync::Arc::new(client(&db).await);
-            let tasks: Vec<_> = (0..20)
-                .map(|n| {
-                    let cli = cli.clone();
-                    tokio::spawn(async move {
-                        let body = json!({"email": "race@example.com", "password": format!("password {n}")});
-                        post(&cli, "/users/", body).await
-                    })
-                })
-                .collect();
-            let mut created = 0;
-            for task in tasks {
-                let (status, body) = task.await.unwrap();
-                match status {
-                    StatusCode::OK => created += 1,
-                    StatusCode::BAD_REQUEST => assert_eq!(body, json!({"detail": "Email already registered"})),
-                    other => panic!("unexpected {other}: {body}"),
-                }
-            }
-            assert_eq!(created, 1);
-            let (_, users) = get(&cli, "/users/").await;
-            assert_eq!(users.as_array().map(Vec::len), Some(1));
-        }
-
-        async fn a_password_over_72_bytes_is_422_even_under_72_characters(db: TestDb) {
+        async fn a_password_over_72_bytes_is_refused_without_being_sent_back(db: TestDb) {
             let cli = client(&db).await;
             // 40 characters, 80 bytes: bcrypt would read only the first 36 of them.
-            let password = "é".repeat(40);
-            let (status, body) = post(&cli, "/users/", json!({"email": "a@example.com", "password": password})).await;
+            let (status, body) = post(&cli, "/users/", json!({"email": "a@example.com", "password": "é".repeat(40)})).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(!body.to_string().contains('é'), "the password is sent back: {body}");
             insta::assert_json_snapshot!("password_over_72_bytes", body);
             // 73 characters: the schema's maxLength says so first.
-            let (status, body) = post(&cli, "/users/", json!({"email": "a@example.com", "password": "p".repeat(73)})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(locs(&body), vec![json!(["body", "password"])]);
-            // Exactly 72 bytes is fine.
-            let (status, _) = post(&cli, "/users/", json!({"email": "a@example.com", "password": "é".repeat(36)})).await;
-            assert_eq!(status, StatusCode::OK);
+            let long = post(&cli, "/users/", json!({"email": "a@example.com", "password": "p".repeat(73)})).await;
+            assert_422_at(&long, json!(["body", "password"]), "73 characters");
         }
 
         async fn an_invalid_email_is_422_at_the_email(db: TestDb) {
             let cli = client(&db).await;
-            for email in ["rick", "rick@", "@example.com", "rick @example.com", ""] {
-                let (status, body) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
-                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
-                assert_eq!(locs(&body), vec![json!(["body", "email"])], "{email:?}");
+            for email in ["@example.com", ""] {
+                assert_422_at(&sign_up(&cli, email).await, json!(["body", "email"]), email);
             }
-            let (_, body) = post(&cli, "/users/", json!({"email": "rick", "password": "p"})).await;
+            let (_, body) = sign_up(&cli, "rick").await;
             insta::assert_json_snapshot!("invalid_email", body);
         }
 
@@ -208,7 +176,7 @@ mod registering {
             let cli = client(&db).await;
             let email = format!("{}@{}.example.com", "a".repeat(64), ["b".repeat(60), "c".repeat(60), "d".repeat(60)].join("."));
             assert!(email.len() > 254);
-            let (status, body) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
+            let (status, body) = sign_up(&cli, &email).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         }
 
@@ -219,79 +187,38 @@ mod registering {
             assert_eq!(locs(&body), vec![json!(["body", "email"]), json!(["body", "password"])]);
         }
     }
-
-    fn bcrypt_verifies(password: &str, hash: &str) -> bool {
-        bcrypt::verify(password, hash).unwrap_or(false)
-    }
 }
 
-/// Reading, changing and deleting users.
+/// Users: the ends of the numbers, and what a delete leaves free.
 mod users {
     use super::*;
 
     kit::db_tests! {
-        async fn a_user_is_read_with_their_items_in_order(db: TestDb) {
+        async fn an_unknown_user_is_404_even_at_the_ends_of_i64(db: TestDb) {
             let cli = client(&db).await;
-            let id = register(&cli, "rick@example.com").await;
-            let first = add_item(&cli, id, "Portal gun").await;
-            let second = add_item(&cli, id, "Meeseeks box").await;
-            let (status, user) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(user, json!({"id": id, "email": "rick@example.com", "is_active": true, "items": [first, second]}));
-        }
-
-        async fn an_unknown_user_is_404_with_its_detail(db: TestDb) {
-            let cli = client(&db).await;
-            for id in [4242, 0, -1, i64::MAX, i64::MIN] {
+            for id in [0, -1, i64::MAX, i64::MIN] {
                 let (status, body) = get(&cli, &format!("/users/{id}")).await;
                 assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
                 assert_eq!(body, json!({"detail": "User not found"}));
             }
         }
 
-        async fn users_are_listed_in_id_order_with_their_items(db: TestDb) {
+        async fn paging_past_the_end_or_by_the_largest_i64_is_answered(db: TestDb) {
             let cli = client(&db).await;
-            let a = register(&cli, "a@example.com").await;
-            let b = register(&cli, "b@example.com").await;
-            let c = register(&cli, "c@example.com").await;
-            add_item(&cli, c, "of c").await;
-            add_item(&cli, a, "of a").await;
-            let (status, users) = get(&cli, "/users/").await;
-            assert_eq!(status, StatusCode::OK);
-            let ids: Vec<_> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
-            assert_eq!(ids, vec![a, b, c]);
-            assert_eq!(users[0]["items"][0]["title"], "of a");
-            assert_eq!(users[1]["items"], json!([]));
-            assert_eq!(users[2]["items"][0]["title"], "of c");
-            insta::assert_json_snapshot!("users", users);
-        }
-
-        async fn skip_and_limit_page_through_the_users(db: TestDb) {
-            let cli = client(&db).await;
-            let mut ids = Vec::new();
-            for n in 0..5 {
-                ids.push(register(&cli, &format!("user{n}@example.com")).await);
+            for n in 0..3 {
+                register(&cli, &format!("user{n}@example.com")).await;
             }
-            add_item(&cli, ids[2], "middle").await;
-            let (_, page) = get(&cli, "/users/?skip=1&limit=2").await;
-            let got: Vec<_> = page.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
-            assert_eq!(got, vec![ids[1], ids[2]]);
-            assert_eq!(page[1]["items"][0]["title"], "middle");
-            let (_, none) = get(&cli, "/users/?limit=0").await;
-            assert_eq!(none, json!([]));
-            let (_, past) = get(&cli, "/users/?skip=99").await;
-            assert_eq!(past, json!([]));
+            assert_eq!(get(&cli, "/users/?skip=99").await, (StatusCode::OK, json!([])));
             // The largest numbers an i64 holds are fine too, on every backend.
             let max = i64::MAX;
             for path in [format!("/users/?skip={max}&limit={max}"), format!("/items/?skip={max}&limit={max}")] {
-                let (status, page) = get(&cli, &path).await;
-                assert_eq!((status, page), (StatusCode::OK, json!([])), "{path}");
+                assert_eq!(get(&cli, &path).await, (StatusCode::OK, json!([])), "{path}");
             }
             let (_, all) = get(&cli, &format!("/users/?limit={max}")).await;
-            assert_eq!(all.as_array().map(Vec::len), Some(5));
+            assert_eq!(all.as_array().map(Vec::len), Some(3));
         }
 
-        async fn negative_or_non_integer_paging_is_422(db: TestDb) {
+        async fn bad_paging_is_a_422_that_names_the_kind_of_problem(db: TestDb) {
             let cli = client(&db).await;
             for (query, loc, kind) in [
                 ("skip=-1", "skip", "greater_than_equal"),
@@ -308,117 +235,33 @@ mod users {
             }
         }
 
-        async fn a_user_id_that_is_not_an_i64_is_422(db: TestDb) {
-            let cli = client(&db).await;
-            for path in ["/users/rick", "/users/99999999999999999999", "/users/%FF", "/users/1.0"] {
-                let (status, body) = get(&cli, path).await;
-                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-                assert_eq!(body["detail"][0]["loc"], json!(["path", "user_id"]), "{path}");
-            }
-        }
-
-        async fn put_changes_what_is_given_and_keeps_the_rest(db: TestDb) {
+        async fn put_refuses_an_is_active_that_is_not_a_boolean(db: TestDb) {
             let cli = client(&db).await;
             let id = register(&cli, "rick@example.com").await;
-            let path = format!("/users/{id}");
-            let (status, user) = put(&cli, &path, json!({"email": "rick.c137@example.com"})).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(user["email"], "rick.c137@example.com");
-            assert_eq!(user["is_active"], true);
-            let (_, user) = put(&cli, &path, json!({"email": null, "is_active": false})).await;
-            assert_eq!((&user["email"], &user["is_active"]), (&json!("rick.c137@example.com"), &json!(false)));
-            let (_, user) = put(&cli, &path, json!({})).await;
-            assert_eq!(user["is_active"], false);
-            let (_, stored) = get(&cli, &path).await;
-            assert_eq!(stored, user);
+            let answer = put(&cli, &format!("/users/{id}"), json!({"is_active": "yes"})).await;
+            assert_422_at(&answer, json!(["body", "is_active"]), "\"yes\"");
         }
 
-        async fn put_to_an_email_another_user_has_is_400_and_changes_nothing(db: TestDb) {
+        async fn after_a_delete_the_email_is_free_and_the_id_is_never_given_again(db: TestDb) {
             let cli = client(&db).await;
-            let rick = register(&cli, "rick@example.com").await;
-            register(&cli, "morty@example.com").await;
-            let path = format!("/users/{rick}");
-            let (status, body) = put(&cli, &path, json!({"email": "morty@example.com", "is_active": false})).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST);
-            assert_eq!(body, json!({"detail": "Email already registered"}));
-            let (_, user) = get(&cli, &path).await;
-            assert_eq!((&user["email"], &user["is_active"]), (&json!("rick@example.com"), &json!(true)));
-            // One's own email is not "another user's".
-            let (status, _) = put(&cli, &path, json!({"email": "rick@example.com"})).await;
-            assert_eq!(status, StatusCode::OK);
-        }
-
-        async fn put_checks_the_email_and_the_user(db: TestDb) {
-            let cli = client(&db).await;
-            let id = register(&cli, "rick@example.com").await;
-            let (status, body) = put(&cli, &format!("/users/{id}"), json!({"email": "not an email"})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(locs(&body), vec![json!(["body", "email"])]);
-            let (status, body) = put(&cli, &format!("/users/{id}"), json!({"is_active": "yes"})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(locs(&body), vec![json!(["body", "is_active"])]);
-            let (status, body) = put(&cli, "/users/4242", json!({"is_active": false})).await;
-            assert_eq!(status, StatusCode::NOT_FOUND);
-            assert_eq!(body, json!({"detail": "User not found"}));
-        }
-
-        async fn delete_removes_the_user_and_their_items(db: TestDb) {
-            let cli = client(&db).await;
-            let rick = register(&cli, "rick@example.com").await;
-            let morty = register(&cli, "morty@example.com").await;
-            add_item(&cli, rick, "Portal gun").await;
-            let kept = add_item(&cli, morty, "Homework").await;
-            let resp = cli.delete(format!("/users/{rick}")).send().await;
-            resp.assert_status(StatusCode::NO_CONTENT);
-            resp.assert_bytes(b"").await;
-            let (status, _) = get(&cli, &format!("/users/{rick}")).await;
-            assert_eq!(status, StatusCode::NOT_FOUND);
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([kept]));
-            let (status, body) = answer(cli.delete(format!("/users/{rick}")).send().await).await;
-            assert_eq!(status, StatusCode::NOT_FOUND);
-            assert_eq!(body, json!({"detail": "User not found"}));
-            // The email is free again.
-            register(&cli, "rick@example.com").await;
-        }
-
-        async fn a_deleted_users_id_is_never_given_again(db: TestDb) {
-            let cli = client(&db).await;
-            let first = register(&cli, "a@example.com").await;
+            let first = register(&cli, "rick@example.com").await;
             cli.delete(format!("/users/{first}")).send().await.assert_status(StatusCode::NO_CONTENT);
-            let second = register(&cli, "b@example.com").await;
+            let second = register(&cli, "rick@example.com").await;
             assert!(second > first, "{second} reuses {first}");
         }
     }
 }
 
-/// Items.
+/// Items: what a refused item leaves behind, and the 422 of one without a title.
 mod items {
     use super::*;
 
     kit::db_tests! {
-        async fn an_item_is_created_for_its_owner(db: TestDb) {
+        async fn an_item_for_an_unknown_user_stores_nothing(db: TestDb) {
             let cli = client(&db).await;
-            let id = register(&cli, "rick@example.com").await;
-            let (status, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Portal gun", "description": "Opens portals"})).await;
-            assert_eq!(status, StatusCode::OK);
-            insta::assert_json_snapshot!("new_item", item);
-            let (_, bare) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Plumbus"})).await;
-            assert_eq!(bare["description"], Value::Null);
-            assert!(bare.as_object().unwrap().contains_key("description"));
-            // A null description is no description, as FastAPI's `str | None = None` reads it.
-            let (status, nulled) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Flask", "description": null})).await;
-            assert_eq!(status, StatusCode::OK, "{nulled}");
-            assert_eq!(nulled["description"], Value::Null);
-        }
-
-        async fn an_item_for_an_unknown_user_is_404(db: TestDb) {
-            let cli = client(&db).await;
-            let (status, body) = post(&cli, "/users/4242/items/", json!({"title": "Plumbus"})).await;
+            let (status, _) = post(&cli, "/users/4242/items/", json!({"title": "Plumbus"})).await;
             assert_eq!(status, StatusCode::NOT_FOUND);
-            assert_eq!(body, json!({"detail": "User not found"}));
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([]));
+            assert_eq!(get(&cli, "/items/").await, (StatusCode::OK, json!([])));
         }
 
         async fn an_item_without_a_title_is_422(db: TestDb) {
@@ -431,55 +274,23 @@ mod items {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
             insta::assert_json_snapshot!("item_without_title", body);
         }
-
-        async fn items_are_listed_in_id_order_and_paged(db: TestDb) {
-            let cli = client(&db).await;
-            let a = register(&cli, "a@example.com").await;
-            let b = register(&cli, "b@example.com").await;
-            let first = add_item(&cli, b, "one").await;
-            let second = add_item(&cli, a, "two").await;
-            let third = add_item(&cli, b, "three").await;
-            let (status, items) = get(&cli, "/items/").await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(items, json!([first, second, third]));
-            let (_, page) = get(&cli, "/items/?skip=1&limit=1").await;
-            assert_eq!(page, json!([second]));
-        }
     }
 }
 
-/// What clients may send that a careless server would choke on.
+/// What clients may send that a careless server would choke on, beyond the grader's
+/// `12.data.intact` and `12.input.*`.
 mod strange_input {
     use super::*;
 
     kit::db_tests! {
-        async fn big_unicode_and_sql_text_is_stored_and_returned_intact(db: TestDb) {
+        async fn unusual_but_valid_emails_are_stored_intact(db: TestDb) {
             let cli = client(&db).await;
-            let email = "o'brien+tag/%{}|~@example.com";
-            let id = register(&cli, email).await;
-            let title = format!("{}🦀 עברית مرحبا e\u{301} \u{202E}txet{}", "x".repeat(100_000), "🎉");
-            let description = "'; DROP TABLE users; -- \" \\ %_ ? $1 :name `tick` \u{1}\t\n\r";
-            let (status, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": title, "description": description})).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(item["title"], title.as_str());
-            let (_, user) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(user["email"], email);
-            assert_eq!(user["items"][0]["title"].as_str().map(str::len), Some(title.len()));
-            assert_eq!(user["items"][0]["title"], title.as_str());
-            assert_eq!(user["items"][0]["description"], description);
-            // The tables are still there.
-            let (status, users) = get(&cli, "/users/").await;
-            assert_eq!((status, users.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
-        }
-
-        async fn unicode_emails_are_stored_intact(db: TestDb) {
-            let cli = client(&db).await;
-            let email = "δοκιμή@παράδειγμα.δοκιμή";
-            let id = register(&cli, email).await;
-            let (_, user) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(user["email"], email);
-            let (status, _) = post(&cli, "/users/", json!({"email": email, "password": "p"})).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST);
+            for email in ["o'brien+tag/%{}|~@example.com", "δοκιμή@παράδειγμα.δοκιμή"] {
+                let id = register(&cli, email).await;
+                let (_, user) = get(&cli, &format!("/users/{id}")).await;
+                assert_eq!(user["email"], email);
+                assert_eq!(sign_up(&cli, email).await.0, StatusCode::BAD_REQUEST, "{email}");
+            }
         }
 
         async fn a_nul_character_is_422_on_every_backend(db: TestDb) {
@@ -490,26 +301,20 @@ mod strange_input {
                 assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
                 assert_eq!(answer["detail"][0]["type"], "string_pattern_mismatch");
             }
-            let (status, body) = post(&cli, "/users/", json!({"email": "nul@example.com", "password": "a\u{0}b"})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(locs(&body), vec![json!(["body", "password"])]);
-            let (status, _) = post(&cli, "/users/", json!({"email": "n\u{0}l@example.com", "password": "p"})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            let nul_password = post(&cli, "/users/", json!({"email": "nul@example.com", "password": "a\u{0}b"})).await;
+            assert_422_at(&nul_password, json!(["body", "password"]), "a NUL in the password");
+            assert_eq!(sign_up(&cli, "n\u{0}l@example.com").await.0, StatusCode::UNPROCESSABLE_ENTITY);
         }
 
-        async fn malformed_bodies_are_422_never_500(db: TestDb) {
+        async fn a_lone_surrogate_the_wrong_type_or_no_body_is_422_never_500(db: TestDb) {
             let cli = client(&db).await;
-            let id = register(&cli, "rick@example.com").await;
-            let cases: [(&str, Option<&str>, &str); 5] = [
-                ("/users/", Some("application/json"), r#"{"email": "a@example.com", "password": "#),
-                ("/users/", Some("application/json"), r#"{"email": "\ud800@example.com", "password": "p"}"#),
-                ("/users/", Some("text/plain"), r#"{"email": "a@example.com", "password": "p"}"#),
-                ("/users/", None, ""),
-                ("/users/1/items/", Some("application/json"), "[1, 2]"),
+            let cases: [(Option<&str>, &str); 3] = [
+                (Some("application/json"), r#"{"email": "\ud800@example.com", "password": "p"}"#),
+                (Some("text/plain"), r#"{"email": "a@example.com", "password": "p"}"#),
+                (None, ""),
             ];
-            for (path, content_type, body) in cases {
-                let path = path.replace("/1/", &format!("/{id}/"));
-                let mut request = cli.post(&path).body(body.to_owned());
+            for (content_type, body) in cases {
+                let mut request = cli.post("/users/").body(body.to_owned());
                 if let Some(content_type) = content_type {
                     request = request.content_type(content_type);
                 }
@@ -528,81 +333,36 @@ mod strange_input {
     }
 }
 
-/// The exercises' solutions.
+/// The exercises' solutions, where the grader's `12.ex.*` checks do not go.
 mod exercises {
     use super::*;
 
     kit::db_tests! {
-        async fn one_users_items_are_listed_in_order(db: TestDb) {
-            let cli = client(&db).await;
-            let rick = register(&cli, "rick@example.com").await;
-            let morty = register(&cli, "morty@example.com").await;
-            let first = add_item(&cli, rick, "Portal gun").await;
-            add_item(&cli, morty, "Homework").await;
-            let second = add_item(&cli, rick, "Flask").await;
-            let (status, items) = get(&cli, &format!("/users/{rick}/items/")).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(items, json!([first, second]));
-            let summer = register(&cli, "summer@example.com").await;
-            assert_eq!(get(&cli, &format!("/users/{summer}/items/")).await.1, json!([]));
-            let (status, body) = get(&cli, "/users/4242/items/").await;
-            assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"detail": "User not found"})));
-        }
-
-        async fn patch_changes_only_what_is_sent(db: TestDb) {
-            let cli = client(&db).await;
-            let id = register(&cli, "rick@example.com").await;
-            let (_, item) = post(&cli, &format!("/users/{id}/items/"), json!({"title": "Portal gun", "description": "green"})).await;
-            let path = format!("/items/{}", item["id"]);
-            let patch = |body: Value| {
-                let cli = &cli;
-                let path = path.clone();
-                async move { answer(cli.request(poem::http::Method::PATCH, path).body_json(&body).send().await).await }
-            };
-            let (status, changed) = patch(json!({"title": "Portal gun II"})).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!((&changed["title"], &changed["description"]), (&json!("Portal gun II"), &json!("green")));
-            let (_, changed) = patch(json!({})).await;
-            assert_eq!(changed["title"], "Portal gun II");
-            let (_, changed) = patch(json!({"description": null})).await;
-            assert_eq!((&changed["title"], &changed["description"]), (&json!("Portal gun II"), &Value::Null));
-            let (_, changed) = patch(json!({"description": "blue"})).await;
-            assert_eq!(changed["description"], "blue");
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([changed]));
+        async fn a_null_title_is_refused_and_nothing_changes(db: TestDb) {
             // The document says a title is a string, never null: a null one is refused, and
             // nothing changes (the description sent beside it neither).
-            let (status, body) = patch(json!({"title": null, "description": "red"})).await;
+            let cli = client(&db).await;
+            let id = register(&cli, "rick@example.com").await;
+            let item = add_item(&cli, id, "Portal gun").await;
+            let path = format!("/items/{}", item["id"]);
+            let (status, body) = patch(&cli, &path, json!({"title": null, "description": "red"})).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert_eq!(body["detail"][0]["type"], "value_error");
             assert_eq!(locs(&body), vec![json!(["body", "title"])]);
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([changed]));
-            let (status, body) = answer(cli.request(poem::http::Method::PATCH, "/items/4242").body_json(&json!({"title": "x"})).send().await).await;
-            assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"detail": "Item not found"})));
+            assert_eq!(get(&cli, "/items/").await, (StatusCode::OK, json!([item])));
         }
 
-        async fn search_treats_percent_and_underscore_as_plain_text(db: TestDb) {
+        async fn search_takes_the_escape_character_as_plain_text_and_pages(db: TestDb) {
             let cli = client(&db).await;
             let id = register(&cli, "rick@example.com").await;
-            let percent = add_item(&cli, id, "100% Portal").await;
+            add_item(&cli, id, "100% Portal").await;
             let hundred = add_item(&cli, id, "1000 portals").await;
-            let underscore = add_item(&cli, id, "snake_case").await;
-            let snake = add_item(&cli, id, "snakeXcase").await;
+            add_item(&cli, id, "wow").await;
             let bang = add_item(&cli, id, "wow!").await;
-            let search = |q: &str| {
-                let cli = &cli;
-                let path = format!("/items/?q={q}");
-                async move { get(cli, &path).await.1 }
-            };
-            assert_eq!(search("0%25").await, json!([percent]));
-            assert_eq!(search("e_c").await, json!([underscore]));
-            assert_eq!(search("PORTAL").await, json!([percent, hundred]));
-            assert_eq!(search("w!").await, json!([bang]));
-            assert_eq!(search("snake").await, json!([underscore, snake]));
-            assert_eq!(search("nothing").await, json!([]));
-            let (status, page) = get(&cli, "/items/?q=portal&skip=1&limit=5").await;
-            assert_eq!((status, page), (StatusCode::OK, json!([hundred])));
+            assert_eq!(get(&cli, "/items/?q=w!").await, (StatusCode::OK, json!([bang])));
+            assert_eq!(get(&cli, "/items/?q=nothing").await, (StatusCode::OK, json!([])));
+            let page = get(&cli, "/items/?q=portal&skip=1&limit=5").await;
+            assert_eq!(page, (StatusCode::OK, json!([hundred])));
         }
 
         async fn a_search_with_a_nul_character_is_422_not_every_item(db: TestDb) {
@@ -612,9 +372,7 @@ mod exercises {
             let id = register(&cli, "rick@example.com").await;
             add_item(&cli, id, "Portal gun").await;
             for q in ["%00", "portal%00", "%00gun"] {
-                let (status, body) = get(&cli, &format!("/items/?q={q}")).await;
-                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {body}");
-                assert_eq!(locs(&body), vec![json!(["query", "q"])], "{q}");
+                assert_422_at(&get(&cli, &format!("/items/?q={q}")).await, json!(["query", "q"]), q);
             }
         }
     }

@@ -1,6 +1,12 @@
-//! Chapter 13's contract, on SQLite, PostgreSQL and MySQL/MariaDB: the API in-process with
-//! poem's test client; the built program's `migrate` commands and its refusal to serve a
-//! database that is behind; the exercises; and the grader, on each backend.
+//! Chapter 13's own tests, on SQLite, PostgreSQL and MySQL/MariaDB: what HTTP cannot show,
+//! and what the grader does not send.
+//!
+//! The grader carries the HTTP contract: `grading` runs every `13.*` check against the built
+//! program, on its default SQLite file and on each backend. What stays here is what only the
+//! inside sees: the `migrate` commands' reports and the rows they leave (`program`), the
+//! exercises' indexes and names read from the catalog (`exercises`), `migrate down`'s rules
+//! with made-up migrations (`rules`), a database cut away behind a proxy (`outage`), the
+//! OpenAPI snapshot; and, in `api`, the requests the grader does not send.
 
 use ch13_migrations::{Config, Database, app, migrations};
 use kit::db::{Backend, TestDb};
@@ -32,7 +38,7 @@ async fn client(db: &TestDb) -> TestClient<impl Endpoint> {
     TestClient::new(app(&kit::Docs::default(), &config(db), database))
 }
 
-/// `POST /users/` with a JSON body; the body of the answer.
+/// `POST path` with a JSON body: the status and the body of the answer.
 async fn post(cli: &TestClient<impl Endpoint>, path: &str, body: Value) -> (StatusCode, Value) {
     let resp = cli.post(path).body_json(&body).send().await;
     let status = resp.0.status();
@@ -45,106 +51,49 @@ async fn get(cli: &TestClient<impl Endpoint>, path: &str) -> (StatusCode, Value)
     (status, kit::testing::json(resp).await)
 }
 
-/// Creates a user and returns its id.
-async fn new_user(cli: &TestClient<impl Endpoint>, email: &str) -> i64 {
-    let (status, body) = post(
+/// `POST /users/` of `email` with a password.
+async fn sign_up(cli: &TestClient<impl Endpoint>, email: &str) -> (StatusCode, Value) {
+    post(
         cli,
         "/users/",
         json!({"email": email, "password": "secret"}),
     )
-    .await;
+    .await
+}
+
+/// Creates a user and returns its id.
+async fn new_user(cli: &TestClient<impl Endpoint>, email: &str) -> i64 {
+    let (status, body) = sign_up(cli, email).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["id"].as_i64().expect("an id")
 }
 
-/// The in-process API, on every backend.
+/// The API in-process, on every backend: what the grader's `13.users.*`, `13.items.*` and
+/// `13.bad_input*` checks do not send.
 mod api {
     use super::*;
 
     kit::db_tests! {
-        async fn a_new_user_is_answered_with_its_id_full_name_and_no_items(db: TestDb) {
+        async fn an_explicit_null_full_name_or_description_is_none(db: TestDb) {
+            // As FastAPI's `str | None = None` reads it.
             let cli = client(&db).await;
-            let (status, body) = post(&cli, "/users/", json!({
-                "email": "deadpool@example.com", "password": "chimichangas4life", "full_name": "Wade Wilson"
-            })).await;
-            assert_eq!(status, StatusCode::OK);
-            let id = body["id"].as_i64().expect("an integer id");
-            assert_eq!(
-                body,
-                json!({
-                    "id": id, "email": "deadpool@example.com", "full_name": "Wade Wilson",
-                    "is_active": true, "items": []
-                })
-            );
-        }
-
-        async fn a_user_without_a_full_name_has_null(db: TestDb) {
-            let cli = client(&db).await;
-            for (email, extra) in [
-                ("a@example.com", json!({})),
-                ("b@example.com", json!({"full_name": null})),
-            ] {
-                let mut body = json!({"email": email, "password": "secret"});
-                body.as_object_mut()
-                    .expect("an object")
-                    .extend(extra.as_object().expect("an object").clone());
-                let (status, body) = post(&cli, "/users/", body).await;
-                assert_eq!(status, StatusCode::OK);
-                assert_eq!(body["full_name"], Value::Null);
-                assert!(
-                    body.as_object()
-                        .expect("an object")
-                        .contains_key("full_name"),
-                    "{body}"
-                );
-            }
-        }
-
-        async fn a_registered_email_is_refused_with_400(db: TestDb) {
-            let cli = client(&db).await;
-            new_user(&cli, "ann@example.com").await;
-            let (status, body) = post(
-                &cli,
-                "/users/",
-                json!({"email": "ann@example.com", "password": "other"}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::BAD_REQUEST);
-            assert_eq!(body, json!({"detail": "Email already registered"}));
-        }
-
-        async fn the_same_email_sent_at_once_is_registered_once(db: TestDb) {
-            let cli = client(&db).await;
-            let attempts = (0..6).map(|_| {
-                post(
-                    &cli,
-                    "/users/",
-                    json!({"email": "race@example.com", "password": "secret"}),
-                )
-            });
-            let answers = futures_join(attempts).await;
-            let created = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
-            let refused = answers
-                .iter()
-                .filter(|(s, b)| {
-                    *s == StatusCode::BAD_REQUEST && b["detail"] == "Email already registered"
-                })
-                .count();
-            assert_eq!((created, refused), (1, 5), "{answers:?}");
+            let body = json!({"email": "ann@example.com", "password": "secret", "full_name": null});
+            let (status, user) = post(&cli, "/users/", body).await;
+            assert_eq!((status, &user["full_name"]), (StatusCode::OK, &Value::Null), "{user}");
+            let path = format!("/users/{}/items/", user["id"]);
+            let (status, item) = post(&cli, &path, json!({"title": "Katana", "description": null})).await;
+            assert_eq!((status, &item["description"]), (StatusCode::OK, &Value::Null), "{item}");
         }
 
         async fn an_address_is_read_as_pydantic_reads_an_email_str(db: TestDb) {
             // Chapter 12's reading: spaces stripped, `Name <addr>` reduced, the domain
             // lower-cased, so that one address however written is one user.
             let cli = client(&db).await;
-            let new_user = |email: &str| json!({"email": email, "password": "secret"});
-            let (status, ann) = post(&cli, "/users/", new_user(" Ann <Ann@EXAMPLE.com> ")).await;
+            let (status, ann) = sign_up(&cli, " Ann <Ann@EXAMPLE.com> ").await;
             assert_eq!((status, &ann["email"]), (StatusCode::OK, &json!("Ann@example.com")));
-            let (status, body) = post(&cli, "/users/", new_user("Ann@Example.com")).await;
             let taken = json!({"detail": "Email already registered"});
-            assert_eq!((status, body), (StatusCode::BAD_REQUEST, taken));
-            let (status, _) = post(&cli, "/users/", new_user("ann@localhost")).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(sign_up(&cli, "Ann@Example.com").await, (StatusCode::BAD_REQUEST, taken));
+            assert_eq!(sign_up(&cli, "ann@localhost").await.0, StatusCode::UNPROCESSABLE_ENTITY);
         }
 
         async fn emails_that_differ_in_case_are_two_users(db: TestDb) {
@@ -156,126 +105,57 @@ mod api {
             assert_eq!(body["email"], "Ann@example.com");
         }
 
-        async fn an_invalid_email_is_a_422_on_the_email(db: TestDb) {
+        async fn the_422_for_an_invalid_email_is_as_reviewed(db: TestDb) {
             let cli = client(&db).await;
-            let (status, body) = post(
-                &cli,
-                "/users/",
-                json!({"email": "not-an-email", "password": "secret"}),
-            )
-            .await;
+            let (status, body) = sign_up(&cli, "not-an-email").await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "email"]));
             insta::assert_json_snapshot!("invalid_email", body);
         }
 
-        async fn a_password_over_72_bytes_is_a_422_that_does_not_repeat_it(db: TestDb) {
+        async fn a_password_of_72_bytes_passes_and_the_422_for_one_more_is_as_reviewed(db: TestDb) {
             let cli = client(&db).await;
             // 37 characters, 74 bytes: bcrypt would keep only the first 72.
-            let password = "é".repeat(37);
-            let (status, body) = post(
-                &cli,
-                "/users/",
-                json!({"email": "long@example.com", "password": password}),
-            )
-            .await;
+            let long = json!({"email": "long@example.com", "password": "é".repeat(37)});
+            let (status, body) = post(&cli, "/users/", long).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "password"]));
-            assert!(!body.to_string().contains(&password), "{body}");
             insta::assert_json_snapshot!("password_too_long", body);
-            let (status, _) = post(
-                &cli,
-                "/users/",
-                json!({"email": "fits@example.com", "password": "é".repeat(36)}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK);
+            let fits = json!({"email": "fits@example.com", "password": "é".repeat(36)});
+            assert_eq!(post(&cli, "/users/", fits).await.0, StatusCode::OK);
         }
 
-        async fn a_missing_field_or_a_wrong_type_is_a_422(db: TestDb) {
+        async fn a_missing_or_mistyped_member_is_a_422_at_its_place(db: TestDb) {
             let cli = client(&db).await;
-            let (status, body) = post(&cli, "/users/", json!({"email": "x@example.com"})).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["type"], "missing");
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "password"]));
-            let (status, body) = post(
-                &cli,
-                "/users/",
-                json!({"email": "x@example.com", "password": "p", "full_name": 5}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "full_name"]));
+            let id = new_user(&cli, "ann@example.com").await;
+            for (path, body, loc, kind) in [
+                ("/users/".to_owned(), json!({"email": "x@example.com"}), "password", "missing"),
+                (format!("/users/{id}/items/"), json!({"description": "no title"}), "title", "missing"),
+                ("/users/".to_owned(), json!({"email": "x@example.com", "password": "p", "full_name": 5}), "full_name", "string_type"),
+            ] {
+                let (status, answer) = post(&cli, &path, body).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+                assert_eq!(answer["detail"][0]["loc"], json!(["body", loc]));
+                assert_eq!(answer["detail"][0]["type"], kind);
+            }
         }
 
-        async fn a_body_that_is_not_json_is_a_422(db: TestDb) {
+        async fn a_body_that_is_not_json_is_a_422_at_the_body(db: TestDb) {
             let cli = client(&db).await;
-            for (content_type, body) in [("application/json", "{\"email\": "), ("text/plain", "{}")]
-            {
-                let resp = cli
-                    .post("/users/")
-                    .content_type(content_type)
-                    .body(body)
-                    .send()
-                    .await;
+            for (content_type, body) in [("application/json", "{\"email\": "), ("text/plain", "{}")] {
+                let resp = cli.post("/users/").content_type(content_type).body(body).send().await;
                 resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
                 let body = kit::testing::json(resp).await;
                 assert_eq!(body["detail"][0]["loc"][0], "body", "{body}");
             }
         }
 
-        async fn users_are_listed_in_order_of_id_with_their_items(db: TestDb) {
+        async fn items_page_and_an_empty_or_far_page_is_answered(db: TestDb) {
             let cli = client(&db).await;
-            let ann = new_user(&cli, "ann@example.com").await;
-            let bob = new_user(&cli, "bob@example.com").await;
-            let (_, sword) = post(
-                &cli,
-                &format!("/users/{bob}/items/"),
-                json!({"title": "Sword"}),
-            )
-            .await;
-            let (_, shield) = post(
-                &cli,
-                &format!("/users/{ann}/items/"),
-                json!({"title": "Shield", "description": "Round"}),
-            )
-            .await;
-            let (status, body) = get(&cli, "/users/").await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(
-                body,
-                json!([
-                    {"id": ann, "email": "ann@example.com", "full_name": null, "is_active": true, "items": [shield]},
-                    {"id": bob, "email": "bob@example.com", "full_name": null, "is_active": true, "items": [sword]},
-                ])
-            );
-        }
-
-        async fn skip_and_limit_page_through_users_and_items(db: TestDb) {
-            let cli = client(&db).await;
-            let mut ids = Vec::new();
             for n in 0..4 {
                 let id = new_user(&cli, &format!("u{n}@example.com")).await;
-                post(
-                    &cli,
-                    &format!("/users/{id}/items/"),
-                    json!({"title": format!("t{n}")}),
-                )
-                .await;
-                ids.push(id);
+                post(&cli, &format!("/users/{id}/items/"), json!({"title": format!("t{n}")})).await;
             }
-            let (_, page) = get(&cli, "/users/?skip=1&limit=2").await;
-            let got: Vec<i64> = page
-                .as_array()
-                .expect("a list")
-                .iter()
-                .map(|u| u["id"].as_i64().expect("an id"))
-                .collect();
-            assert_eq!(got, ids[1..3]);
-            assert_eq!(page[0]["items"][0]["title"], "t1");
-            assert_eq!(page[1]["items"][0]["title"], "t2");
             let (_, items) = get(&cli, "/items/?skip=3&limit=5").await;
-            assert_eq!(items.as_array().expect("a list").len(), 1);
+            assert_eq!(items.as_array().map(Vec::len), Some(1));
             assert_eq!(items[0]["title"], "t3");
             for path in [
                 "/users/?limit=0",
@@ -283,47 +163,28 @@ mod api {
                 "/users/?skip=9223372036854775807",
                 "/items/?skip=9223372036854775807&limit=9223372036854775807",
             ] {
-                let (status, body) = get(&cli, path).await;
-                assert_eq!((status, body), (StatusCode::OK, json!([])), "{path}");
+                assert_eq!(get(&cli, path).await, (StatusCode::OK, json!([])), "{path}");
             }
         }
 
-        async fn a_negative_or_huge_skip_or_limit_is_a_422(db: TestDb) {
+        async fn a_skip_beyond_i64_is_a_422_on_the_query(db: TestDb) {
             let cli = client(&db).await;
             for path in ["/users/", "/items/"] {
-                for (name, value) in [
-                    ("skip", "-1"),
-                    ("limit", "-1"),
-                    ("skip", "99999999999999999999"),
-                    ("limit", "ten"),
-                ] {
-                    let (status, body) = get(&cli, &format!("{path}?{name}={value}")).await;
-                    assert_eq!(
-                        status,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "{path}?{name}={value}"
-                    );
-                    assert_eq!(body["detail"][0]["loc"], json!(["query", name]));
-                }
+                let (status, body) = get(&cli, &format!("{path}?skip=99999999999999999999")).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+                assert_eq!(body["detail"][0]["loc"], json!(["query", "skip"]));
             }
         }
 
-        async fn a_user_is_read_by_id_and_an_unknown_one_is_404(db: TestDb) {
+        async fn ids_0_and_minus_1_are_unknown_users(db: TestDb) {
             let cli = client(&db).await;
-            let id = new_user(&cli, "ann@example.com").await;
-            let (status, body) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(body["email"], "ann@example.com");
-            for unknown in [id + 1000, 0, -1, i64::MAX] {
-                let (status, body) = get(&cli, &format!("/users/{unknown}")).await;
-                assert_eq!(
-                    (status, body),
-                    (StatusCode::NOT_FOUND, json!({"detail": "User not found"}))
-                );
+            for unknown in [0, -1] {
+                let not_found = (StatusCode::NOT_FOUND, json!({"detail": "User not found"}));
+                assert_eq!(get(&cli, &format!("/users/{unknown}")).await, not_found);
             }
         }
 
-        async fn a_user_id_that_is_not_an_i64_is_a_422(db: TestDb) {
+        async fn a_user_id_that_is_not_an_i64_is_a_422_on_the_path(db: TestDb) {
             let cli = client(&db).await;
             for bad in ["abc", "1.5", "99999999999999999999", "%FF"] {
                 let (status, body) = get(&cli, &format!("/users/{bad}")).await;
@@ -332,107 +193,32 @@ mod api {
             }
         }
 
-        async fn an_item_is_created_for_its_owner(db: TestDb) {
+        async fn an_item_for_an_unknown_user_stores_nothing(db: TestDb) {
             let cli = client(&db).await;
-            let id = new_user(&cli, "ann@example.com").await;
-            let (status, item) = post(
-                &cli,
-                &format!("/users/{id}/items/"),
-                json!({"title": "Katana", "description": "One of two."}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK);
-            let item_id = item["id"].as_i64().expect("an item id");
-            assert_eq!(
-                item,
-                json!({"id": item_id, "title": "Katana", "description": "One of two.", "owner_id": id})
-            );
-            let (_, user) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(user["items"], json!([item]));
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([item]));
-            // A null description is no description, as FastAPI's `str | None = None` reads it.
-            let (status, bare) = post(
-                &cli,
-                &format!("/users/{id}/items/"),
-                json!({"title": "Katana", "description": null}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK, "{bare}");
-            assert_eq!(bare["description"], Value::Null);
+            let (status, _) = post(&cli, "/users/424242/items/", json!({"title": "Orphan"})).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+            assert_eq!(get(&cli, "/items/").await, (StatusCode::OK, json!([])));
         }
 
-        async fn an_item_for_an_unknown_user_is_404(db: TestDb) {
+        async fn a_quote_in_the_email_and_a_600_kb_description_come_back_whole(db: TestDb) {
+            // 600 KB: more than MySQL's TEXT holds (64 KB), so the column must be MEDIUMTEXT.
             let cli = client(&db).await;
-            let (status, body) =
-                post(&cli, "/users/424242/items/", json!({"title": "Orphan"})).await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::NOT_FOUND, json!({"detail": "User not found"}))
-            );
-            let (_, items) = get(&cli, "/items/").await;
-            assert_eq!(items, json!([]));
-        }
-
-        async fn an_item_without_a_title_is_a_422(db: TestDb) {
-            let cli = client(&db).await;
-            let id = new_user(&cli, "ann@example.com").await;
-            let (status, body) = post(
-                &cli,
-                &format!("/users/{id}/items/"),
-                json!({"description": "no title"}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert_eq!(body["detail"][0]["type"], "missing");
-            assert_eq!(body["detail"][0]["loc"], json!(["body", "title"]));
-        }
-
-        async fn large_unicode_and_sql_text_is_stored_and_returned_intact(db: TestDb) {
-            let cli = client(&db).await;
-            let tricky =
-                "Robert'); DROP TABLE users;-- \\ % _ ? $1 \u{0}\u{7f} ünïcødé 日本語 🦀 \"q\"";
-            // The NUL character is refused by PostgreSQL in text; the rest must round-trip.
-            let tricky = tricky.replace('\u{0}', "");
+            let id = new_user(&cli, "o'brien@example.com").await;
             let big = "é🦀".repeat(100_000);
-            let (status, user) = post(
-                &cli,
-                "/users/",
-                json!({"email": "o'brien@example.com", "password": "secret", "full_name": tricky}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK, "{user}");
-            assert_eq!(user["full_name"], tricky.as_str());
-            assert_eq!(user["email"], "o'brien@example.com");
-            let id = user["id"].as_i64().expect("an id");
-            let (status, item) = post(
-                &cli,
-                &format!("/users/{id}/items/"),
-                json!({"title": tricky, "description": big}),
-            )
-            .await;
+            let path = format!("/users/{id}/items/");
+            let (status, item) = post(&cli, &path, json!({"title": "Big", "description": big})).await;
             assert_eq!(status, StatusCode::OK);
             let (_, read) = get(&cli, &format!("/users/{id}")).await;
-            assert_eq!(read["full_name"], tricky.as_str());
-            assert_eq!(read["items"][0], item);
-            assert_eq!(
-                read["items"][0]["description"].as_str().map(str::len),
-                Some(big.len())
-            );
-            let (_, users) = get(&cli, "/users/").await;
-            assert_eq!(
-                users.as_array().map(Vec::len),
-                Some(1),
-                "the users table is still there"
-            );
+            assert_eq!(read["email"], "o'brien@example.com");
+            assert_eq!(read["items"], json!([item]));
+            assert_eq!(read["items"][0]["description"].as_str().map(str::len), Some(big.len()));
         }
 
         async fn errors_are_json_and_head_answers_like_get(db: TestDb) {
             let cli = client(&db).await;
             let resp = cli.delete("/users/").send().await;
             resp.assert_status(StatusCode::METHOD_NOT_ALLOWED);
-            resp.assert_json(json!({"detail": "Method Not Allowed"}))
-                .await;
+            resp.assert_json(json!({"detail": "Method Not Allowed"})).await;
             let resp = cli.get("/nowhere").send().await;
             resp.assert_status(StatusCode::NOT_FOUND);
             resp.assert_json(json!({"detail": "Not Found"})).await;
@@ -442,36 +228,6 @@ mod api {
             let (status, _) = get(&cli, "/users").await;
             assert_eq!(status, StatusCode::OK, "/users answers as /users/");
         }
-    }
-
-    /// Runs the futures at once and waits for all of them.
-    async fn futures_join<F: std::future::Future>(
-        futures: impl Iterator<Item = F>,
-    ) -> Vec<F::Output> {
-        let handles: Vec<_> = futures.collect();
-        let mut outputs = Vec::new();
-        // The test client is not `Send`, so they run on this task, interleaved.
-        let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
-        let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-        std::future::poll_fn(|cx| {
-            let mut pending = false;
-            for (future, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-                if slot.is_none() {
-                    match future.as_mut().poll(cx) {
-                        std::task::Poll::Ready(out) => *slot = Some(out),
-                        std::task::Poll::Pending => pending = true,
-                    }
-                }
-            }
-            if pending {
-                std::task::Poll::Pending
-            } else {
-                std::task::Poll::Ready(())
-            }
-        })
-        .await;
-        outputs.extend(done.into_iter().flatten());
-        outputs
     }
 }
 
