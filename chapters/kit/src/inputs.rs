@@ -306,7 +306,12 @@ fn checked(
                 }
                 let seen = Seen {
                     uri: req.uri().clone(),
-                    headers: req.headers().clone(),
+                    // Kept only where a refusal could be explained from them.
+                    headers: if spec.reads_headers() {
+                        req.headers().clone()
+                    } else {
+                        HeaderMap::new()
+                    },
                     body: spec.keep_body(&mut req).await?,
                 };
                 if let Some(problems) = spec.strict_json_problems(&seen) {
@@ -551,6 +556,16 @@ impl OperationSpec {
             problems.push(self.fallback(&err, seen));
         }
         validation_error(problems)
+    }
+
+    /// Whether a refusal is explained from the request's headers: a header or cookie
+    /// parameter, or the body's content type.
+    fn reads_headers(&self) -> bool {
+        !self.body.is_empty()
+            || self
+                .params
+                .iter()
+                .any(|p| matches!(p.source, "header" | "cookie"))
     }
 
     /// Every problem with the request's inputs, in FastAPI's order.
