@@ -1,5 +1,10 @@
-//! Chapter 11's contract, checked in-process with poem's test client, and the built program
-//! checked from outside: by the grader, by reading its access log, and by a real browser.
+//! Chapter 11's own tests: what HTTP cannot show, and the cases no grader check sends.
+//!
+//! The grader carries the HTTP contract: `program::the_grader_passes_every_check` runs every
+//! check of `tests/src/chapters/ch11.rs` on the built program, so a rule the grader checks is
+//! not checked again here. What stays is the access log and the settings, the error codes of
+//! the registry, the order of the layers (`mod order`), edge cases of hosts, origins, tokens
+//! and logins that the grader does not try, the OpenAPI snapshot, and a real browser.
 //!
 //! poem's test client sends no `Host` unless told; these tests send `Host: localhost`, one of
 //! the trusted hosts, unless a test is about the `Host`. Logging in runs bcrypt for real, so
@@ -27,17 +32,27 @@ const ORIGINS: [&str; 4] = [
     "http://localhost:8080",
 ];
 
-fn config_with(pairs: &[(&str, &str)]) -> Config {
+/// A host no default list trusts, and an origin no default list allows.
+const STRANGER: &str = "evil.test";
+const STRANGE_ORIGIN: &str = "http://evil.test";
+
+/// The settings read from `pairs`, on top of the tests' `JWT_SECRET`.
+fn settings(pairs: &[(&str, &str)]) -> Result<Config, kit::ConfigError> {
     let mut vars = vec![("JWT_SECRET", KEY)];
     vars.extend_from_slice(pairs);
-    Config::from_env(&Env::from_pairs(vars)).expect("the tests' settings are valid")
+    Config::from_env(&Env::from_pairs(vars))
 }
 
-fn client_with(pairs: &[(&str, &str)]) -> TestClient<impl Endpoint> {
+fn config_with(pairs: &[(&str, &str)]) -> Config {
+    settings(pairs).expect("the tests' settings are valid")
+}
+
+/// A client of the app with these settings, sending `Host: localhost`.
+fn client_with(pairs: &[(&str, &str)]) -> TestClient<impl Endpoint + use<>> {
     TestClient::new(app(&Docs::default(), &config_with(pairs))).default_header("host", "localhost")
 }
 
-fn client() -> TestClient<impl Endpoint> {
+fn client() -> TestClient<impl Endpoint + use<>> {
     client_with(&[])
 }
 
@@ -77,20 +92,36 @@ fn handmade(header: &Value, claims: &Value, signature: &str) -> String {
     format!("{}.{}.{signature}", b64(header), b64(claims))
 }
 
-async fn login(cli: &TestClient<impl Endpoint>, username: &str, password: &str) -> TestResponse {
-    let body = format!("username={username}&password={password}");
-    cli.post("/token")
+/// `GET path` with one header more.
+async fn get_with(
+    cli: &TestClient<impl Endpoint>,
+    path: &str,
+    name: &str,
+    value: &str,
+) -> TestResponse {
+    cli.get(path).header(name, value).send().await
+}
+
+async fn whoami(cli: &TestClient<impl Endpoint>, authorization: &str) -> TestResponse {
+    get_with(cli, "/api/whoami", "authorization", authorization).await
+}
+
+/// A login form posted to `path`, which the router may or may not know as `/token`.
+async fn login_at(
+    cli: &TestClient<impl Endpoint>,
+    path: &str,
+    username: &str,
+    password: &str,
+) -> TestResponse {
+    cli.post(path)
         .content_type("application/x-www-form-urlencoded")
-        .body(body)
+        .body(format!("username={username}&password={password}"))
         .send()
         .await
 }
 
-async fn whoami(cli: &TestClient<impl Endpoint>, authorization: &str) -> TestResponse {
-    cli.get("/api/whoami")
-        .header("authorization", authorization)
-        .send()
-        .await
+async fn login(cli: &TestClient<impl Endpoint>, username: &str, password: &str) -> TestResponse {
+    login_at(cli, "/token", username, password).await
 }
 
 /// A CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`.
@@ -138,6 +169,12 @@ async fn assert_challenge(resp: TestResponse, message: &str, what: &str) {
     assert_eq!(body, json!({"detail": message}), "{what}");
 }
 
+/// Fails unless `resp` has no header `name`.
+fn assert_absent(resp: &TestResponse, name: &str, what: &str) {
+    assert_eq!(header(resp, name), None, "{name} on {what}");
+}
+
+/// `X-Process-Time` on every answer is the grader's `11.process_time`; here, that it measures.
 mod process_time {
     use super::*;
 
@@ -146,31 +183,6 @@ mod process_time {
         value
             .parse::<f64>()
             .unwrap_or_else(|_| panic!("not a decimal: {value:?}"))
-    }
-
-    #[tokio::test]
-    async fn every_answer_says_how_long_it_took_in_seconds() {
-        let cli = client();
-        let answers = [
-            cli.get("/health").send().await,
-            cli.get("/nowhere").send().await,
-            cli.delete("/health").send().await,
-            cli.post("/token").send().await,
-            cli.get("/api/whoami").send().await,
-            cli.get("/health").header("host", "evil.test").send().await,
-            cli.get("/docs").header("host", "evil.test").send().await,
-            preflight(&cli, "/api/whoami", ORIGINS[3], "GET").await,
-            preflight(&cli, "/api/whoami", "http://evil.test", "GET").await,
-            cli.get("/boom").send().await,
-        ];
-        for resp in &answers {
-            let took = seconds(resp);
-            assert!(
-                (0.0..10.0).contains(&took),
-                "{took} s for {}",
-                resp.0.status()
-            );
-        }
     }
 
     #[tokio::test]
@@ -186,62 +198,96 @@ mod process_time {
     }
 }
 
+/// The error registry: each refusal names its entry in `X-Error-Code`, which no grader check
+/// reads.
+mod errors {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_refusal_names_its_entry_in_x_error_code() {
+        let cli = client();
+        // One failed login spends this client's allowance.
+        let limited = client_with(&[("LOGIN_RATE_LIMIT", "1")]);
+        login(&limited, "johndoe", "wrong").await;
+        let refusals = [
+            (
+                cli.get("/api/whoami").send().await,
+                StatusCode::UNAUTHORIZED,
+                "not_authenticated",
+                "Not authenticated",
+            ),
+            (
+                whoami(&cli, "Bearer garbage").await,
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "Could not validate credentials",
+            ),
+            (
+                login(&cli, "johndoe", "wrong").await,
+                StatusCode::UNAUTHORIZED,
+                "incorrect_login",
+                "Incorrect username or password",
+            ),
+            (
+                whoami(&cli, &bearer("alice")).await,
+                StatusCode::BAD_REQUEST,
+                "inactive_user",
+                "Inactive user",
+            ),
+            (
+                get_with(&cli, "/docs", "host", STRANGER).await,
+                StatusCode::BAD_REQUEST,
+                "invalid_host",
+                "Invalid host header",
+            ),
+            (
+                preflight(&cli, "/api/whoami", STRANGE_ORIGIN, "GET").await,
+                StatusCode::BAD_REQUEST,
+                "cors_origin_disallowed",
+                "Disallowed CORS origin",
+            ),
+            // Something that is not a method at all: no grader check asks for one.
+            (
+                preflight(&cli, "/health", ORIGINS[2], "G E T").await,
+                StatusCode::BAD_REQUEST,
+                "cors_method_disallowed",
+                "Disallowed CORS method",
+            ),
+            (
+                login(&limited, "johndoe", "secret").await,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_login_attempts",
+                "Too many login attempts",
+            ),
+        ];
+        for (resp, status, code, message) in refusals {
+            assert_eq!(header(&resp, "x-error-code").as_deref(), Some(code));
+            assert_detail(resp, status, message).await;
+        }
+    }
+}
+
+/// The grader's `11.hosts.*` send well-formed hosts; these send the odd ones.
 mod trusted_hosts {
     use super::*;
 
     #[tokio::test]
-    async fn the_default_hosts_are_trusted_with_any_port_and_any_case() {
+    async fn a_malformed_missing_or_doubled_host_is_refused() {
         let cli = client();
-        for host in [
-            "localhost",
-            "localhost:8000",
-            "127.0.0.1:54321",
-            "LocalHost",
-            "api.example.com",
-            "a.b.c.example.com:443",
-            "API.EXAMPLE.COM",
-        ] {
-            let resp = cli.get("/api/nowhere").header("host", host).send().await;
-            // Past the host check: the token gate answers.
-            resp.assert_status(StatusCode::UNAUTHORIZED);
-        }
-    }
-
-    #[tokio::test]
-    async fn other_hosts_are_refused_with_invalid_host_header() {
-        let cli = client();
-        for host in [
-            "example.com",
-            "evil.test",
-            "localhost.evil.test",
-            "example.com.evil.test",
-            "evilexample.com",
-            "127.0.0.2",
-            "user@localhost",
-            "localhost:80:80",
-            "",
-        ] {
-            let resp = cli.get("/docs").header("host", host).send().await;
-            assert_eq!(
-                header(&resp, "x-error-code").as_deref(),
-                Some("invalid_host")
-            );
+        for host in ["user@localhost", "localhost:80:80", ""] {
+            let resp = get_with(&cli, "/docs", "host", host).await;
             assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
         }
-    }
-
-    #[tokio::test]
-    async fn no_host_or_two_hosts_are_refused() {
-        let app = app(&Docs::default(), &config_with(&[]));
-        let cli = TestClient::new(app);
-        let resp = cli.get("/docs").send().await;
-        assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
         let resp = cli
             .get("/docs")
             .header("host", "localhost")
-            .header("host", "evil.test")
+            .header("host", STRANGER)
             .send()
             .await;
+        assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
+        // Without the default `Host: localhost`, the request names no host at all.
+        let bare = TestClient::new(app(&Docs::default(), &config_with(&[])));
+        let resp = bare.get("/docs").send().await;
         assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
     }
 
@@ -255,76 +301,27 @@ mod trusted_hosts {
     }
 
     #[tokio::test]
-    async fn health_answers_whatever_the_host() {
-        let cli = client();
-        for host in ["evil.test", "10.0.0.7:8000", "localhost"] {
-            let resp = cli.get("/health").header("host", host).send().await;
-            resp.assert_status_is_ok();
-            resp.assert_json(json!({"status": "ok"})).await;
-        }
-    }
-
-    #[tokio::test]
     async fn the_except_list_matches_the_exact_path_only() {
         let cli = client();
-        for path in ["/health/", "/healthz", "/health/x", "/Health"] {
-            let resp = cli.get(path).header("host", "evil.test").send().await;
+        for path in ["/health/", "/healthz", "/Health"] {
+            let resp = get_with(&cli, path, "host", STRANGER).await;
             assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
-        }
-    }
-
-    #[tokio::test]
-    async fn trusted_hosts_replaces_the_list() {
-        let cli = client_with(&[("TRUSTED_HOSTS", "api.test, *.corp.test")]);
-        for (host, trusted) in [
-            ("api.test", true),
-            ("x.corp.test:9000", true),
-            ("corp.test", false),
-            ("localhost", false),
-            ("x.example.com", false),
-        ] {
-            let resp = cli.get("/docs").header("host", host).send().await;
-            let status = resp.0.status();
-            assert_eq!(status == StatusCode::OK, trusted, "{host}: {status}");
         }
     }
 
     #[tokio::test]
     async fn a_star_trusts_any_host() {
         let cli = client_with(&[("TRUSTED_HOSTS", "*")]);
-        let resp = cli
-            .get("/docs")
-            .header("host", "anything.test")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
+        get_with(&cli, "/docs", "host", "anything.test")
+            .await
+            .assert_status_is_ok();
     }
 }
 
+/// The grader's `11.cors.*` check the allowed and the refused origins; these check the rest
+/// of what a browser reads.
 mod cors {
     use super::*;
-
-    #[tokio::test]
-    async fn a_preflight_from_each_allowed_origin_is_answered_with_what_it_may_do() {
-        let cli = client();
-        for origin in ORIGINS {
-            let resp = cli
-                .options("/api/whoami")
-                .header("origin", origin)
-                .header("access-control-request-method", "PATCH")
-                .header("access-control-request-headers", "authorization, x-custom")
-                .send()
-                .await;
-            resp.assert_status_is_ok();
-            resp.assert_header("access-control-allow-origin", origin);
-            resp.assert_header("access-control-allow-credentials", "true");
-            let methods = header(&resp, "access-control-allow-methods").unwrap_or_default();
-            assert!(methods.contains("PATCH"), "{methods}");
-            resp.assert_header("access-control-allow-headers", "authorization, x-custom");
-            resp.assert_header("access-control-max-age", "600");
-            resp.assert_header("vary", "Origin");
-        }
-    }
 
     #[tokio::test]
     async fn any_method_is_allowed_even_an_unusual_one() {
@@ -338,69 +335,35 @@ mod cors {
     }
 
     #[tokio::test]
-    async fn a_preflight_from_another_origin_is_refused_without_cors_headers() {
+    async fn an_origin_must_match_in_case_and_without_a_path() {
         let cli = client();
-        for origin in [
-            "http://evil.test",
-            "null",
-            "http://localhost:8081",
-            "https://localhost:8080",
-            "http://localhost:8080/",
-            "http://LOCALHOST:8080",
-        ] {
+        for origin in ["http://localhost:8080/", "http://LOCALHOST:8080"] {
             let resp = preflight(&cli, "/api/whoami", origin, "GET").await;
-            assert_eq!(
-                header(&resp, "access-control-allow-origin"),
-                None,
-                "{origin}"
-            );
-            assert_eq!(header(&resp, "access-control-allow-credentials"), None);
-            assert_eq!(
-                header(&resp, "x-error-code").as_deref(),
-                Some("cors_origin_disallowed")
-            );
+            assert_absent(&resp, "access-control-allow-origin", origin);
+            assert_absent(&resp, "access-control-allow-credentials", origin);
             assert_detail(resp, StatusCode::BAD_REQUEST, "Disallowed CORS origin").await;
         }
     }
 
     #[tokio::test]
-    async fn a_preflight_for_something_that_is_not_a_method_is_refused() {
-        let resp = preflight(&client(), "/health", ORIGINS[2], "G E T").await;
-        assert_detail(resp, StatusCode::BAD_REQUEST, "Disallowed CORS method").await;
-    }
-
-    #[tokio::test]
-    async fn a_simple_request_from_an_allowed_origin_may_be_read_by_its_page() {
-        let resp = client()
-            .get("/health")
-            .header("origin", "http://localhost")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-        resp.assert_header("access-control-allow-origin", "http://localhost");
+    async fn an_allowed_page_may_send_credentials_and_read_x_process_time() {
+        let resp = get_with(&client(), "/health", "origin", ORIGINS[2]).await;
         resp.assert_header("access-control-allow-credentials", "true");
-        resp.assert_header("vary", "Origin");
         let exposed = header(&resp, "access-control-expose-headers").unwrap_or_default();
         assert!(exposed.contains("X-Process-Time"), "{exposed}");
     }
 
     #[tokio::test]
-    async fn a_simple_request_from_another_origin_is_served_without_cors_headers() {
-        let resp = client()
-            .get("/health")
-            .header("origin", "http://evil.test")
-            .send()
-            .await;
+    async fn another_origin_gets_no_cors_headers_but_still_vary_origin() {
+        let resp = get_with(&client(), "/health", "origin", STRANGE_ORIGIN).await;
         for name in [
-            "access-control-allow-origin",
             "access-control-allow-credentials",
             "access-control-expose-headers",
         ] {
-            assert_eq!(header(&resp, name), None, "{name}");
+            assert_absent(&resp, name, STRANGE_ORIGIN);
         }
-        // Still `Vary: Origin`: a cache must not give this answer to an allowed page.
+        // A cache must not give this answer to an allowed page.
         resp.assert_header("vary", "Origin");
-        resp.assert_json(json!({"status": "ok"})).await;
     }
 
     #[tokio::test]
@@ -415,25 +378,7 @@ mod cors {
     }
 
     #[tokio::test]
-    async fn errors_carry_cors_headers_so_the_page_can_read_them() {
-        let resp = client()
-            .get("/api/whoami")
-            .header("origin", ORIGINS[1])
-            .send()
-            .await;
-        resp.assert_header("access-control-allow-origin", ORIGINS[1]);
-        assert_challenge(resp, "Not authenticated", "no token").await;
-    }
-
-    #[tokio::test]
-    async fn cors_origins_replaces_the_list_and_empty_allows_none() {
-        let cli = client_with(&[("CORS_ORIGINS", "http://127.0.0.1:5173")]);
-        preflight(&cli, "/health", "http://127.0.0.1:5173", "GET")
-            .await
-            .assert_status_is_ok();
-        preflight(&cli, "/health", ORIGINS[3], "GET")
-            .await
-            .assert_status(StatusCode::BAD_REQUEST);
+    async fn an_empty_cors_origins_allows_no_origin() {
         let cli = client_with(&[("CORS_ORIGINS", "")]);
         preflight(&cli, "/health", ORIGINS[3], "GET")
             .await
@@ -441,61 +386,25 @@ mod cors {
     }
 }
 
+/// The grader's `11.whoami*`, `11.api.*` and `11.authorization.forms` check the gate with
+/// well-formed requests; these check the odd ones.
 mod token_gate {
     use super::*;
 
     #[tokio::test]
-    async fn whoami_names_the_tokens_user() {
-        let resp = whoami(&client(), &bearer("johndoe")).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"username": "johndoe"})).await;
-    }
-
-    #[tokio::test]
-    async fn a_token_from_login_opens_the_gate() {
-        let cli = client();
-        let resp = login(&cli, "johndoe", "secret").await;
+    async fn the_login_answer_is_a_bearer_token_that_is_not_cached() {
+        let resp = login(&client(), "johndoe", "secret").await;
         resp.assert_status_is_ok();
         resp.assert_header("cache-control", "no-store");
         let body = kit::testing::json(resp).await;
         assert_eq!(body["token_type"], "bearer");
-        let token = body["access_token"].as_str().expect("a token");
-        let resp = whoami(&cli, &format!("Bearer {token}")).await;
-        resp.assert_json(json!({"username": "johndoe"})).await;
     }
 
     #[tokio::test]
-    async fn without_a_token_it_is_401_not_authenticated() {
+    async fn other_schemes_carry_no_token() {
         let cli = client();
-        assert_challenge(
-            cli.get("/api/whoami").send().await,
-            "Not authenticated",
-            "none",
-        )
-        .await;
-        let basic = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode("johndoe:secret")
-        );
-        for value in [
-            basic.as_str(),
-            "Basic !!!",
-            "Basic am9obmRvZQ==",
-            "Bearer",
-            "Bearer    ",
-            "Bearertoken",
-            "Token abc",
-        ] {
+        for value in ["Basic am9obmRvZQ==", "Bearertoken", "Token abc"] {
             assert_challenge(whoami(&cli, value).await, "Not authenticated", value).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn the_scheme_is_case_insensitive_and_spaces_are_skipped() {
-        let cli = client();
-        let token = forge(&claims("johndoe"));
-        for value in [format!("bearer {token}"), format!("BEARER    {token}   ")] {
-            whoami(&cli, &value).await.assert_status_is_ok();
         }
     }
 
@@ -519,36 +428,9 @@ mod token_gate {
     }
 
     #[tokio::test]
-    async fn a_disabled_user_is_400_inactive_user() {
-        let resp = whoami(&client(), &bearer("alice")).await;
-        assert_eq!(
-            header(&resp, "x-error-code").as_deref(),
-            Some("inactive_user")
-        );
-        assert_detail(resp, StatusCode::BAD_REQUEST, "Inactive user").await;
-    }
-
-    #[tokio::test]
-    async fn an_unknown_api_path_is_401_without_a_token_and_404_with_one() {
-        let cli = client();
-        for path in ["/api/nothing", "/api/", "/api/whoami/more", "/api/%FF"] {
-            let resp = cli.get(path).send().await;
-            assert_challenge(resp, "Not authenticated", path).await;
-            let resp = cli
-                .get(path)
-                .header("authorization", bearer("johndoe"))
-                .send()
-                .await;
-            assert_detail(resp, StatusCode::NOT_FOUND, "Not Found").await;
-        }
-    }
-
-    #[tokio::test]
     async fn paths_outside_api_need_no_token() {
         let cli = client();
-        cli.get("/health").send().await.assert_status_is_ok();
         cli.get("/docs").send().await.assert_status_is_ok();
-        cli.get("/openapi.json").send().await.assert_status_is_ok();
         // `/api` itself is not under `/api/`.
         assert_detail(
             cli.get("/api").send().await,
@@ -558,35 +440,28 @@ mod token_gate {
         .await;
     }
 
-    #[tokio::test]
-    async fn spellings_of_the_path_that_reach_whoami_are_guarded_too() {
-        let cli = client();
-        for path in ["/api/whoami/", "/%61pi/whoami", "/api/%77hoami"] {
-            let resp = cli.get(path).send().await;
-            assert_challenge(resp, "Not authenticated", path).await;
-            let resp = cli
-                .get(path)
-                .header("authorization", bearer("johndoe"))
-                .send()
-                .await;
-            resp.assert_status_is_ok();
-        }
-    }
-
     /// Paths are not normalised beyond one trailing slash, so a doubled slash reaches no
     /// route. The gate reads the path as a route would and still asks for a token first.
     #[tokio::test]
-    async fn a_doubled_slash_reaches_nothing() {
+    async fn every_spelling_under_api_needs_a_token_and_with_one_reaches_what_it_names() {
         let cli = client();
-        for path in ["//api/whoami", "/api//whoami"] {
+        for (path, reached) in [
+            ("/api/whoami/", true),
+            ("/%61pi/whoami", true),
+            ("/api/%77hoami", true),
+            ("//api/whoami", false),
+            ("/api//whoami", false),
+            ("/api/", false),
+            ("/api/%FF", false),
+        ] {
             let resp = cli.get(path).send().await;
             assert_challenge(resp, "Not authenticated", path).await;
-            let resp = cli
-                .get(path)
-                .header("authorization", bearer("johndoe"))
-                .send()
-                .await;
-            assert_detail(resp, StatusCode::NOT_FOUND, "Not Found").await;
+            let resp = get_with(&cli, path, "authorization", &bearer("johndoe")).await;
+            if reached {
+                resp.assert_status_is_ok();
+            } else {
+                assert_detail(resp, StatusCode::NOT_FOUND, "Not Found").await;
+            }
         }
     }
 
@@ -602,34 +477,14 @@ mod token_gate {
     }
 }
 
+/// The grader's `11.attack.*` send the usual forged and keyless tokens; these send the rarer
+/// ones.
 mod attacks {
     use super::*;
 
     async fn refused(token: &str, what: &str) {
         let resp = whoami(&client(), &format!("Bearer {token}")).await;
-        assert_eq!(
-            header(&resp, "x-error-code").as_deref(),
-            Some("invalid_token"),
-            "{what}"
-        );
         assert_challenge(resp, "Could not validate credentials", what).await;
-    }
-
-    #[tokio::test]
-    async fn an_expired_token_is_refused_without_leeway() {
-        let mut claims = claims("johndoe");
-        claims["iat"] = json!(now() - 120);
-        claims["exp"] = json!(now() - 1);
-        refused(&forge(&claims), "expired a second ago").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_not_valid_yet_is_refused() {
-        for claim in ["nbf", "iat"] {
-            let mut claims = claims("johndoe");
-            claims[claim] = json!(now() + 120);
-            refused(&forge(&claims), claim).await;
-        }
     }
 
     #[tokio::test]
@@ -640,12 +495,12 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn sub_and_exp_are_all_a_token_needs() {
-        let minimal = forge(&json!({"sub": "johndoe", "exp": now() + 600}));
-        whoami(&client(), &format!("Bearer {minimal}"))
+    async fn sub_and_exp_are_all_a_token_needs_but_a_jti_must_be_text() {
+        let minimal = json!({"sub": "johndoe", "exp": now() + 600});
+        whoami(&client(), &format!("Bearer {}", forge(&minimal)))
             .await
             .assert_status_is_ok();
-        let mut odd = json!({"sub": "johndoe", "exp": now() + 600});
+        let mut odd = minimal;
         odd["jti"] = json!(7);
         refused(&forge(&odd), "a jti that is not text").await;
     }
@@ -664,49 +519,15 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn a_token_without_exp_or_sub_is_refused() {
-        for claim in ["exp", "sub"] {
-            let mut claims = claims("johndoe");
-            claims.as_object_mut().expect("an object").remove(claim);
-            refused(&forge(&claims), claim).await;
+    async fn an_unsigned_token_is_refused_however_none_is_spelled() {
+        for alg in ["None", "NONE"] {
+            let token = handmade(&json!({"alg": alg, "typ": "JWT"}), &claims("johndoe"), "");
+            refused(&token, alg).await;
         }
     }
 
     #[tokio::test]
-    async fn a_token_for_an_unknown_user_is_refused() {
-        refused(&forge(&claims("nobody")), "unknown user").await;
-    }
-
-    #[tokio::test]
-    async fn a_token_signed_with_another_key_is_refused() {
-        let token = sign(
-            Algorithm::HS256,
-            &claims("johndoe"),
-            b"another-key-0123456789abcdefghijklmnop",
-        );
-        refused(&token, "another key").await;
-    }
-
-    #[tokio::test]
-    async fn an_unsigned_token_alg_none_is_refused() {
-        for alg in ["none", "None", "NONE"] {
-            refused(
-                &handmade(&json!({"alg": alg, "typ": "JWT"}), &claims("johndoe"), ""),
-                alg,
-            )
-            .await;
-        }
-    }
-
-    #[tokio::test]
-    async fn other_algorithms_are_refused_even_with_the_right_key() {
-        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
-            refused(
-                &sign(algorithm, &claims("johndoe"), KEY.as_bytes()),
-                &format!("{algorithm:?}"),
-            )
-            .await;
-        }
+    async fn an_rs256_header_on_a_good_hs256_signature_is_refused() {
         let real = forge(&claims("johndoe"));
         let signature = real.rsplit('.').next().unwrap_or_default();
         let rs256 = handmade(
@@ -718,23 +539,8 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn a_tampered_payload_breaks_the_signature() {
-        let token = forge(&claims("alice"));
-        let parts: Vec<&str> = token.split('.').collect();
-        let tampered = format!("{}.{}.{}", parts[0], b64(&claims("johndoe")), parts[2]);
-        refused(&tampered, "tampered").await;
-    }
-
-    #[tokio::test]
-    async fn garbage_is_refused_never_a_500() {
-        let long = "x".repeat(6000);
-        for token in [
-            "garbage",
-            "a.b.c",
-            "..",
-            "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln",
-            long.as_str(),
-        ] {
+    async fn tokens_of_the_wrong_shape_are_refused_never_a_500() {
+        for token in ["a.b.c", "..", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln"] {
             refused(token, token).await;
         }
     }
@@ -753,20 +559,14 @@ mod attacks {
     }
 }
 
+/// The grader's `11.login*` check a good and a wrong password; these check the rest of the form.
 mod login {
     use super::*;
 
     #[tokio::test]
-    async fn a_wrong_password_or_unknown_user_is_401_with_the_same_message() {
-        let cli = client();
-        for (username, password) in [("johndoe", "wrong"), ("nobody", "secret")] {
-            let resp = login(&cli, username, password).await;
-            assert_eq!(
-                header(&resp, "x-error-code").as_deref(),
-                Some("incorrect_login")
-            );
-            assert_challenge(resp, "Incorrect username or password", username).await;
-        }
+    async fn an_unknown_user_gets_the_answer_of_a_wrong_password() {
+        let resp = login(&client(), "nobody", "secret").await;
+        assert_challenge(resp, "Incorrect username or password", "nobody").await;
     }
 
     #[tokio::test]
@@ -804,6 +604,7 @@ mod login {
 }
 
 /// The layers, outermost first: process time → trusted host → CORS → token gate → handlers.
+/// The grader's `11.order.*` check the same from outside; the book points here.
 mod order {
     use super::*;
 
@@ -811,8 +612,8 @@ mod order {
     async fn the_host_is_checked_before_cors() {
         let resp = client()
             .options("/api/whoami")
-            .header("host", "evil.test")
-            .header("origin", "http://evil.test")
+            .header("host", STRANGER)
+            .header("origin", STRANGE_ORIGIN)
             .header("access-control-request-method", "GET")
             .send()
             .await;
@@ -820,21 +621,17 @@ mod order {
         // Even an allowed origin gets no CORS headers from a refused host.
         let resp = client()
             .get("/health/")
-            .header("host", "evil.test")
+            .header("host", STRANGER)
             .header("origin", ORIGINS[3])
             .send()
             .await;
-        assert_eq!(header(&resp, "access-control-allow-origin"), None);
+        assert_absent(&resp, "access-control-allow-origin", "a refused host");
         assert!(header(&resp, "x-process-time").is_some());
     }
 
     #[tokio::test]
     async fn the_host_is_checked_before_the_token() {
-        let resp = client()
-            .get("/api/whoami")
-            .header("host", "evil.test")
-            .send()
-            .await;
+        let resp = get_with(&client(), "/api/whoami", "host", STRANGER).await;
         assert_detail(resp, StatusCode::BAD_REQUEST, "Invalid host header").await;
     }
 
@@ -844,15 +641,16 @@ mod order {
         let resp = preflight(&cli, "/api/whoami", ORIGINS[3], "GET").await;
         resp.assert_status_is_ok();
         resp.assert_header("access-control-allow-origin", ORIGINS[3]);
-        let resp = preflight(&cli, "/api/whoami", "http://evil.test", "GET").await;
+        let resp = preflight(&cli, "/api/whoami", STRANGE_ORIGIN, "GET").await;
         assert_detail(resp, StatusCode::BAD_REQUEST, "Disallowed CORS origin").await;
     }
 
     #[tokio::test]
     async fn the_token_is_checked_before_routing() {
-        let resp = client().post("/api/whoami").send().await;
+        let cli = client();
+        let resp = cli.post("/api/whoami").send().await;
         assert_challenge(resp, "Not authenticated", "a wrong method without a token").await;
-        let resp = client()
+        let resp = cli
             .post("/api/whoami")
             .header("authorization", bearer("johndoe"))
             .send()
@@ -861,26 +659,7 @@ mod order {
     }
 }
 
-mod panics {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_handler_is_a_500_and_the_next_request_is_served() {
-        let cli = client();
-        for _ in 0..3 {
-            let resp = cli.get("/boom").send().await;
-            assert!(header(&resp, "x-process-time").is_some());
-            assert_detail(
-                resp,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal Server Error",
-            )
-            .await;
-            cli.get("/health").send().await.assert_status_is_ok();
-        }
-    }
-}
-
+/// The access log, read where the app writes it: no HTTP answer shows it.
 mod access_log {
     use std::io::Write;
     use std::sync::{Arc, Mutex, OnceLock};
@@ -941,7 +720,7 @@ mod access_log {
             .send()
             .await;
         cli.get("/api/whoami")
-            .header("host", "evil.test")
+            .header("host", STRANGER)
             .header("x-request-id", "access-log-2")
             .send()
             .await;
@@ -966,6 +745,8 @@ mod access_log {
     }
 }
 
+/// The grader's `11.bad_input` sends odd text in headers; these send bytes that are not
+/// text, and odd forms and queries.
 mod bad_input {
     use super::*;
 
@@ -1043,6 +824,7 @@ mod bad_input {
     }
 }
 
+/// The document as reviewed, and what it must never show.
 mod document {
     use super::*;
 
@@ -1053,18 +835,6 @@ mod document {
     #[tokio::test]
     async fn the_openapi_document_is_as_reviewed() {
         assert_json_snapshot!("openapi", document().await);
-    }
-
-    #[tokio::test]
-    async fn whoami_shows_that_it_needs_a_token() {
-        let doc = document().await;
-        assert_eq!(
-            doc["paths"]["/api/whoami"]["get"]["security"],
-            json!([{"OAuth2PasswordBearer": []}])
-        );
-        let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
-        assert_eq!(scheme["flows"]["password"]["tokenUrl"], "token");
-        assert!(doc.to_string().contains("WWW-Authenticate"));
     }
 
     #[tokio::test]
@@ -1107,13 +877,12 @@ mod document {
     }
 }
 
+/// The settings, read without a server.
 mod settings {
     use super::*;
 
     fn refused(pairs: &[(&str, &str)]) -> kit::ConfigError {
-        let mut vars = vec![("JWT_SECRET", KEY)];
-        vars.extend_from_slice(pairs);
-        Config::from_env(&Env::from_pairs(vars)).expect_err("a bad setting is refused")
+        settings(pairs).expect_err("a bad setting is refused")
     }
 
     #[test]
@@ -1160,135 +929,64 @@ mod settings {
     }
 }
 
+/// The grader's `11.ex.*` check the request id, the security headers and the limit itself;
+/// these check how the limit counts.
 mod exercises {
     use super::*;
 
-    #[tokio::test]
-    async fn a_plain_request_id_is_echoed() {
-        let resp = client()
-            .get("/health")
-            .header("x-request-id", "abc-123_x.y:z")
-            .send()
-            .await;
-        resp.assert_header("x-request-id", "abc-123_x.y:z");
+    /// A client allowed `limit` failed logins a minute.
+    fn limited(limit: &str) -> TestClient<impl Endpoint + use<>> {
+        client_with(&[("LOGIN_RATE_LIMIT", limit)])
+    }
+
+    async fn assert_login(
+        cli: &TestClient<impl Endpoint>,
+        username: &str,
+        password: &str,
+        status: StatusCode,
+    ) {
+        login(cli, username, password).await.assert_status(status);
     }
 
     #[tokio::test]
-    async fn a_missing_or_odd_request_id_is_replaced_by_a_new_one() {
-        let cli = client();
-        let mut seen = Vec::new();
-        for sent in [
-            None,
-            Some("has space"),
-            Some("<script>"),
-            Some(&*"a".repeat(200)),
-        ] {
-            let mut req = cli.get("/nowhere");
-            if let Some(sent) = sent {
-                req = req.header("x-request-id", sent);
-            }
-            let resp = req.send().await;
-            let id = header(&resp, "x-request-id").expect("an id");
-            assert_eq!(id.len(), 36, "{id}");
-            assert!(Some(id.as_str()) != sent);
-            seen.push(id);
-        }
-        seen.dedup();
-        assert_eq!(seen.len(), 4, "ids repeat: {seen:?}");
-    }
-
-    #[tokio::test]
-    async fn every_answer_carries_the_security_headers() {
-        let cli = client();
-        for resp in [
-            cli.get("/health").send().await,
-            cli.get("/api/whoami").send().await,
-            cli.get("/docs").header("host", "evil.test").send().await,
-        ] {
-            resp.assert_header("x-content-type-options", "nosniff");
-            resp.assert_header("x-frame-options", "DENY");
-            resp.assert_header("referrer-policy", "no-referrer");
-        }
-    }
-
-    #[tokio::test]
-    async fn too_many_logins_are_refused_with_429_until_the_minute_is_over() {
-        let cli = client_with(&[("LOGIN_RATE_LIMIT", "2")]);
-        for _ in 0..2 {
-            login(&cli, "johndoe", "wrong")
+    async fn every_spelling_of_the_login_path_counts_against_the_limit() {
+        let cli = limited("1");
+        assert_login(&cli, "johndoe", "wrong", StatusCode::UNAUTHORIZED).await;
+        for path in ["/token", "/token/", "//token", "/%74oken"] {
+            login_at(&cli, path, "johndoe", "secret")
                 .await
-                .assert_status(StatusCode::UNAUTHORIZED);
-        }
-        // Even the right password: the limit is checked first.
-        let resp = login(&cli, "johndoe", "secret").await;
-        let retry: u64 = header(&resp, "retry-after")
-            .and_then(|v| v.parse().ok())
-            .expect("Retry-After in seconds");
-        assert!((1..=60).contains(&retry), "{retry}");
-        assert_eq!(
-            header(&resp, "x-error-code").as_deref(),
-            Some("too_many_login_attempts")
-        );
-        assert_detail(
-            resp,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many login attempts",
-        )
-        .await;
-        // The other spellings of the path are the same login.
-        for path in ["/token/", "//token", "/%74oken"] {
-            let resp = cli
-                .post(path)
-                .content_type("application/x-www-form-urlencoded")
-                .body("username=johndoe&password=secret")
-                .send()
-                .await;
-            resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+                .assert_status(StatusCode::TOO_MANY_REQUESTS);
         }
     }
 
     #[tokio::test]
     async fn a_successful_login_starts_the_count_again() {
-        let cli = client_with(&[("LOGIN_RATE_LIMIT", "2")]);
-        login(&cli, "johndoe", "wrong")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-        login(&cli, "johndoe", "secret").await.assert_status_is_ok();
-        login(&cli, "johndoe", "wrong")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-        login(&cli, "johndoe", "secret").await.assert_status_is_ok();
+        let cli = limited("2");
+        for _ in 0..2 {
+            assert_login(&cli, "johndoe", "wrong", StatusCode::UNAUTHORIZED).await;
+            assert_login(&cli, "johndoe", "secret", StatusCode::OK).await;
+        }
     }
 
     /// Four wrong guesses against johndoe, then a good login as alice, over and over, once
     /// made 20 guesses in 6 s: a success forgives the failures of its own account only.
     #[tokio::test]
     async fn a_success_does_not_forgive_the_failures_against_another_account() {
-        let cli = client_with(&[("LOGIN_RATE_LIMIT", "5")]);
+        let cli = limited("5");
         for _ in 0..4 {
-            login(&cli, "johndoe", "wrong")
-                .await
-                .assert_status(StatusCode::UNAUTHORIZED);
+            assert_login(&cli, "johndoe", "wrong", StatusCode::UNAUTHORIZED).await;
         }
-        login(&cli, "alice", "secret2").await.assert_status_is_ok();
-        login(&cli, "johndoe", "wrong")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-        login(&cli, "johndoe", "wrong")
-            .await
-            .assert_status(StatusCode::TOO_MANY_REQUESTS);
-        login(&cli, "alice", "secret2")
-            .await
-            .assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert_login(&cli, "alice", "secret2", StatusCode::OK).await;
+        assert_login(&cli, "johndoe", "wrong", StatusCode::UNAUTHORIZED).await;
+        assert_login(&cli, "johndoe", "wrong", StatusCode::TOO_MANY_REQUESTS).await;
+        assert_login(&cli, "alice", "secret2", StatusCode::TOO_MANY_REQUESTS).await;
     }
 
     #[tokio::test]
     async fn a_limit_of_zero_is_no_limit() {
-        let cli = client_with(&[("LOGIN_RATE_LIMIT", "0")]);
+        let cli = limited("0");
         for _ in 0..7 {
-            login(&cli, "nobody", "wrong")
-                .await
-                .assert_status(StatusCode::UNAUTHORIZED);
+            assert_login(&cli, "nobody", "wrong", StatusCode::UNAUTHORIZED).await;
         }
     }
 }

@@ -1,9 +1,17 @@
-//! Chapter 15's contract, checked in-process with poem's test client (the worker runs inside
-//! the test, on a database of its own), and the built program checked from outside: graded,
-//! killed, stopped and restarted.
+//! Chapter 15's own tests: what HTTP cannot show, and the cases no grader check sends.
 //!
-//! Tests that touch the database run on SQLite, PostgreSQL and MySQL/MariaDB
-//! (`kit::db_tests!`); the others use SQLite. Nothing here measures speed: the benchmark does
+//! The grader carries the HTTP contract: `program::the_grader_passes_every_check` runs every
+//! check of `tests/src/chapters/ch15.rs` on the built program (on SQLite, and `program::graded`
+//! on PostgreSQL and MySQL/MariaDB), so a rule the grader checks is not checked again here.
+//! What stays is what only the inside shows: the queue worked by hand as another machine's
+//! worker would work it (claims, leases, fencing, retries), the tracker of background tasks,
+//! what arrives at the tests' own SMTP relay (`tests/smtp/`), the files the service writes, the
+//! program killed, stopped and restarted, and its refusals to start; then the edge cases of
+//! input that the grader does not try, and the OpenAPI snapshot.
+//!
+//! In-process tests run the worker inside the test, on a database of its own. Tests that
+//! touch the database run on SQLite, PostgreSQL and MySQL/MariaDB (`kit::db_tests!`); the
+//! others use SQLite. Nothing here measures speed: the benchmark does
 //! (`scripts/bench-blocking`).
 
 mod smtp;
@@ -13,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ch15_background_tasks::{Config, Queue, Service};
+use ch15_background_tasks::{Claimed, Config, JobRow, Queue, Service};
 use insta::assert_json_snapshot;
 use kit::db::{Backend, TestDb};
 use kit::{Docs, Env};
@@ -27,6 +35,14 @@ use smtp::{Mode, TestSmtp};
 
 /// Longest wait for a job to reach a state.
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A lease no test outlives: a job claimed with it stays claimed.
+const LONG_LEASE: Duration = Duration::from_secs(60);
+
+/// A relay that takes every message at once.
+const ACCEPT: Mode = Mode::Accept {
+    delay: Duration::ZERO,
+};
 
 /// A folder of its own for one test, removed afterwards.
 #[derive(Debug)]
@@ -109,22 +125,38 @@ impl Harness {
         Self::start(db, settings).await
     }
 
-    /// A queue of its own on the same database, as another machine's worker would have.
-    async fn another_queue(&self) -> Queue {
-        Queue::connect(&self.db.url)
-            .await
-            .expect("a second connection")
+    /// The service with its own worker stopped (`WORKER_CONCURRENCY=0`): the test works the
+    /// queue by hand.
+    async fn idle(db: TestDb, settings: &[(&str, &str)]) -> Self {
+        let mut all = vec![("WORKER_CONCURRENCY", "0")];
+        all.extend_from_slice(settings);
+        Self::start(db, &all).await
     }
 
+    /// A queue of its own on the same database, as another machine's worker would have.
+    async fn another_queue(&self) -> HandQueue {
+        HandQueue(
+            Queue::connect(&self.db.url)
+                .await
+                .expect("a second connection"),
+        )
+    }
+
+    async fn post_email(&self, email: &Value) -> TestResponse {
+        self.cli.post("/emails/").body_json(email).send().await
+    }
+
+    /// Queues an email and returns its job.
     async fn send_email(&self, to: &str, subject: &str) -> Value {
-        let resp = self
-            .cli
-            .post("/emails/")
-            .body_json(&json!({"to": to, "subject": subject, "body": format!("About {subject}.")}))
-            .send()
-            .await;
+        let email = json!({"to": to, "subject": subject, "body": format!("About {subject}.")});
+        let resp = self.post_email(&email).await;
         resp.assert_status(StatusCode::ACCEPTED);
         kit::testing::json(resp).await
+    }
+
+    /// Queues an email and returns its job's id.
+    async fn queue_email(&self, to: &str, subject: &str) -> i64 {
+        id_of(&self.send_email(to, subject).await)
     }
 
     async fn job(&self, id: i64) -> Value {
@@ -147,6 +179,16 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// `POST /send-notification/{email}`, `email` as written in the path, with `q` if given;
+    /// it must answer 200.
+    async fn notify(&self, email: &str, q: Option<&str>) {
+        let mut req = self.cli.post(format!("/send-notification/{email}"));
+        if let Some(q) = q {
+            req = req.query("q", &q);
+        }
+        req.send().await.assert_status_is_ok();
     }
 
     /// Waits until `file` in the test's folder has `lines` lines, and returns them.
@@ -176,8 +218,61 @@ impl Harness {
     }
 }
 
+/// The queue of a test's database, worked by hand as another machine's worker would work it.
+/// Each call fails the test if the database does not answer.
+struct HandQueue(Queue);
+
+impl HandQueue {
+    async fn enqueue(&self, subject: &str, max_attempts: i64) -> JobRow {
+        self.0
+            .enqueue("x@example.com", subject, "", max_attempts)
+            .await
+            .expect("the queue answers")
+    }
+
+    async fn claim(&self, limit: usize, lease: Duration) -> Vec<Claimed> {
+        self.0.claim(limit, lease).await.expect("the queue answers")
+    }
+
+    /// Claims the one job that is due; fails the test unless there is exactly one.
+    async fn claim_one(&self, lease: Duration) -> Claimed {
+        let mut claimed = self.claim(10, lease).await;
+        assert_eq!(claimed.len(), 1, "{claimed:?}");
+        claimed.remove(0)
+    }
+
+    /// Fails the test if a job is due; `why` says why none may be.
+    async fn assert_none_due(&self, why: &str) {
+        assert!(self.claim(10, LONG_LEASE).await.is_empty(), "{why}");
+    }
+
+    async fn renew(&self, job: &Claimed, lease: Duration) -> bool {
+        self.0.renew(job, lease).await.expect("the queue answers")
+    }
+
+    async fn complete(&self, job: &Claimed) -> bool {
+        self.0.complete(job).await.expect("the queue answers")
+    }
+
+    async fn fail(&self, job: &Claimed, error: &str, retry_in: Duration) -> bool {
+        self.0
+            .fail(job, error, retry_in)
+            .await
+            .expect("the queue answers")
+    }
+}
+
 fn id_of(job: &Value) -> i64 {
     job["id"].as_i64().expect("a job has an integer id")
+}
+
+/// A job's state and attempts, to compare in one go.
+fn progress(job: &Value) -> (&str, i64) {
+    let state = job["state"].as_str().expect("a job has a state");
+    (
+        state,
+        job["attempts"].as_i64().expect("a job counts its attempts"),
+    )
 }
 
 async fn problems(resp: TestResponse) -> Vec<Value> {
@@ -196,72 +291,31 @@ async fn assert_problem(resp: TestResponse, loc: Value, kind: Option<&str>) {
     }
 }
 
-/// `FastAPI`'s `BackgroundTasks`: the notification endpoint, and the middleware under it.
+/// `FastAPI`'s `BackgroundTasks`: the notification's line, and the middleware under it. The
+/// grader's `15.notification*` check the answer, that the line follows it, and that lines
+/// are appended whole.
 mod notifications {
     use super::*;
     use ch15_background_tasks::{BackgroundTasks, TaskTracker, run_background_tasks};
     use poem::handler;
 
     #[tokio::test]
-    async fn the_notification_answers_at_once_and_its_line_follows() {
-        let mut h = Harness::sqlite(&[]).await;
-        let resp = h
-            .cli
-            .post("/send-notification/ana@example.com")
-            .query("q", &"meeting at noon")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"message": "Notification sent in the background"}))
-            .await;
-        let lines = h.wait_for_lines("log.txt", 1).await;
-        assert_eq!(lines, ["notification for ana@example.com: meeting at noon"]);
-        assert!(h.stop().await);
-    }
-
-    #[tokio::test]
     async fn without_a_query_the_message_is_some_notification() {
         let h = Harness::sqlite(&[]).await;
-        h.cli
-            .post("/send-notification/bo@example.com")
-            .send()
-            .await
-            .assert_status_is_ok();
-        let lines = h.wait_for_lines("log.txt", 1).await;
-        h.cli
-            .post("/send-notification/bo@example.com?q=")
-            .send()
-            .await
-            .assert_status_is_ok();
-        let lines_after = h.wait_for_lines("log.txt", 2).await;
+        h.notify("bo@example.com", None).await;
+        h.notify("bo@example.com", Some("")).await;
+        let lines = h.wait_for_lines("log.txt", 2).await;
         assert_eq!(
             lines,
-            ["notification for bo@example.com: some notification"]
+            ["notification for bo@example.com: some notification"; 2]
         );
-        assert_eq!(lines_after[1], lines[0]);
-    }
-
-    #[tokio::test]
-    async fn the_log_is_appended_to_not_replaced() {
-        let h = Harness::sqlite(&[]).await;
-        std::fs::write(h.scratch.path("log.txt"), "an older line\n").unwrap();
-        h.cli
-            .post("/send-notification/x?q=new")
-            .send()
-            .await
-            .assert_status_is_ok();
-        let lines = h.wait_for_lines("log.txt", 2).await;
-        assert_eq!(lines, ["an older line", "notification for x: new"]);
     }
 
     #[tokio::test]
     async fn control_characters_cannot_break_the_line() {
         let h = Harness::sqlite(&[]).await;
-        h.cli
-            .post("/send-notification/eve%0Afake@example.com?q=two%0Alines%0D")
-            .send()
-            .await
-            .assert_status_is_ok();
+        h.notify("eve%0Afake@example.com", Some("two\nlines\r"))
+            .await;
         let lines = h.wait_for_lines("log.txt", 1).await;
         assert_eq!(
             lines,
@@ -272,51 +326,16 @@ mod notifications {
     #[tokio::test]
     async fn unicode_and_odd_characters_are_written_as_sent() {
         let h = Harness::sqlite(&[]).await;
-        h.cli
-            .post("/send-notification/%C3%A9l%C3%A8ve%40%C3%A9cole.fr")
-            .query("q", &"'; DROP TABLE jobs; -- ✓ 日本")
-            .send()
-            .await
-            .assert_status_is_ok();
+        h.notify(
+            "%C3%A9l%C3%A8ve%40%C3%A9cole.fr",
+            Some("'; DROP TABLE jobs; -- ✓ 日本"),
+        )
+        .await;
         let lines = h.wait_for_lines("log.txt", 1).await;
         assert_eq!(
             lines,
             ["notification for élève@école.fr: '; DROP TABLE jobs; -- ✓ 日本"]
         );
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_notifications_never_mix_their_lines() {
-        let h = Harness::sqlite(&[]).await;
-        let filler = "x".repeat(4000);
-        let mut sends = tokio::task::JoinSet::new();
-        for i in 0..60 {
-            let cli = h.cli.clone();
-            let q = format!("{i} {filler} {i}");
-            sends.spawn(async move {
-                cli.post(format!("/send-notification/user{i}@example.com"))
-                    .query("q", &q)
-                    .send()
-                    .await
-                    .assert_status_is_ok();
-            });
-        }
-        while let Some(sent) = sends.join_next().await {
-            sent.unwrap();
-        }
-        let lines = h.wait_for_lines("log.txt", 60).await;
-        assert_eq!(lines.len(), 60);
-        let mut seen: Vec<usize> = lines
-            .iter()
-            .map(|line| {
-                let rest = line.strip_prefix("notification for user").expect(line);
-                let (i, message) = rest.split_once("@example.com: ").expect(line);
-                assert_eq!(message, format!("{i} {filler} {i}"), "a line was mixed");
-                i.parse().unwrap()
-            })
-            .collect();
-        seen.sort_unstable();
-        assert_eq!(seen, (0..60).collect::<Vec<_>>());
     }
 
     /// A handler that hands over a task which waits for the test's go-ahead.
@@ -371,39 +390,28 @@ mod notifications {
     }
 }
 
-/// `POST /emails/` and `GET /jobs/{id}`, and the queue under them, on every backend.
+/// `POST /emails/` and `GET /jobs/{id}`, and the queue under them, on every backend. The
+/// grader's `15.emails.*` and `15.jobs.*` check that a job is queued, delivered, retried and
+/// found; these check what the queue does inside.
 mod emails {
     use super::*;
 
     kit::db_tests! {
-        async fn an_email_is_stored_then_delivered_into_the_outbox(db: TestDb) {
+        async fn a_delivered_email_is_a_file_named_after_its_job_with_its_message_id(db: TestDb) {
             let mut h = Harness::start(db, &[]).await;
-            let resp = h
-                .cli
-                .post("/emails/")
-                .body_json(&json!({"to": "ana@example.com", "subject": "Welcome", "body": "Hello, Ana."}))
-                .send()
-                .await;
-            resp.assert_status(StatusCode::ACCEPTED);
-            let job = kit::testing::json(resp).await;
-            let id = id_of(&job);
-            assert_eq!(
-                job,
-                json!({"id": id, "to": "ana@example.com", "subject": "Welcome", "state": "queued",
-                       "attempts": 0, "max_attempts": 5, "last_error": null})
-            );
+            let id = h.queue_email("ana@example.com", "Welcome").await;
             let done = h.wait_for(id, "done").await;
             assert_eq!(done["attempts"], 1);
             let file = h.scratch.text(&format!("outbox/job-{id}.eml"));
             assert!(file.contains("Subject: Welcome\r\n"), "{file}");
             assert!(file.contains("To: ana@example.com\r\n"), "{file}");
             assert!(file.contains(&format!("Message-ID: <job-{id}.")), "{file}");
-            assert!(file.ends_with("Hello, Ana."), "{file}");
+            assert!(file.ends_with("About Welcome."), "{file}");
             assert!(h.stop().await);
         }
 
         async fn the_answer_says_where_to_follow_the_job(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let resp = h
                 .cli
                 .post("/emails")
@@ -411,7 +419,8 @@ mod emails {
                 .send()
                 .await;
             resp.assert_status(StatusCode::ACCEPTED);
-            let location = resp.0.headers().get("location").expect("a Location header").to_str().expect("an ASCII Location").to_owned();
+            let location = resp.0.headers().get("location").expect("a Location header");
+            let location = location.to_str().expect("an ASCII Location").to_owned();
             let job = kit::testing::json(resp).await;
             assert_eq!(location, format!("/jobs/{}", id_of(&job)));
             let again = h.cli.get(&location).send().await;
@@ -420,39 +429,27 @@ mod emails {
         }
 
         async fn text_is_kept_exactly_whatever_it_holds(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let subject = format!("Robert'); DROP TABLE jobs;-- \"✓\" 日本 😀 {}", "é".repeat(150));
             let body = format!("{}\n\\ ' \" ` ; -- /* */ NULL \u{7f}", "😀".repeat(90_000));
-            let resp = h
-                .cli
-                .post("/emails/")
-                .body_json(&json!({"to": "ünï@example.com", "subject": subject, "body": body}))
-                .send()
-                .await;
+            let email = json!({"to": "ünï@example.com", "subject": subject, "body": body});
+            let resp = h.post_email(&email).await;
             resp.assert_status(StatusCode::ACCEPTED);
             let id = id_of(&kit::testing::json(resp).await);
             let job = h.job(id).await;
             assert_eq!(job["subject"], subject.as_str());
             assert_eq!(job["to"], "ünï@example.com");
-            let claimed = h.another_queue().await.claim(1, Duration::from_secs(60)).await.expect("the queue answers");
-            assert_eq!(claimed.len(), 1);
-            assert_eq!(claimed[0].body, body);
-            assert_eq!(claimed[0].subject, subject);
-        }
-
-        async fn an_unknown_job_is_404_with_its_detail(db: TestDb) {
-            let h = Harness::start(db, &[]).await;
-            let resp = h.cli.get("/jobs/424242").send().await;
-            resp.assert_status(StatusCode::NOT_FOUND);
-            resp.assert_json(json!({"detail": "Job not found"})).await;
+            let claimed = h.another_queue().await.claim_one(LONG_LEASE).await;
+            assert_eq!(claimed.body, body);
+            assert_eq!(claimed.subject, subject);
         }
 
         async fn competing_workers_claim_each_job_exactly_once(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let queue = h.another_queue().await;
             let mut ids = Vec::new();
             for i in 0..40 {
-                ids.push(queue.enqueue("w@example.com", &format!("job {i}"), "", 5).await.expect("the queue answers").id);
+                ids.push(queue.enqueue(&format!("job {i}"), 5).await.id);
             }
             // Four workers, each with its own pool, as on four machines.
             let mut workers = tokio::task::JoinSet::new();
@@ -461,7 +458,7 @@ mod emails {
                 workers.spawn(async move {
                     let mut mine = Vec::new();
                     loop {
-                        let claimed = queue.claim(3, Duration::from_secs(60)).await.expect("the queue answers");
+                        let claimed = queue.claim(3, LONG_LEASE).await;
                         if claimed.is_empty() {
                             return mine;
                         }
@@ -478,85 +475,81 @@ mod emails {
         }
 
         async fn a_dead_workers_job_is_taken_again_when_its_lease_expires(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let queue = h.another_queue().await;
-            let job = queue.enqueue("x@example.com", "lease", "", 5).await.expect("the queue answers");
+            let job = queue.enqueue("lease", 5).await;
             let lease = Duration::from_millis(800);
-            let first = queue.claim(5, lease).await.expect("the queue answers");
-            assert_eq!(first.len(), 1);
-            assert_eq!(first[0].attempts, 1);
-            assert!(queue.claim(5, lease).await.expect("the queue answers").is_empty(), "a leased job was taken");
+            let first = queue.claim_one(lease).await;
+            assert_eq!(first.attempts, 1);
+            queue.assert_none_due("a leased job was taken").await;
             assert_eq!(h.job(job.id).await["state"], "running");
             tokio::time::sleep(lease + Duration::from_millis(200)).await;
-            let second = queue.claim(5, lease).await.expect("the queue answers");
-            assert_eq!(second.len(), 1);
-            assert_eq!((second[0].id, second[0].attempts), (job.id, 2));
+            let second = queue.claim_one(lease).await;
+            assert_eq!((second.id, second.attempts), (job.id, 2));
             // The first worker comes back too late: its report changes nothing.
-            assert!(!queue.complete(&first[0]).await.expect("the queue answers"));
-            assert!(queue.complete(&second[0]).await.expect("the queue answers"));
-            let done = h.job(job.id).await;
-            assert_eq!((done["state"].as_str(), done["attempts"].as_i64()), (Some("done"), Some(2)));
+            assert!(!queue.complete(&first).await);
+            assert!(queue.complete(&second).await);
+            assert_eq!(progress(&h.job(job.id).await), ("done", 2));
         }
 
         async fn a_renewed_lease_keeps_the_job_and_a_taken_over_claim_cannot_renew(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let queue = h.another_queue().await;
-            queue.enqueue("x@example.com", "renew", "", 5).await.expect("the queue answers");
+            queue.enqueue("renew", 5).await;
             let lease = Duration::from_millis(600);
-            let first = queue.claim(5, lease).await.expect("the queue answers").remove(0);
+            let first = queue.claim_one(lease).await;
             // Renewed every 200 ms for three leases: nobody else may take it.
             for _ in 0..9 {
                 tokio::time::sleep(lease / 3).await;
-                assert!(queue.renew(&first, lease).await.expect("the queue answers"));
-                assert!(queue.claim(5, lease).await.expect("the queue answers").is_empty(), "a renewed job was taken");
+                assert!(queue.renew(&first, lease).await);
+                queue.assert_none_due("a renewed job was taken").await;
             }
             // Renewals stop, as when the worker dies: the lease runs out and the job is due.
             tokio::time::sleep(lease + Duration::from_millis(200)).await;
-            let second = queue.claim(5, lease).await.expect("the queue answers").remove(0);
+            let second = queue.claim_one(lease).await;
             assert_eq!(second.attempts, 2);
             // The first claim is fenced off: it cannot renew what it lost.
-            assert!(!queue.renew(&first, lease).await.expect("the queue answers"));
+            assert!(!queue.renew(&first, lease).await);
         }
 
         async fn a_job_lost_during_its_last_attempt_is_failed(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let queue = h.another_queue().await;
-            let job = queue.enqueue("x@example.com", "last", "", 1).await.expect("the queue answers");
+            let job = queue.enqueue("last", 1).await;
             let lease = Duration::from_millis(500);
-            assert_eq!(queue.claim(1, lease).await.expect("the queue answers").len(), 1);
+            queue.claim_one(lease).await;
             tokio::time::sleep(lease + Duration::from_millis(200)).await;
-            assert!(queue.claim(1, lease).await.expect("the queue answers").is_empty());
+            queue.assert_none_due("a job past its last attempt was taken").await;
             let failed = h.job(job.id).await;
             assert_eq!(failed["state"], "failed");
-            assert!(failed["last_error"].as_str().is_some_and(|e| e.contains("lease expired")), "{failed}");
+            let error = failed["last_error"].as_str().unwrap_or_default();
+            assert!(error.contains("lease expired"), "{failed}");
         }
 
         async fn a_failed_attempt_waits_then_fails_when_the_attempts_are_spent(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
+            let h = Harness::idle(db, &[]).await;
             let queue = h.another_queue().await;
-            let job = queue.enqueue("x@example.com", "retry", "", 2).await.expect("the queue answers");
-            let lease = Duration::from_secs(60);
-            let first = queue.claim(1, lease).await.expect("the queue answers").remove(0);
-            assert!(queue.fail(&first, "relay said no", Duration::from_millis(400)).await.expect("the queue answers"));
+            let job = queue.enqueue("retry", 2).await;
+            let first = queue.claim_one(LONG_LEASE).await;
+            assert!(queue.fail(&first, "relay said no", Duration::from_millis(400)).await);
             let queued = h.job(job.id).await;
             assert_eq!(queued["state"], "queued");
             assert_eq!(queued["last_error"], "relay said no");
-            assert!(queue.claim(1, lease).await.expect("the queue answers").is_empty(), "taken before its time");
+            queue.assert_none_due("taken before its time").await;
             tokio::time::sleep(Duration::from_millis(500)).await;
-            let second = queue.claim(1, lease).await.expect("the queue answers").remove(0);
+            let second = queue.claim_one(LONG_LEASE).await;
             assert_eq!(second.attempts, 2);
-            assert!(queue.fail(&second, "relay said no again", Duration::ZERO).await.expect("the queue answers"));
+            assert!(queue.fail(&second, "relay said no again", Duration::ZERO).await);
             let failed = h.job(job.id).await;
-            assert_eq!(
-                (failed["state"].as_str(), failed["attempts"].as_i64(), failed["last_error"].as_str()),
-                (Some("failed"), Some(2), Some("relay said no again"))
-            );
-            assert!(queue.claim(1, lease).await.expect("the queue answers").is_empty(), "a failed job was taken");
+            assert_eq!(progress(&failed), ("failed", 2));
+            assert_eq!(failed["last_error"], "relay said no again");
+            queue.assert_none_due("a failed job was taken").await;
         }
     }
 }
 
-/// Delivery over SMTP to the tests' own relay, which can also refuse, hang or hang up.
+/// Delivery over SMTP to the tests' own relay, which can also refuse, hang or hang up: what
+/// arrives there, and how the worker fares, no HTTP answer shows.
 mod delivery {
     use super::*;
 
@@ -568,17 +561,14 @@ mod delivery {
 
     #[tokio::test]
     async fn each_job_is_one_message_with_a_message_id_of_its_own() {
-        let smtp = TestSmtp::start(Mode::Accept {
-            delay: Duration::ZERO,
-        })
-        .await;
+        let smtp = TestSmtp::start(ACCEPT).await;
         let mut h = over(&smtp, &[]).await;
         let mut ids = Vec::new();
         for n in 0..3 {
-            ids.push(id_of(
-                &h.send_email(&format!("user{n}@example.com"), &format!("Note {n}"))
+            ids.push(
+                h.queue_email(&format!("user{n}@example.com"), &format!("Note {n}"))
                     .await,
-            ));
+            );
         }
         for id in &ids {
             h.wait_for(*id, "done").await;
@@ -610,16 +600,14 @@ mod delivery {
     async fn a_refusing_relay_is_retried_then_the_job_fails_and_the_worker_goes_on() {
         let smtp = TestSmtp::start(Mode::Refuse).await;
         let mut h = over(&smtp, &[("JOB_MAX_ATTEMPTS", "3")]).await;
-        let id = id_of(&h.send_email("no@example.com", "Refused").await);
+        let id = h.queue_email("no@example.com", "Refused").await;
         let failed = h.wait_for(id, "failed").await;
         assert_eq!(failed["attempts"], 3);
         let error = failed["last_error"].as_str().unwrap();
         assert!(error.contains("550"), "{error}");
         assert_eq!(smtp.connections(), 3);
-        smtp.set_mode(Mode::Accept {
-            delay: Duration::ZERO,
-        });
-        let next = id_of(&h.send_email("yes@example.com", "Accepted").await);
+        smtp.set_mode(ACCEPT);
+        let next = h.queue_email("yes@example.com", "Accepted").await;
         assert_eq!(h.wait_for(next, "done").await["attempts"], 1);
         assert!(h.stop().await);
     }
@@ -636,7 +624,7 @@ mod delivery {
             ],
         )
         .await;
-        let id = id_of(&h.send_email("slow@example.com", "Silence").await);
+        let id = h.queue_email("slow@example.com", "Silence").await;
         let failed = h.wait_for(id, "failed").await;
         assert_eq!(failed["attempts"], 2);
         let error = failed["last_error"].as_str().unwrap();
@@ -644,10 +632,8 @@ mod delivery {
             error.contains("timed out") || error.contains("gave up"),
             "{error}"
         );
-        smtp.set_mode(Mode::Accept {
-            delay: Duration::ZERO,
-        });
-        let next = id_of(&h.send_email("fast@example.com", "Answered").await);
+        smtp.set_mode(ACCEPT);
+        let next = h.queue_email("fast@example.com", "Answered").await;
         h.wait_for(next, "done").await;
         assert!(h.stop().await);
     }
@@ -656,14 +642,12 @@ mod delivery {
     async fn a_relay_that_hangs_up_is_retried_then_the_job_fails() {
         let smtp = TestSmtp::start(Mode::Drop).await;
         let h = over(&smtp, &[("JOB_MAX_ATTEMPTS", "2")]).await;
-        let id = id_of(&h.send_email("cut@example.com", "Cut off").await);
+        let id = h.queue_email("cut@example.com", "Cut off").await;
         let failed = h.wait_for(id, "failed").await;
         assert_eq!(failed["attempts"], 2);
         assert!(!failed["last_error"].as_str().unwrap().is_empty());
-        smtp.set_mode(Mode::Accept {
-            delay: Duration::ZERO,
-        });
-        let next = id_of(&h.send_email("back@example.com", "Back").await);
+        smtp.set_mode(ACCEPT);
+        let next = h.queue_email("back@example.com", "Back").await;
         h.wait_for(next, "done").await;
     }
 
@@ -675,15 +659,13 @@ mod delivery {
             &[("JOB_RETRY_BASE_MS", "300"), ("JOB_RETRY_MAX_MS", "300")],
         )
         .await;
-        let id = id_of(&h.send_email("patient@example.com", "Eventually").await);
+        let id = h.queue_email("patient@example.com", "Eventually").await;
         let deadline = Instant::now() + PATIENCE;
         while smtp.connections() == 0 {
             assert!(Instant::now() < deadline, "the relay was never tried");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        smtp.set_mode(Mode::Accept {
-            delay: Duration::ZERO,
-        });
+        smtp.set_mode(ACCEPT);
         let done = h.wait_for(id, "done").await;
         assert!(done["attempts"].as_i64().unwrap() >= 2, "{done}");
         // The error of the failed attempt stays, for whoever wonders why it took a while.
@@ -701,7 +683,7 @@ mod delivery {
         })
         .await;
         let mut h = over(&smtp, &[]).await;
-        let id = id_of(&h.send_email("wait@example.com", "Finish me").await);
+        let id = h.queue_email("wait@example.com", "Finish me").await;
         h.wait_for(id, "running").await;
         assert!(
             h.stop().await,
@@ -712,43 +694,35 @@ mod delivery {
     }
 }
 
-/// Bad input of every kind: always a 4xx with a body, never a 500.
+/// Bad input the grader's `15.jobs.*`, `15.emails.invalid` and `15.slow.bounds` do not send:
+/// always a 4xx with a body, never a 500.
 mod bad_input {
     use super::*;
 
+    fn email(to: &str, subject: &str, body: &str) -> Value {
+        json!({"to": to, "subject": subject, "body": body})
+    }
+
     #[tokio::test]
-    async fn a_job_id_must_be_an_i64() {
+    async fn a_job_id_is_any_i64_and_nothing_else() {
         let h = Harness::sqlite(&[]).await;
-        for (path, kind) in [
-            ("/jobs/abc", Some("int_parsing")),
-            ("/jobs/1.5", Some("int_parsing")),
-            ("/jobs/99999999999999999999", None),
-            ("/jobs/%FF", None),
-            ("/jobs/%20", None),
-        ] {
+        for (path, kind) in [("/jobs/1.5", Some("int_parsing")), ("/jobs/%20", None)] {
             let resp = h.cli.get(path).send().await;
             assert_problem(resp, json!(["path", "id"]), kind).await;
         }
-        // Negative and huge (but valid) ids are simply unknown.
-        for path in ["/jobs/-1", "/jobs/9223372036854775807", "/jobs/0"] {
-            h.cli
-                .get(path)
-                .send()
-                .await
-                .assert_status(StatusCode::NOT_FOUND);
+        // Negative, zero and the largest ids are simply unknown.
+        for path in ["/jobs/-1", "/jobs/0", "/jobs/9223372036854775807"] {
+            let resp = h.cli.get(path).send().await;
+            resp.assert_status(StatusCode::NOT_FOUND);
+            resp.assert_json(json!({"detail": "Job not found"})).await;
         }
     }
 
     #[tokio::test]
-    async fn an_address_that_is_not_one_is_422_at_body_to() {
+    async fn an_address_must_have_one_at_between_two_parts() {
         let h = Harness::sqlite(&[]).await;
-        for to in ["nope", "a@", "@example.com", "", "two@at@example.com"] {
-            let resp = h
-                .cli
-                .post("/emails/")
-                .body_json(&json!({"to": to, "subject": "s", "body": "b"}))
-                .send()
-                .await;
+        for to in ["a@", "@example.com", "", "two@at@example.com"] {
+            let resp = h.post_email(&email(to, "s", "b")).await;
             assert_problem(resp, json!(["body", "to"]), None).await;
         }
     }
@@ -756,8 +730,7 @@ mod bad_input {
     #[tokio::test]
     async fn each_missing_field_is_its_own_problem() {
         let h = Harness::sqlite(&[]).await;
-        let resp = h.cli.post("/emails/").body_json(&json!({})).send().await;
-        let problems = problems(resp).await;
+        let problems = problems(h.post_email(&json!({})).await).await;
         let missing: Vec<&Value> = problems.iter().map(|p| &p["loc"]).collect();
         assert_eq!(
             missing,
@@ -782,20 +755,12 @@ mod bad_input {
             ),
             ("line\nbreak".to_owned(), "string_pattern_mismatch"),
         ] {
-            let resp = h
-                .cli
-                .post("/emails/")
-                .body_json(&json!({"to": "a@example.com", "subject": subject, "body": ""}))
-                .send()
-                .await;
+            let resp = h.post_email(&email("a@example.com", &subject, "")).await;
             assert_problem(resp, json!(["body", "subject"]), Some(kind)).await;
         }
         // 200 characters are fine, however many bytes they take.
         let resp = h
-            .cli
-            .post("/emails/")
-            .body_json(&json!({"to": "a@example.com", "subject": "é".repeat(200), "body": ""}))
-            .send()
+            .post_email(&email("a@example.com", &"é".repeat(200), ""))
             .await;
         resp.assert_status(StatusCode::ACCEPTED);
     }
@@ -804,21 +769,13 @@ mod bad_input {
     async fn a_body_is_up_to_100000_characters_without_nul() {
         let h = Harness::sqlite(&[]).await;
         let resp = h
-            .cli
-            .post("/emails/")
-            .body_json(&json!({"to": "a@example.com", "subject": "s", "body": "b".repeat(100_001)}))
-            .send()
+            .post_email(&email("a@example.com", "s", &"b".repeat(100_001)))
             .await;
         assert_problem(resp, json!(["body", "body"]), Some("string_too_long")).await;
         // PostgreSQL cannot store a NUL in text, and no email carries one: refused everywhere.
         for (subject, body) in [("s", "a\u{0}b"), ("s\u{0}", "b")] {
-            let resp = h
-                .cli
-                .post("/emails/")
-                .body_json(&json!({"to": "a@example.com", "subject": subject, "body": body}))
-                .send()
-                .await;
-            let problems = problems(resp).await;
+            let problems =
+                problems(h.post_email(&email("a@example.com", subject, body)).await).await;
             assert_eq!(
                 problems[0]["type"], "string_pattern_mismatch",
                 "{problems:?}"
@@ -829,31 +786,22 @@ mod bad_input {
     #[tokio::test]
     async fn a_body_that_is_not_an_email_is_422_never_500() {
         let h = Harness::sqlite(&[]).await;
-        let json_type = "application/json";
-        for (content_type, body) in [
-            (json_type, r#"{"to": "a@example.com", "subj"#),
-            (json_type, ""),
-            (json_type, "[1, 2]"),
-            (json_type, r#"{"to": 5, "subject": true, "body": null}"#),
-            (
-                json_type,
-                r#"{"to": ["a@example.com"], "subject": "s", "body": "b"}"#,
-            ),
-            (
-                "text/plain",
-                r#"{"to": "a@example.com", "subject": "s", "body": "b"}"#,
-            ),
-            (json_type, "\u{FEFF}{}"),
+        for body in [
+            "",
+            "[1, 2]",
+            r#"{"to": 5, "subject": true, "body": null}"#,
+            r#"{"to": ["a@example.com"], "subject": "s", "body": "b"}"#,
+            "\u{FEFF}{}",
         ] {
             let resp = h
                 .cli
                 .post("/emails/")
-                .content_type(content_type)
+                .content_type("application/json")
                 .body(body)
                 .send()
                 .await;
             let problems = problems(resp).await;
-            assert!(!problems.is_empty(), "{content_type} {body}");
+            assert!(!problems.is_empty(), "{body}");
         }
         let resp = h
             .cli
@@ -917,7 +865,9 @@ mod bad_input {
     }
 }
 
-/// Blocking versus async, and the request timeout.
+/// Blocking versus async, and the request timeout. The grader's `15.slow.*` check that both
+/// answer, and `15.timeout` that an async wait is cut short; these check what each says and
+/// what a timeout cannot cut.
 mod slow {
     use super::*;
 
@@ -939,20 +889,6 @@ mod slow {
     }
 
     #[tokio::test]
-    async fn a_timeout_cuts_an_async_wait_short_with_504() {
-        let h = Harness::sqlite(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
-        let resp = h.cli.get("/slow-async?seconds=3").send().await;
-        resp.assert_status(StatusCode::GATEWAY_TIMEOUT);
-        resp.assert_json(json!({"detail": "Request timeout"})).await;
-        // Within the limit, the answer is the usual one.
-        h.cli
-            .get("/slow-async?seconds=0")
-            .send()
-            .await
-            .assert_status_is_ok();
-    }
-
-    #[tokio::test]
     async fn a_timeout_cannot_stop_a_blocked_thread() {
         let h = Harness::sqlite(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
         let resp = h.cli.get("/slow-blocking?seconds=2").send().await;
@@ -971,7 +907,8 @@ mod slow {
     }
 }
 
-/// The OpenAPI document and representative bodies, as reviewed.
+/// The OpenAPI document and representative bodies, as reviewed; the grader's `15.openapi`
+/// only checks that the operations are there.
 mod docs {
     use super::*;
 
@@ -1045,10 +982,7 @@ mod docs {
         let job = h.send_email("ana@example.com", "Welcome").await;
         assert_json_snapshot!("job_queued", job);
         let resp = h
-            .cli
-            .post("/emails/")
-            .body_json(&json!({"to": "ana", "subject": "", "body": 5}))
-            .send()
+            .post_email(&json!({"to": "ana", "subject": "", "body": 5}))
             .await;
         resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("email_422", kit::testing::json(resp).await);
@@ -1059,97 +993,99 @@ mod docs {
     }
 }
 
-/// The exercises: cancelling, listing, retrying.
+/// The exercises: cancelling, listing, retrying. The grader's `15.ex.*` check them over HTTP;
+/// these put jobs in each state by hand, and check what the queue does with them afterwards.
 mod exercises {
     use super::*;
 
+    /// What `GET /jobs/{query}` lists, in its order, as `[[id, state], …]`.
+    async fn listed(h: &Harness, query: &str) -> Value {
+        let resp = h.cli.get(format!("/jobs/{query}")).send().await;
+        resp.assert_status_is_ok();
+        let jobs = kit::testing::json(resp).await;
+        let jobs = jobs.as_array().cloned().unwrap_or_default();
+        jobs.iter()
+            .map(|job| json!([id_of(job), job["state"]]))
+            .collect()
+    }
+
     kit::db_tests! {
-        async fn a_queued_job_can_be_cancelled(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
-            let id = id_of(&h.send_email("c@example.com", "Never mind").await);
+        async fn a_cancelled_job_is_gone_and_never_claimed(db: TestDb) {
+            let h = Harness::idle(db, &[]).await;
+            let id = h.queue_email("c@example.com", "Never mind").await;
             let resp = h.cli.delete(format!("/jobs/{id}")).send().await;
             resp.assert_status(StatusCode::NO_CONTENT);
             resp.assert_bytes(b"").await;
-            let resp = h.cli.get(format!("/jobs/{id}")).send().await;
-            resp.assert_status(StatusCode::NOT_FOUND);
             let resp = h.cli.delete(format!("/jobs/{id}")).send().await;
             resp.assert_status(StatusCode::NOT_FOUND);
             resp.assert_json(json!({"detail": "Job not found"})).await;
-            // A cancelled job is never claimed.
-            assert!(h.another_queue().await.claim(10, Duration::from_secs(60)).await.expect("the queue answers").is_empty());
+            h.another_queue().await.assert_none_due("a cancelled job was claimed").await;
         }
 
-        async fn a_running_job_cannot_be_cancelled(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0")]).await;
-            let id = id_of(&h.send_email("r@example.com", "Busy").await);
+        async fn a_running_job_cannot_be_cancelled_until_it_is_done(db: TestDb) {
+            let h = Harness::idle(db, &[]).await;
+            let id = h.queue_email("r@example.com", "Busy").await;
             let queue = h.another_queue().await;
-            let claimed = queue.claim(1, Duration::from_secs(60)).await.expect("the queue answers").remove(0);
+            let claimed = queue.claim_one(LONG_LEASE).await;
             let resp = h.cli.delete(format!("/jobs/{id}")).send().await;
             resp.assert_status(StatusCode::CONFLICT);
             resp.assert_json(json!({"detail": "Job is running"})).await;
-            assert!(queue.complete(&claimed).await.expect("the queue answers"));
-            // Done, it can go.
-            h.cli.delete(format!("/jobs/{id}")).send().await.assert_status(StatusCode::NO_CONTENT);
+            assert!(queue.complete(&claimed).await);
+            let resp = h.cli.delete(format!("/jobs/{id}")).send().await;
+            resp.assert_status(StatusCode::NO_CONTENT);
         }
 
         async fn jobs_are_listed_by_id_and_by_state(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0"), ("JOB_MAX_ATTEMPTS", "1")]).await;
-            let ids: Vec<i64> = [
-                id_of(&h.send_email("a@example.com", "one").await),
-                id_of(&h.send_email("b@example.com", "two").await),
-                id_of(&h.send_email("c@example.com", "three").await),
-            ]
-            .into();
+            let h = Harness::idle(db, &[("JOB_MAX_ATTEMPTS", "1")]).await;
+            let mut ids = Vec::new();
+            for subject in ["one", "two", "three"] {
+                ids.push(h.queue_email("a@example.com", subject).await);
+            }
+            // The first fails, the second is done, the third stays queued.
             let queue = h.another_queue().await;
-            let mut claimed = queue.claim(2, Duration::from_secs(60)).await.expect("the queue answers");
+            let mut claimed = queue.claim(2, LONG_LEASE).await;
             let second = claimed.pop().expect("two jobs claimed");
             let first = claimed.pop().expect("two jobs claimed");
-            assert!(queue.fail(&first, "no such mailbox", Duration::ZERO).await.expect("the queue answers"));
-            assert!(queue.complete(&second).await.expect("the queue answers"));
-            let listed = |query: &'static str| {
-                let cli = h.cli.clone();
-                async move {
-                    let resp = cli.get(format!("/jobs/{query}")).send().await;
-                    resp.assert_status_is_ok();
-                    let body = kit::testing::json(resp).await;
-                    body.as_array().into_iter().flatten().map(|job| (id_of(job), job["state"].as_str().unwrap_or_default().to_owned())).collect::<Vec<_>>()
-                }
-            };
-            let state = |id: i64, s: &str| (id, s.to_owned());
-            assert_eq!(listed("").await, [state(ids[0], "failed"), state(ids[1], "done"), state(ids[2], "queued")]);
-            assert_eq!(listed("?state=failed").await, [state(ids[0], "failed")]);
-            assert_eq!(listed("?state=done").await, [state(ids[1], "done")]);
-            assert_eq!(listed("?state=queued").await, [state(ids[2], "queued")]);
-            assert_eq!(listed("?state=running").await, []);
-            assert_eq!(listed("?skip=1&limit=1").await, [state(ids[1], "done")]);
-            assert_eq!(listed("?limit=0").await, []);
-            let failed = h.cli.get("/jobs/?state=failed").send().await;
-            let body = kit::testing::json(failed).await;
-            assert_eq!(body[0]["last_error"], "no such mailbox");
-            assert_problem(h.cli.get("/jobs/?state=lost").send().await, json!(["query", "state"]), Some("enum")).await;
-            assert_problem(h.cli.get("/jobs/?skip=-1").send().await, json!(["query", "skip"]), None).await;
-            assert_problem(h.cli.get("/jobs/?limit=abc").send().await, json!(["query", "limit"]), Some("int_parsing")).await;
+            assert!(queue.fail(&first, "no such mailbox", Duration::ZERO).await);
+            assert!(queue.complete(&second).await);
+            let [failed, done, queued] = [ids[0], ids[1], ids[2]];
+            let all = json!([[failed, "failed"], [done, "done"], [queued, "queued"]]);
+            assert_eq!(listed(&h, "").await, all);
+            assert_eq!(listed(&h, "?state=failed").await, json!([[failed, "failed"]]));
+            assert_eq!(listed(&h, "?state=done").await, json!([[done, "done"]]));
+            assert_eq!(listed(&h, "?state=queued").await, json!([[queued, "queued"]]));
+            assert_eq!(listed(&h, "?state=running").await, json!([]));
+            assert_eq!(listed(&h, "?skip=1&limit=1").await, json!([[done, "done"]]));
+            assert_eq!(listed(&h, "?limit=0").await, json!([]));
+            let resp = h.cli.get("/jobs/?state=failed").send().await;
+            assert_eq!(kit::testing::json(resp).await[0]["last_error"], "no such mailbox");
+            for (query, field, kind) in [
+                ("state=lost", "state", Some("enum")),
+                ("skip=-1", "skip", None),
+                ("limit=abc", "limit", Some("int_parsing")),
+            ] {
+                let resp = h.cli.get(format!("/jobs/?{query}")).send().await;
+                assert_problem(resp, json!(["query", field]), kind).await;
+            }
         }
 
-        async fn a_failed_job_can_be_retried_and_nothing_else_can(db: TestDb) {
-            let h = Harness::start(db, &[("WORKER_CONCURRENCY", "0"), ("JOB_MAX_ATTEMPTS", "1")]).await;
-            let id = id_of(&h.send_email("f@example.com", "Again").await);
+        async fn only_a_failed_job_can_be_retried_and_it_starts_again_at_attempt_1(db: TestDb) {
+            let h = Harness::idle(db, &[("JOB_MAX_ATTEMPTS", "1")]).await;
+            let id = h.queue_email("f@example.com", "Again").await;
+            // Queued is not failed.
             let resp = h.cli.post(format!("/jobs/{id}/retry")).send().await;
             resp.assert_status(StatusCode::CONFLICT);
             resp.assert_json(json!({"detail": "Only a failed job can be retried"})).await;
             let queue = h.another_queue().await;
-            let claimed = queue.claim(1, Duration::from_secs(60)).await.expect("the queue answers").remove(0);
-            assert!(queue.fail(&claimed, "mailbox full", Duration::ZERO).await.expect("the queue answers"));
+            let claimed = queue.claim_one(LONG_LEASE).await;
+            assert!(queue.fail(&claimed, "mailbox full", Duration::ZERO).await);
             assert_eq!(h.job(id).await["state"], "failed");
             let resp = h.cli.post(format!("/jobs/{id}/retry")).send().await;
             resp.assert_status_is_ok();
             let job = kit::testing::json(resp).await;
-            assert_eq!(
-                (job["state"].as_str(), job["attempts"].as_i64(), job["last_error"].as_str()),
-                (Some("queued"), Some(0), Some("mailbox full"))
-            );
-            // Queued again, it is claimed again, from attempt 1.
-            let again = queue.claim(1, Duration::from_secs(60)).await.expect("the queue answers").remove(0);
+            assert_eq!(progress(&job), ("queued", 0));
+            assert_eq!(job["last_error"], "mailbox full");
+            let again = queue.claim_one(LONG_LEASE).await;
             assert_eq!((again.id, again.attempts), (id, 1));
             let resp = h.cli.post("/jobs/424242/retry").send().await;
             resp.assert_status(StatusCode::NOT_FOUND);
@@ -1161,11 +1097,9 @@ mod exercises {
     async fn a_retried_job_is_delivered_by_the_worker() {
         let smtp = TestSmtp::start(Mode::Refuse).await;
         let h = Harness::sqlite(&[("SMTP_URL", &smtp.url), ("JOB_MAX_ATTEMPTS", "1")]).await;
-        let id = id_of(&h.send_email("late@example.com", "Second chance").await);
+        let id = h.queue_email("late@example.com", "Second chance").await;
         h.wait_for(id, "failed").await;
-        smtp.set_mode(Mode::Accept {
-            delay: Duration::ZERO,
-        });
+        smtp.set_mode(ACCEPT);
         h.cli
             .post(format!("/jobs/{id}/retry"))
             .send()
@@ -1177,7 +1111,7 @@ mod exercises {
     }
 }
 
-/// The program itself: graded, crashed, stopped, restarted.
+/// The program itself: graded, crashed, stopped, restarted, and refused a start.
 mod program {
     use std::path::Path;
     use std::process::Stdio;
@@ -1197,6 +1131,30 @@ mod program {
         assert!(report.passed(), "{}", report.to_text());
     }
 
+    /// The program, to be run in `dir`. The DATA_DIR that cargo sets for tests would send the
+    /// default files out of `dir`.
+    fn command(dir: &Path) -> Command {
+        let mut command = Command::new(PROGRAM);
+        command
+            .args(["--port", "0"])
+            .current_dir(dir)
+            .env_remove("DATA_DIR")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Runs the program in `dir` with `key=value`, which must stop it; returns what it said.
+    async fn refused_start(dir: &Path, key: &str, value: &str) -> std::process::Output {
+        let output = command(dir).env(key, value).output();
+        let output = tokio::time::timeout(PATIENCE, output)
+            .await
+            .expect("it stops")
+            .expect("its output is readable");
+        assert!(!output.status.success(), "it started with {key}={value}");
+        output
+    }
+
     /// The program, started in `dir` with `env`.
     struct Running {
         child: Child,
@@ -1206,17 +1164,11 @@ mod program {
 
     impl Running {
         async fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
-            // The DATA_DIR that cargo sets for tests would send the default files out of `dir`.
-            let mut child = Command::new(PROGRAM)
-                .args(["--port", "0"])
-                .current_dir(dir)
-                .env_remove("DATA_DIR")
+            let mut child = command(dir)
                 .envs(env.iter().copied())
                 .env("RUST_LOG", "error")
-                .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
-                .kill_on_drop(true)
                 .spawn()
                 .expect("the program starts");
             let stdout = child.stdout.take().expect("stdout is piped");
@@ -1429,19 +1381,8 @@ mod program {
     #[tokio::test]
     async fn an_unreachable_database_stops_the_start_and_hides_the_password() {
         let scratch = Scratch::new();
-        let output = Command::new(PROGRAM)
-            .args(["--port", "0"])
-            .current_dir(&scratch.0)
-            .env_remove("DATA_DIR")
-            .env("DATABASE_URL", "postgres://app:s3cret@127.0.0.1:1/jobs")
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output();
-        let output = tokio::time::timeout(PATIENCE, output)
-            .await
-            .expect("it stops")
-            .unwrap();
-        assert!(!output.status.success());
+        let url = "postgres://app:s3cret@127.0.0.1:1/jobs";
+        let output = refused_start(&scratch.0, "DATABASE_URL", url).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             stderr.contains("error: cannot connect to postgres://app:***@127.0.0.1:1/jobs"),
@@ -1477,19 +1418,7 @@ mod program {
                 "error: DATABASE_URL: an in-memory SQLite database",
             ),
         ] {
-            let output = Command::new(PROGRAM)
-                .args(["--port", "0"])
-                .current_dir(&scratch.0)
-                .env_remove("DATA_DIR")
-                .env(key, value)
-                .stdin(Stdio::null())
-                .kill_on_drop(true)
-                .output();
-            let output = tokio::time::timeout(PATIENCE, output)
-                .await
-                .expect("it stops")
-                .unwrap();
-            assert!(!output.status.success());
+            let output = refused_start(&scratch.0, key, value).await;
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(stderr.contains(says), "{stderr}");
             assert!(!stderr.contains(":pw@"), "{stderr}");
