@@ -14,11 +14,6 @@ from fastapi.responses import JSONResponse
 
 logger = logging.getLogger("uvicorn.error")
 
-# The largest gap, either way, between a signed request's timestamp and the server's clock.
-TIMESTAMP_WINDOW_SECS = 60
-# How many API keys one user may hold.
-MAX_API_KEYS = 3
-
 
 # ANCHOR: app_error
 class AppError(Enum):

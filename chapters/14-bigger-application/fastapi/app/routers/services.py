@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 
 from ..database import ApiKey, UsedSignature, User
 from ..dependencies import DbSession
-from ..errors import TIMESTAMP_WINDOW_SECS, AppError, AppException
+from ..errors import AppError, AppException
 from ..schemas import ServiceReply
 from ..security import verified_signature
 
 router = APIRouter(prefix="/api/services", tags=["services"])
+
+# The largest gap, either way, between a signed request's timestamp and the server's clock.
+TIMESTAMP_WINDOW_SECS = 60
 
 SIGNATURE = 'base64(HMAC-SHA256(secret_key, "key=<access_key>&timestamp=<timestamp>"))'
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import ApiKey
 from ..dependencies import CurrentUser, DbSession, get_current_user
-from ..errors import MAX_API_KEYS, AppError, AppException
+from ..errors import AppError, AppException
 from ..schemas import ApiKeyOut, MessageOk, NewApiKey, UserMe, UserMemo, rfc3339
 from ..security import new_access_key, new_secret_key
 
@@ -20,6 +20,9 @@ router = APIRouter(
     dependencies=[Depends(get_current_user)],
     responses={401: {"description": "No token, or not a valid one"}},
 )
+
+# How many API keys one user may hold.
+MAX_API_KEYS = 3
 
 # Ids are the database's 64-bit integers: a larger one is a 422 here, not a driver's 500.
 KeyId = Annotated[int, Path(le=2**63 - 1, ge=-(2**63))]
