@@ -1,5 +1,14 @@
-//! Chapter 04's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 04's tests: what the grader does not check from outside.
+//!
+//! `program::the_grader_passes_every_check` runs every `04.*` check of the grader
+//! (`tests/src/chapters/ch04.rs`) on the built program, so the HTTP contract is the grader's:
+//! each row of it is checked there, not here. What stays here, in-process:
+//!
+//! - the reviewed snapshots: the OpenAPI document, and whole bodies with their wording;
+//! - what the document says about the bodies (nulls, empty fields, examples);
+//! - requests no check sends: odd bytes, odd content types, streamed and cut-off bodies,
+//!   repeated fields, empty lists;
+//! - Swagger UI, rendered in a real browser.
 
 use ch04_request_body::app;
 use insta::assert_json_snapshot;
@@ -20,6 +29,13 @@ async fn answer(resp: TestResponse) -> (StatusCode, Value) {
     (status, kit::testing::json(resp).await)
 }
 
+/// The body of `resp`, which must be a 422.
+async fn refusal(resp: TestResponse) -> Value {
+    let (status, body) = answer(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    body
+}
+
 /// The `loc` of every problem in a 422 body.
 fn locs(body: &Value) -> Vec<Value> {
     body["detail"]
@@ -30,10 +46,14 @@ fn locs(body: &Value) -> Vec<Value> {
         .collect()
 }
 
+async fn document() -> Value {
+    kit::testing::json(client().get("/openapi.json").send().await).await
+}
+
 /// The members of `answer` that are `null` and that component schema `name` of the document
 /// does not declare `nullable`: a client that trusts the document would refuse them.
 async fn undeclared_nulls(answer: &Value, name: &str) -> Vec<String> {
-    let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+    let document = document().await;
     let properties = &document["components"]["schemas"][name]["properties"];
     answer
         .as_object()
@@ -42,6 +62,20 @@ async fn undeclared_nulls(answer: &Value, name: &str) -> Vec<String> {
         .filter(|(member, value)| value.is_null() && properties[member]["nullable"] != true)
         .map(|(member, _)| format!("{name}.{member}"))
         .collect()
+}
+
+/// POSTs `body` to `path` with this `Content-Type`, or with none.
+async fn post_as(
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<poem::Body>,
+) -> TestResponse {
+    let cli = client();
+    let mut request = cli.post(path).body(body);
+    if let Some(content_type) = content_type {
+        request = request.content_type(content_type);
+    }
+    request.send().await
 }
 
 /// A `multipart/form-data` body with boundary `X`, written out as a client sends it.
@@ -63,12 +97,7 @@ fn text_part(name: &str, value: &str) -> String {
 }
 
 async fn post_multipart(path: &str, body: impl Into<poem::Body>) -> TestResponse {
-    client()
-        .post(path)
-        .content_type("multipart/form-data; boundary=X")
-        .body(body)
-        .send()
-        .await
+    post_as(path, Some("multipart/form-data; boundary=X"), body).await
 }
 
 mod raw_request {
@@ -86,55 +115,35 @@ mod raw_request {
             .body("user=ada&password=x")
             .send()
             .await;
-        resp.assert_status_is_ok();
-        let (_, body) = answer(resp).await;
+        let (status, body) = answer(resp).await;
+        assert_eq!(status, StatusCode::OK);
         assert_json_snapshot!("echo", body);
     }
 
     #[tokio::test]
-    async fn a_repeated_header_shows_its_last_value() {
-        let resp = client()
-            .post("/")
-            .header("x-a", "first")
-            .header("x-a", "second")
-            .send()
-            .await;
-        let (_, body) = answer(resp).await;
-        assert_eq!(body["headers"]["x-a"], "second");
-    }
-
-    #[tokio::test]
-    async fn bytes_that_are_not_utf8_are_replaced() {
+    async fn a_header_value_that_is_not_utf8_is_replaced() {
         let resp = client()
             .post("/")
             .header("x-latin", &b"caf\xe9"[..])
-            .body(&b"ab\xff\xfecd"[..])
             .send()
             .await;
-        resp.assert_status_is_ok();
-        let (_, body) = answer(resp).await;
-        assert_eq!(body["body"], "ab\u{FFFD}\u{FFFD}cd");
+        let (status, body) = answer(resp).await;
+        assert_eq!(status, StatusCode::OK);
         assert_eq!(body["headers"]["x-latin"], "caf\u{FFFD}");
     }
 
     #[tokio::test]
-    async fn any_content_type_or_none_is_echoed() {
+    async fn a_body_in_any_content_type_is_echoed() {
         for content_type in [
-            None,
-            Some("application/json"),
-            Some("application/octet-stream"),
-            Some("text/plain; charset=utf-8"),
-            Some("multipart/form-data; boundary=X"),
-            Some("not a media type"),
+            "application/json",
+            "application/octet-stream",
+            "text/plain; charset=utf-8",
+            "multipart/form-data; boundary=X",
+            "not a media type",
         ] {
-            let cli = client();
-            let mut request = cli.post("/").body("{not json");
-            if let Some(content_type) = content_type {
-                request = request.content_type(content_type);
-            }
-            let (status, body) = answer(request.send().await).await;
-            assert_eq!(status, StatusCode::OK, "{content_type:?}");
-            assert_eq!(body["body"], "{not json", "{content_type:?}");
+            let (status, body) = answer(post_as("/", Some(content_type), "{not json").await).await;
+            assert_eq!(status, StatusCode::OK, "{content_type}");
+            assert_eq!(body["body"], "{not json", "{content_type}");
         }
     }
 
@@ -158,27 +167,10 @@ mod raw_request {
     }
 
     #[tokio::test]
-    async fn a_body_over_one_mib_is_413() {
-        let resp = client()
-            .post("/")
-            .content_type("text/plain")
-            .body(vec![b'a'; 2 * MIB])
-            .send()
-            .await;
-        let (status, body) = answer(resp).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(body, json!({"detail": "Content Too Large"}));
-    }
-
-    #[tokio::test]
-    async fn a_streamed_body_over_one_mib_is_413_too() {
+    async fn a_streamed_body_over_one_mib_is_413() {
         // No Content-Length: the limit is found while reading, and reading stops there.
         let endless = tokio::io::AsyncReadExt::take(tokio::io::repeat(b'a'), 2 * MIB as u64);
-        let resp = client()
-            .post("/")
-            .body(poem::Body::from_async_read(endless))
-            .send()
-            .await;
+        let resp = post_as("/", None, poem::Body::from_async_read(endless)).await;
         let (status, body) = answer(resp).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(body, json!({"detail": "Content Too Large"}));
@@ -195,43 +187,49 @@ mod raw_request {
 mod forms {
     use super::*;
 
+    const FORM: &str = "application/x-www-form-urlencoded";
+
     async fn post_form(body: &'static str) -> TestResponse {
-        client()
-            .post("/form")
-            .content_type("application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
+        post_as("/form", Some(FORM), body).await
     }
 
     #[tokio::test]
-    async fn the_form_fields_are_answered_back() {
-        let resp = post_form("username=ada&password=correct+horse%21").await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"username": "ada", "password": "correct horse!"}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn a_missing_password_is_422_at_body_password() {
-        let (status, body) = answer(post_form("username=ada").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    async fn a_missing_password_body_is_as_reviewed() {
+        let body = refusal(post_form("username=ada").await).await;
         assert_json_snapshot!("form_missing_password", body);
     }
 
     #[tokio::test]
-    async fn an_empty_field_counts_as_missing() {
-        let (status, body) = answer(post_form("username=&password=p").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(locs(&body), vec![json!(["body", "username"])]);
+    async fn every_empty_field_is_listed_as_missing() {
+        let body = refusal(post_form("username=&password=").await).await;
+        assert_eq!(
+            locs(&body),
+            vec![json!(["body", "username"]), json!(["body", "password"])]
+        );
+        assert!(
+            body["detail"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["type"] == "missing")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_request_lists_each_missing_field() {
+        let body = refusal(client().post("/form").send().await).await;
         assert_eq!(body["detail"][0]["type"], "missing");
+        assert_eq!(
+            locs(&body),
+            vec![json!(["body", "username"]), json!(["body", "password"])]
+        );
     }
 
     #[tokio::test]
     async fn the_document_says_the_fields_may_not_be_empty() {
         // An empty field is refused as missing, so a document that allowed "" would promise
         // an answer the server never gives.
-        let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+        let document = document().await;
         let form = &document["components"]["schemas"]["LoginForm"]["properties"];
         assert_eq!(form["username"]["minLength"], 1);
         assert_eq!(form["password"]["minLength"], 1);
@@ -251,23 +249,6 @@ mod forms {
     }
 
     #[tokio::test]
-    async fn every_empty_field_is_listed() {
-        let (status, body) = answer(post_form("username=&password=").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(
-            locs(&body),
-            vec![json!(["body", "username"]), json!(["body", "password"])]
-        );
-    }
-
-    #[tokio::test]
-    async fn of_a_repeated_field_the_last_counts() {
-        let resp = post_form("username=ada&password=p&username=bob").await;
-        resp.assert_json(json!({"username": "bob", "password": "p"}))
-            .await;
-    }
-
-    #[tokio::test]
     async fn bytes_that_are_not_utf8_are_replaced() {
         let resp = post_form("username=%FF&password=p").await;
         resp.assert_json(json!({"username": "\u{FFFD}", "password": "p"}))
@@ -281,20 +262,7 @@ mod forms {
             .body_json(&json!({"username": "ada", "password": "p"}))
             .send()
             .await;
-        let (status, body) = answer(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(locs(&body), vec![json!(["body"])]);
-    }
-
-    #[tokio::test]
-    async fn an_empty_request_lists_each_missing_field() {
-        let (status, body) = answer(client().post("/form").send().await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["detail"][0]["type"], "missing");
-        assert_eq!(
-            locs(&body),
-            vec![json!(["body", "username"]), json!(["body", "password"])]
-        );
+        assert_eq!(locs(&refusal(resp).await), vec![json!(["body"])]);
     }
 }
 
@@ -302,38 +270,14 @@ mod files {
     use super::*;
 
     #[tokio::test]
-    async fn the_file_size_is_answered() {
-        let body = multipart(&[file_part("file", "a.txt", "text/plain", "hello world")]);
-        let resp = post_multipart("/files/", body).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"file_size": 11})).await;
-    }
-
-    #[tokio::test]
-    async fn an_upload_is_described() {
-        let body = multipart(&[
-            text_part("comment", "ignored"),
-            file_part("file", "notes.csv", "text/csv", "a,b\n1,2\n"),
-        ]);
-        let resp = post_multipart("/uploadfile/", body).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"filename": "notes.csv", "content_type": "text/csv", "size": 8}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn a_part_without_name_or_type_is_described_with_nulls() {
-        let resp = post_multipart("/uploadfile/", multipart(&[text_part("file", "plain")])).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"filename": null, "content_type": null, "size": 5}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn the_nulls_of_a_description_are_declared() {
+    async fn a_part_without_name_or_type_is_described_with_declared_nulls() {
         let resp = post_multipart("/uploadfile/", multipart(&[text_part("file", "plain")])).await;
         let (status, body) = answer(resp).await;
         assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            json!({"filename": null, "content_type": null, "size": 5})
+        );
         assert_eq!(
             undeclared_nulls(&body, "UploadedFile").await,
             Vec::<String>::new()
@@ -365,60 +309,39 @@ mod files {
     }
 
     #[tokio::test]
-    async fn control_characters_inside_the_file_are_kept() {
-        let content = "\x01\r\n\r\n\x02--X\x03";
-        let body = multipart(&[file_part(
-            "file",
-            "a.bin",
-            "application/octet-stream",
-            content,
-        )]);
-        let resp = post_multipart("/files/", body).await;
-        resp.assert_json(json!({"file_size": content.len()})).await;
-    }
-
-    #[tokio::test]
-    async fn an_empty_file_has_size_zero() {
-        let body = multipart(&[file_part("file", "empty.txt", "text/plain", "")]);
-        let resp = post_multipart("/files/", body).await;
-        resp.assert_json(json!({"file_size": 0})).await;
-    }
-
-    #[tokio::test]
-    async fn bytes_that_are_not_text_are_counted() {
-        let mut body =
-            b"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\n\r\n"
-                .to_vec();
-        body.extend_from_slice(&[0, 0xFF, 0xFE, 13, 10, 0x80]);
-        body.extend_from_slice(b"\r\n--X--\r\n");
-        let resp = post_multipart("/files/", body).await;
-        resp.assert_json(json!({"file_size": 6})).await;
+    async fn any_content_is_counted_byte_for_byte() {
+        let contents: [&[u8]; 3] = [
+            b"",
+            b"\x01\r\n\r\n\x02--X\x03",
+            &[0, 0xFF, 0xFE, 13, 10, 0x80],
+        ];
+        for content in contents {
+            let mut body =
+                b"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.bin\"\r\n\r\n"
+                    .to_vec();
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n--X--\r\n");
+            let resp = post_multipart("/files/", body).await;
+            resp.assert_status_is_ok();
+            resp.assert_json(json!({"file_size": content.len()})).await;
+        }
     }
 
     #[tokio::test]
     async fn an_upload_without_its_file_is_422_at_body_file() {
         for path in ["/files/", "/uploadfile/"] {
             let resp = post_multipart(path, multipart(&[text_part("other", "x")])).await;
-            let (status, body) = answer(resp).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-            assert_json_snapshot!("upload_without_file", body);
+            assert_json_snapshot!("upload_without_file", refusal(resp).await);
         }
     }
 
     #[tokio::test]
-    async fn an_upload_cut_off_in_the_file_is_422() {
-        let body = "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhalf a fi";
-        let (status, body) = answer(post_multipart("/files/", body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(locs(&body), vec![json!(["body", "file"])]);
-    }
-
-    #[tokio::test]
-    async fn an_upload_cut_off_anywhere_is_422() {
+    async fn a_multipart_body_cut_off_anywhere_is_422() {
         for body in [
+            "",
+            "garbage",
             "--X\r\nContent-Disp",
             "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nall\r\n--X",
-            "garbage",
         ] {
             let (status, _) = answer(post_multipart("/files/", body).await).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
@@ -426,28 +349,9 @@ mod files {
     }
 
     #[tokio::test]
-    async fn an_upload_cut_off_is_never_a_500() {
-        for body in [
-            "--X\r\nContent-Disp",
-            "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nall\r\n--X",
-            "garbage",
-            "",
-        ] {
-            let (status, _) = answer(post_multipart("/files/", body).await).await;
-            assert!(status.is_client_error(), "{body:?}: {status}");
-        }
-    }
-
-    #[tokio::test]
     async fn an_upload_in_another_content_type_is_422_at_the_body() {
         for content_type in [None, Some("text/plain"), Some("application/json")] {
-            let cli = client();
-            let mut request = cli.post("/files/").body("file=x");
-            if let Some(content_type) = content_type {
-                request = request.content_type(content_type);
-            }
-            let (status, body) = answer(request.send().await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{content_type:?}");
+            let body = refusal(post_as("/files/", content_type, "file=x").await).await;
             assert_eq!(locs(&body), vec![json!(["body"])], "{content_type:?}");
         }
     }
@@ -458,27 +362,8 @@ mod files {
             file_part("file", "a.txt", "text/plain", "a"),
             file_part("file", "b.txt", "text/plain", "bb"),
         ]);
-        let (status, body) = answer(post_multipart("/files/", body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(post_multipart("/files/", body).await).await;
         assert_eq!(locs(&body), vec![json!(["body", "file"])]);
-    }
-
-    #[tokio::test]
-    async fn a_five_mib_upload_is_accepted() {
-        let content = "x".repeat(5 * MIB);
-        let body = multipart(&[file_part("file", "big.txt", "text/plain", &content)]);
-        let resp = post_multipart("/files/", body).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"file_size": 5 * MIB})).await;
-    }
-
-    #[tokio::test]
-    async fn an_eleven_mib_upload_is_413() {
-        let content = "x".repeat(11 * MIB);
-        let body = multipart(&[file_part("file", "huge.txt", "text/plain", &content)]);
-        let (status, body) = answer(post_multipart("/uploadfile/", body).await).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(body, json!({"detail": "Content Too Large"}));
     }
 }
 
@@ -487,22 +372,6 @@ mod items {
 
     async fn post_item(item: Value) -> TestResponse {
         client().post("/items/").body_json(&item).send().await
-    }
-
-    #[tokio::test]
-    async fn an_item_is_answered_with_every_field() {
-        let item = json!({"name": "Lamp", "description": "Warm", "price": 35.5, "tax": 7.1});
-        let resp = post_item(item.clone()).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"item": item})).await;
-    }
-
-    #[tokio::test]
-    async fn left_out_fields_are_null_and_unknown_ones_ignored() {
-        let resp = post_item(json!({"name": "Lamp", "price": 35, "colour": "red"})).await;
-        resp.assert_status_is_ok();
-        let (_, body) = answer(resp).await;
-        assert_json_snapshot!("item_with_defaults", body);
     }
 
     #[tokio::test]
@@ -535,25 +404,9 @@ mod items {
     }
 
     #[tokio::test]
-    async fn a_missing_name_is_422_at_body_name() {
-        let (status, body) = answer(post_item(json!({"price": 1})).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(locs(&body), vec![json!(["body", "name"])]);
-        assert_eq!(body["detail"][0]["type"], "missing");
-    }
-
-    #[tokio::test]
-    async fn a_price_of_another_type_is_422_at_body_price() {
-        for price in [
-            json!("abc"),
-            json!("42.5"),
-            json!(true),
-            json!([1]),
-            json!(null),
-        ] {
-            let (status, body) =
-                answer(post_item(json!({"name": "a", "price": price})).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{price}");
+    async fn a_price_that_is_not_a_json_number_is_422_at_body_price() {
+        for price in [json!("42.5"), json!(true), json!([1]), json!(null)] {
+            let body = refusal(post_item(json!({"name": "a", "price": price})).await).await;
             assert_eq!(locs(&body), vec![json!(["body", "price"])], "{price}");
         }
     }
@@ -561,78 +414,58 @@ mod items {
     #[tokio::test]
     async fn every_problem_is_listed_in_one_422() {
         let item = json!({"description": 5, "price": "abc", "tax": "none"});
-        let (status, body) = answer(post_item(item).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_json_snapshot!("item_every_problem", body);
+        assert_json_snapshot!("item_every_problem", refusal(post_item(item).await).await);
     }
 
     #[tokio::test]
     async fn a_body_that_is_not_json_is_json_invalid() {
-        let resp = client()
-            .post("/items/")
-            .content_type("application/json")
-            .body("{\"name\": \"a\", \"price\": ")
-            .send()
-            .await;
-        let (status, body) = answer(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_json_snapshot!("item_not_json", body);
+        let resp = post_as(
+            "/items/",
+            Some("application/json"),
+            "{\"name\": \"a\", \"price\": ",
+        )
+        .await;
+        assert_json_snapshot!("item_not_json", refusal(resp).await);
     }
 
     #[tokio::test]
     async fn a_number_too_large_for_a_float_is_json_invalid() {
-        let resp = client()
-            .post("/items/")
-            .content_type("application/json")
-            .body("{\"name\": \"a\", \"price\": 1e400}")
-            .send()
-            .await;
-        let (status, body) = answer(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["detail"][0]["type"], "json_invalid");
+        let resp = post_as(
+            "/items/",
+            Some("application/json"),
+            "{\"name\": \"a\", \"price\": 1e400}",
+        )
+        .await;
+        assert_eq!(refusal(resp).await["detail"][0]["type"], "json_invalid");
     }
 
     #[tokio::test]
-    async fn json_in_another_content_type_or_none_is_422_at_the_body() {
-        for content_type in [
-            None,
-            Some("text/plain"),
+    async fn json_sent_as_a_form_is_422_at_the_body() {
+        let resp = post_as(
+            "/items/",
             Some("application/x-www-form-urlencoded"),
-        ] {
-            let cli = client();
-            let mut request = cli.post("/items/").body(r#"{"name": "a", "price": 1}"#);
-            if let Some(content_type) = content_type {
-                request = request.content_type(content_type);
-            }
-            let (status, body) = answer(request.send().await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{content_type:?}");
-            assert_eq!(locs(&body), vec![json!(["body"])], "{content_type:?}");
-        }
+            r#"{"name": "a", "price": 1}"#,
+        )
+        .await;
+        assert_eq!(locs(&refusal(resp).await), vec![json!(["body"])]);
     }
 
     #[tokio::test]
     async fn a_json_suffix_type_is_json() {
-        let resp = client()
-            .post("/items/")
-            .content_type("application/vnd.shop+json")
-            .body(r#"{"name": "a", "price": 1}"#)
-            .send()
-            .await;
+        let resp = post_as(
+            "/items/",
+            Some("application/vnd.shop+json"),
+            r#"{"name": "a", "price": 1}"#,
+        )
+        .await;
         resp.assert_status_is_ok();
     }
 
     #[tokio::test]
     async fn a_list_or_an_empty_body_is_422_at_the_body() {
-        let (status, body) = answer(post_item(json!([{"name": "a", "price": 1}])).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(post_item(json!([{"name": "a", "price": 1}])).await).await;
         assert_eq!(locs(&body), vec![json!(["body"])]);
-        let resp = client()
-            .post("/items/")
-            .content_type("application/json")
-            .send()
-            .await;
-        let (status, body) = answer(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(post_as("/items/", Some("application/json"), "").await).await;
         assert_eq!(body["detail"][0]["type"], "missing");
     }
 }
@@ -653,20 +486,11 @@ mod several_values {
     }
 
     #[tokio::test]
-    async fn the_update_is_answered_with_the_id() {
-        let resp = put("/items/5", update(json!(35.5), json!(3))).await;
-        resp.assert_status_is_ok();
-        let (_, body) = answer(resp).await;
-        assert_json_snapshot!("update", body);
-    }
-
-    #[tokio::test]
-    async fn a_user_without_full_name_has_null() {
+    async fn the_null_full_name_of_a_user_is_declared() {
         let body =
             json!({"item": {"name": "a", "price": 1}, "user": {"username": "u"}, "importance": 1});
         let (status, body) = answer(put("/items/1", body).await).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["user"], json!({"username": "u", "full_name": null}));
         assert_eq!(
             undeclared_nulls(&body["user"], "User").await,
             Vec::<String>::new()
@@ -674,27 +498,15 @@ mod several_values {
     }
 
     #[tokio::test]
-    async fn negative_ids_and_importances_are_accepted() {
-        let (status, body) = answer(put("/items/-3", update(json!(1), json!(-7))).await).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            (body["item_id"].clone(), body["importance"].clone()),
-            (json!(-3), json!(-7))
-        );
-    }
-
-    #[tokio::test]
     async fn problems_inside_are_reported_with_their_whole_path() {
         let body = json!({"item": {"price": "abc"}, "user": {"full_name": 5}, "importance": 2.5});
-        let (status, body) = answer(put("/items/1", body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(put("/items/1", body).await).await;
         assert_json_snapshot!("update_nested_problems", body);
     }
 
     #[tokio::test]
     async fn a_body_without_its_members_lists_each() {
-        let (status, body) = answer(put("/items/1", json!({})).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(put("/items/1", json!({})).await).await;
         assert_eq!(
             locs(&body),
             vec![
@@ -706,16 +518,9 @@ mod several_values {
     }
 
     #[tokio::test]
-    async fn an_importance_must_be_a_whole_json_integer_in_range() {
-        for importance in [
-            json!(5.0),
-            json!("5"),
-            json!(true),
-            json!(99999999999999999999.0),
-        ] {
-            let (status, body) =
-                answer(put("/items/1", update(json!(1), importance.clone())).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{importance}");
+    async fn an_importance_must_be_a_json_integer_in_range() {
+        for importance in [json!("5"), json!(true), json!(99999999999999999999.0)] {
+            let body = refusal(put("/items/1", update(json!(1), importance.clone())).await).await;
             assert_eq!(
                 locs(&body),
                 vec![json!(["body", "importance"])],
@@ -725,23 +530,14 @@ mod several_values {
     }
 
     #[tokio::test]
-    async fn a_bad_item_id_is_422_at_path_item_id() {
-        for path in [
-            "/items/abc",
-            "/items/2.0",
-            "/items/99999999999999999999",
-            "/items/%FF",
-        ] {
-            let (status, body) = answer(put(path, update(json!(1), json!(1))).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-            assert_eq!(locs(&body), vec![json!(["path", "item_id"])], "{path}");
-        }
+    async fn an_item_id_with_a_fraction_is_422_at_path_item_id() {
+        let body = refusal(put("/items/2.0", update(json!(1), json!(1))).await).await;
+        assert_eq!(locs(&body), vec![json!(["path", "item_id"])]);
     }
 
     #[tokio::test]
     async fn problems_in_the_path_and_the_body_are_listed_together() {
-        let (status, body) = answer(put("/items/abc", update(json!("abc"), json!(1))).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(put("/items/abc", update(json!("abc"), json!(1))).await).await;
         assert_eq!(
             locs(&body),
             vec![json!(["path", "item_id"]), json!(["body", "item", "price"])]
@@ -750,8 +546,7 @@ mod several_values {
 
     #[tokio::test]
     async fn the_item_alone_is_not_enough() {
-        let (status, body) = answer(put("/items/1", json!({"name": "a", "price": 1})).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(put("/items/1", json!({"name": "a", "price": 1})).await).await;
         assert_eq!(body["detail"][0]["loc"], json!(["body", "item"]));
     }
 }
@@ -768,36 +563,18 @@ mod exercises {
     }
 
     #[tokio::test]
-    async fn a_list_of_images_is_answered_back() {
-        let images = json!([
-            {"url": "https://example.com/a.png", "name": "A"},
-            {"url": "http://example.com/b.png?size=2", "name": "B"},
-        ]);
-        let resp = post_images(images.clone()).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(images).await;
-    }
-
-    #[tokio::test]
     async fn an_empty_list_is_fine() {
         post_images(json!([])).await.assert_json(json!([])).await;
     }
 
     #[tokio::test]
-    async fn a_url_that_is_not_http_is_422_at_its_position() {
-        for url in [
-            "ftp://example.com/a.png",
-            "not a url",
-            "example.com/a.png",
-            "https://",
-            "https:// x",
-        ] {
+    async fn a_url_without_a_host_is_422_at_its_position() {
+        for url in ["https://", "https:// x"] {
             let images = json!([
                 {"url": "https://example.com/a.png", "name": "A"},
                 {"url": url, "name": "B"},
             ]);
-            let (status, body) = answer(post_images(images).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+            let body = refusal(post_images(images).await).await;
             assert_eq!(locs(&body), vec![json!(["body", 1, "url"])], "{url}");
         }
     }
@@ -805,50 +582,15 @@ mod exercises {
     #[tokio::test]
     async fn every_bad_image_is_listed() {
         let images = json!([{"url": "ftp://x"}, {"name": "B"}]);
-        let (status, body) = answer(post_images(images).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_json_snapshot!("images_problems", body);
+        assert_json_snapshot!("images_problems", refusal(post_images(images).await).await);
     }
 
     #[tokio::test]
-    async fn one_image_outside_a_list_is_422_at_the_body() {
+    async fn one_image_outside_a_list_is_a_list_type_problem() {
         let image = json!({"url": "https://example.com/a.png", "name": "A"});
-        let (status, body) = answer(post_images(image).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(post_images(image).await).await;
         assert_eq!(body["detail"][0]["type"], "list_type");
         assert_eq!(locs(&body), vec![json!(["body"])]);
-    }
-
-    #[tokio::test]
-    async fn a_file_comes_with_its_note() {
-        let body = multipart(&[
-            text_part("note", "for the record"),
-            file_part("file", "r.txt", "text/plain", "abc"),
-        ]);
-        let resp = post_multipart("/files/with-note/", body).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!({"file_size": 3, "note": "for the record"}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn a_missing_note_is_422_at_body_note() {
-        let body = multipart(&[file_part("file", "r.txt", "text/plain", "abc")]);
-        let (status, body) = answer(post_multipart("/files/with-note/", body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(locs(&body), vec![json!(["body", "note"])]);
-        assert_eq!(body["detail"][0]["type"], "missing");
-    }
-
-    #[tokio::test]
-    async fn an_empty_note_is_422() {
-        let body = multipart(&[
-            text_part("note", ""),
-            file_part("file", "r.txt", "text/plain", "abc"),
-        ]);
-        let (status, body) = answer(post_multipart("/files/with-note/", body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["detail"][0]["loc"][0], "body");
     }
 }
 
@@ -865,7 +607,7 @@ mod document {
 
     #[tokio::test]
     async fn the_echo_declares_no_body_and_no_422() {
-        let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+        let document = document().await;
         let echo = &document["paths"]["/"]["post"];
         assert!(echo["requestBody"].is_null());
         assert!(echo["responses"]["422"].is_null());
@@ -873,7 +615,7 @@ mod document {
 
     #[tokio::test]
     async fn every_body_has_an_example() {
-        let document = kit::testing::json(client().get("/openapi.json").send().await).await;
+        let document = document().await;
         let schemas = &document["components"]["schemas"];
         for name in ["Item", "User", "UpdateItemBody", "LoginForm", "Image"] {
             assert!(

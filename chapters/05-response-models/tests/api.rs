@@ -1,5 +1,15 @@
-//! Chapter 05's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 05's tests: what the grader does not check from outside.
+//!
+//! `program::the_grader_passes_every_check` runs every `05.*` check of the grader
+//! (`tests/src/chapters/ch05.rs`) on the built program, so the HTTP contract is the grader's:
+//! each row of it is checked there, not here. What stays here, in-process:
+//!
+//! - the two tests the book shows (`not_found_test`, `redirect_test`);
+//! - the reviewed snapshots: the OpenAPI document, and whole bodies with their wording;
+//! - what the document says beyond the grader's checks (which schema answers, which headers
+//!   are required, a summary on every operation);
+//! - requests no check sends: odd emails, values of the wrong type, odd item ids;
+//! - the `Debug` output of a new user, which never shows the password.
 
 use ch05_response_models::{UserIn, app};
 use insta::assert_json_snapshot;
@@ -28,6 +38,13 @@ async fn body_of(resp: TestResponse) -> (StatusCode, Value) {
     (status, kit::testing::json(resp).await)
 }
 
+/// The body of `resp`, which must be a 422.
+async fn refusal(resp: TestResponse) -> Value {
+    let (status, body) = body_of(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    body
+}
+
 async fn text_of(resp: TestResponse) -> String {
     resp.0
         .into_body()
@@ -44,6 +61,13 @@ fn johndoe() -> Value {
     json!({"username": "johndoe", "password": "s3cr3t-pa55", "email": "johndoe@example.com", "full_name": "John Doe"})
 }
 
+/// johndoe's sign-up, with `field` set to `value`.
+fn johndoe_with(field: &str, value: Value) -> Value {
+    let mut user = johndoe();
+    user[field] = value;
+    user
+}
+
 /// The `(type, loc)` of every problem of a 422 body.
 fn problems(body: &Value) -> Vec<(Value, Value)> {
     body["detail"]
@@ -57,48 +81,10 @@ fn problems(body: &Value) -> Vec<(Value, Value)> {
 mod users {
     use super::*;
 
-    // ANCHOR: created_test
-    #[tokio::test]
-    async fn a_new_user_is_created_with_201_and_without_its_password() {
-        let resp = post_user(&johndoe()).await;
-        resp.assert_status(StatusCode::CREATED);
-        resp.assert_json(
-            json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe"}),
-        )
-        .await;
-    }
-    // ANCHOR_END: created_test
-
-    #[tokio::test]
-    async fn the_password_appears_nowhere_in_the_response() {
-        let resp = post_user(&johndoe()).await;
-        for (name, value) in resp.0.headers() {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            assert!(!value.contains("s3cr3t"), "{name}: {value}");
-        }
-        let text = text_of(resp).await;
-        assert!(!text.contains("s3cr3t"), "{text}");
-        assert!(!text.contains("password"), "{text}");
-    }
-
-    #[tokio::test]
-    async fn an_absent_full_name_is_answered_as_null() {
-        let resp =
-            post_user(&json!({"username": "alice", "password": "p", "email": "alice@example.com"}))
-                .await;
-        resp.assert_status(StatusCode::CREATED);
-        let text = text_of(resp).await;
-        assert_eq!(
-            text,
-            r#"{"username":"alice","email":"alice@example.com","full_name":null}"#
-        );
-    }
-
     #[tokio::test]
     async fn a_null_full_name_is_answered_as_null() {
-        let mut body = johndoe();
-        body["full_name"] = Value::Null;
-        let (status, body) = body_of(post_user(&body).await).await;
+        let (status, body) =
+            body_of(post_user(&johndoe_with("full_name", Value::Null)).await).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(body["full_name"], Value::Null);
     }
@@ -112,9 +98,8 @@ mod users {
             ("  John Doe <John.Doe@EXAMPLE.com> ", "John.Doe@example.com"),
             ("\u{212A}elvin@Example.com", "\u{212A}elvin@example.com"),
         ] {
-            let mut body = johndoe();
-            body["email"] = json!(sent);
-            let (status, body) = body_of(post_user(&body).await).await;
+            let (status, body) =
+                body_of(post_user(&johndoe_with("email", json!(sent))).await).await;
             assert_eq!(status, StatusCode::CREATED, "{sent:?}: {body}");
             assert_eq!(body["email"], answered, "{sent:?}");
         }
@@ -122,29 +107,21 @@ mod users {
 
     #[tokio::test]
     async fn an_invalid_email_is_422_at_the_email() {
-        let mut body = johndoe();
-        body["email"] = json!("johndoe.example.com");
-        let (status, body) = body_of(post_user(&body).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_json_snapshot!("invalid_email", body);
+        let resp = post_user(&johndoe_with("email", json!("johndoe.example.com"))).await;
+        assert_json_snapshot!("invalid_email", refusal(resp).await);
     }
 
     #[tokio::test]
     async fn every_kind_of_bad_email_is_a_value_error() {
         for email in [
             "",
-            "john@",
-            "@example.com",
             "two@@example.com",
             "john doe@example.com",
             // A domain without a dot is no address on the Internet.
             "john@localhost",
             "John <john@localhost>",
         ] {
-            let mut body = johndoe();
-            body["email"] = json!(email);
-            let (status, body) = body_of(post_user(&body).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
+            let body = refusal(post_user(&johndoe_with("email", json!(email))).await).await;
             assert_eq!(
                 problems(&body),
                 vec![(json!("value_error"), json!(["body", "email"]))],
@@ -155,29 +132,25 @@ mod users {
 
     #[tokio::test]
     async fn every_missing_field_is_listed() {
-        let (status, body) = body_of(post_user(&json!({"full_name": "Nobody"})).await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refusal(post_user(&json!({"full_name": "Nobody"})).await).await;
         assert_json_snapshot!("missing_fields", body);
     }
 
     #[tokio::test]
-    async fn a_value_of_the_wrong_type_is_422_at_its_field() {
+    async fn a_value_of_the_wrong_type_is_a_string_type_problem_at_its_field() {
         let cases = [
-            ("email", json!(5), "string_type"),
-            ("password", json!(true), "string_type"),
-            ("password", json!(["p"]), "string_type"),
-            ("username", Value::Null, "string_type"),
-            ("username", json!({}), "string_type"),
-            ("full_name", json!([]), "string_type"),
+            ("email", json!(5)),
+            ("password", json!(true)),
+            ("password", json!(["p"])),
+            ("username", Value::Null),
+            ("username", json!({})),
+            ("full_name", json!([])),
         ];
-        for (field, value, kind) in cases {
-            let mut body = johndoe();
-            body[field] = value.clone();
-            let (status, body) = body_of(post_user(&body).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {value}");
+        for (field, value) in cases {
+            let body = refusal(post_user(&johndoe_with(field, value.clone())).await).await;
             assert_eq!(
                 problems(&body),
-                vec![(json!(kind), json!(["body", field]))],
+                vec![(json!("string_type"), json!(["body", field]))],
                 "{field}: {value}"
             );
         }
@@ -191,9 +164,7 @@ mod users {
             .body(r#"{"username": "johndoe", "password": "#)
             .send()
             .await;
-        let (status, body) = body_of(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_json_snapshot!("malformed_json", body);
+        assert_json_snapshot!("malformed_json", refusal(resp).await);
     }
 
     #[tokio::test]
@@ -211,12 +182,7 @@ mod users {
             if let Some(content_type) = content_type {
                 request = request.content_type(content_type);
             }
-            let (status, body) = body_of(request.send().await).await;
-            assert_eq!(
-                status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{content_type:?} {text}"
-            );
+            let body = refusal(request.send().await).await;
             assert_eq!(
                 body["detail"][0]["loc"],
                 json!(["body"]),
@@ -236,9 +202,7 @@ mod users {
             .body(bytes)
             .send()
             .await;
-        let (status, body) = body_of(resp).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["detail"][0]["type"], "json_invalid");
+        assert_eq!(refusal(resp).await["detail"][0]["type"], "json_invalid");
     }
 
     #[tokio::test]
@@ -262,32 +226,26 @@ mod users {
     }
 
     #[tokio::test]
-    async fn no_response_schema_in_the_document_has_a_password() {
+    async fn the_201_is_a_user_out_and_user_in_is_only_the_request_body() {
         let doc = document().await;
-        let schemas = &doc["components"]["schemas"];
-        assert!(schemas["UserIn"]["properties"]["password"].is_object());
+        let out = doc["components"]["schemas"]["UserOut"]["properties"]
+            .as_object()
+            .map(|properties| properties.keys().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(
-            schemas["UserOut"]["properties"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["username", "email", "full_name"]
+            out,
+            Some(vec!["username", "email", "full_name"]),
+            "UserOut's members"
         );
         let created = &doc["paths"]["/user"]["post"]["responses"]["201"];
         assert_eq!(
             created["content"]["application/json; charset=utf-8"]["schema"]["$ref"],
             "#/components/schemas/UserOut"
         );
-        let text = doc["paths"].to_string();
-        let responses: Vec<&str> = text
+        let uses = doc["paths"]
+            .to_string()
             .matches("\"$ref\":\"#/components/schemas/UserIn\"")
-            .collect();
-        assert_eq!(
-            responses.len(),
-            1,
-            "UserIn is used once, as the request body"
-        );
+            .count();
+        assert_eq!(uses, 1, "UserIn is used once, as the request body");
     }
 }
 
@@ -295,42 +253,8 @@ mod items {
     use super::*;
 
     #[tokio::test]
-    async fn the_item_list_has_the_two_items_with_nulls() {
-        let resp = get("/items/").await;
-        resp.assert_status_is_ok();
-        let text = text_of(resp).await;
-        assert_eq!(
-            text,
-            r#"[{"name":"Portal Gun","description":null,"price":42.0,"tax":null},{"name":"Plumbus","description":null,"price":32.0,"tax":null}]"#
-        );
-    }
-
-    #[tokio::test]
     async fn the_list_answers_without_its_trailing_slash_too() {
         get("/items").await.assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn each_item_of_the_catalogue_is_as_listed() {
-        let catalogue = [
-            (
-                "foo",
-                json!({"name": "Foo", "description": null, "price": 50.2, "tax": null}),
-            ),
-            (
-                "bar",
-                json!({"name": "Bar", "description": "The bartenders", "price": 62.0, "tax": 20.2}),
-            ),
-            (
-                "baz",
-                json!({"name": "Baz", "description": null, "price": 50.2, "tax": 10.5}),
-            ),
-        ];
-        for (id, item) in catalogue {
-            let resp = get(&format!("/items/{id}")).await;
-            resp.assert_status_is_ok();
-            resp.assert_json(item).await;
-        }
     }
 
     // ANCHOR: not_found_test
@@ -343,12 +267,7 @@ mod items {
     // ANCHOR_END: not_found_test
 
     #[tokio::test]
-    async fn item_ids_are_case_sensitive() {
-        get("/items/FOO").await.assert_status(StatusCode::NOT_FOUND);
-    }
-
-    #[tokio::test]
-    async fn odd_item_ids_are_not_found_never_a_crash() {
+    async fn odd_item_ids_are_404_item_not_found() {
         let long = "x".repeat(10_000);
         for id in [
             "99999999999999999999",
@@ -365,9 +284,8 @@ mod items {
     }
 
     #[tokio::test]
-    async fn an_item_id_that_is_not_utf8_is_422() {
-        let (status, body) = body_of(get("/items/%FF%FE").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    async fn an_item_id_that_is_not_utf8_is_a_string_unicode_problem() {
+        let body = refusal(get("/items/%FF%FE").await).await;
         assert_eq!(
             problems(&body),
             vec![(json!("string_unicode"), json!(["path", "item_id"]))]
@@ -381,14 +299,7 @@ mod items {
     }
 
     #[tokio::test]
-    async fn head_on_an_item_has_no_body() {
-        let resp = client().head("/items/foo").send().await;
-        resp.assert_status_is_ok();
-        resp.assert_bytes(b"").await;
-    }
-
-    #[tokio::test]
-    async fn the_document_declares_the_200_and_the_404_of_an_item() {
+    async fn the_200_and_the_404_of_an_item_are_an_item_and_a_detail() {
         let doc = document().await;
         let responses = &doc["paths"]["/items/{item_id}"]["get"]["responses"];
         let media = "application/json; charset=utf-8";
@@ -407,20 +318,16 @@ mod formats {
     use super::*;
 
     #[tokio::test]
-    async fn html_is_a_page_with_a_heading() {
-        let resp = get("/html").await;
-        resp.assert_status_is_ok();
-        resp.assert_content_type("text/html; charset=utf-8");
-        let page = text_of(resp).await;
-        assert!(page.contains("<h1>"), "{page}");
-    }
-
-    #[tokio::test]
-    async fn plain_text_has_no_quotes() {
-        let resp = get("/plain").await;
-        resp.assert_status_is_ok();
-        resp.assert_content_type("text/plain; charset=utf-8");
-        resp.assert_text("Hello World").await;
+    async fn every_text_answer_says_it_is_utf_8() {
+        for (path, content_type) in [
+            ("/html", "text/html; charset=utf-8"),
+            ("/plain", "text/plain; charset=utf-8"),
+            ("/download", "text/plain; charset=utf-8"),
+        ] {
+            let resp = get(path).await;
+            resp.assert_status_is_ok();
+            resp.assert_content_type(content_type);
+        }
     }
 
     // ANCHOR: redirect_test
@@ -442,114 +349,33 @@ mod formats {
     }
 
     #[tokio::test]
-    async fn the_download_is_report_txt_as_an_attachment() {
+    async fn the_download_is_report_txt_as_written() {
         let resp = get("/download").await;
         resp.assert_status_is_ok();
-        resp.assert_content_type("text/plain; charset=utf-8");
-        resp.assert_header("content-disposition", "attachment; filename=\"report.txt\"");
         resp.assert_text(include_str!("../files/report.txt")).await;
     }
 
     #[tokio::test]
-    async fn head_on_the_download_has_its_headers_and_no_body() {
+    async fn head_on_the_download_keeps_its_content_disposition() {
         let resp = client().head("/download").send().await;
         resp.assert_status_is_ok();
         resp.assert_header("content-disposition", "attachment; filename=\"report.txt\"");
-        resp.assert_bytes(b"").await;
     }
 
     #[tokio::test]
-    async fn the_document_declares_each_format() {
+    async fn the_document_declares_the_download_and_the_redirect_exactly() {
         let doc = document().await;
         let paths = &doc["paths"];
-        let content = |path: &str| paths[path]["get"]["responses"]["200"]["content"].clone();
-        assert!(content("/html")["text/html; charset=utf-8"].is_object());
-        assert!(content("/plain")["text/plain; charset=utf-8"].is_object());
-        assert!(content("/download")["text/plain; charset=utf-8"].is_object());
+        let download = &paths["/download"]["get"]["responses"]["200"];
+        assert!(download["content"]["text/plain; charset=utf-8"].is_object());
         let redirect = &paths["/redirect"]["get"]["responses"];
         assert!(redirect["200"].is_null(), "a redirect declares no 200");
-        assert!(redirect["307"]["headers"]["LOCATION"]["required"] == json!(true));
-        let download = &paths["/download"]["get"]["responses"]["200"];
-        assert!(download["headers"]["CONTENT-DISPOSITION"].is_object());
+        assert_eq!(redirect["307"]["headers"]["LOCATION"]["required"], true);
     }
 }
 
 mod exercises {
     use super::*;
-
-    #[tokio::test]
-    async fn only_the_fields_an_entry_sets_are_answered() {
-        let expected = [
-            ("foo", r#"{"name":"Foo","price":50.2}"#),
-            (
-                "bar",
-                r#"{"name":"Bar","description":"The bartenders","price":62.0,"tax":20.2}"#,
-            ),
-            (
-                "baz",
-                r#"{"name":"Baz","description":null,"price":50.2,"tax":10.5}"#,
-            ),
-        ];
-        for (id, text) in expected {
-            let resp = get(&format!("/items/{id}/set")).await;
-            resp.assert_status_is_ok();
-            assert_eq!(text_of(resp).await, text, "{id}");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_set_fields_filled_with_nulls_are_the_full_item() {
-        for id in ["foo", "bar", "baz"] {
-            let (_, mut sparse) = body_of(get(&format!("/items/{id}/set")).await).await;
-            let (_, full) = body_of(get(&format!("/items/{id}")).await).await;
-            for field in ["description", "tax"] {
-                sparse
-                    .as_object_mut()
-                    .unwrap()
-                    .entry(field)
-                    .or_insert(Value::Null);
-            }
-            assert_eq!(sparse, full, "{id}");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_name_view_has_the_name_and_the_description_only() {
-        let expected = [
-            ("foo", json!({"name": "Foo", "description": null})),
-            (
-                "bar",
-                json!({"name": "Bar", "description": "The bartenders"}),
-            ),
-            ("baz", json!({"name": "Baz", "description": null})),
-        ];
-        for (id, view) in expected {
-            let resp = get(&format!("/items/{id}/name")).await;
-            resp.assert_status_is_ok();
-            resp.assert_json(view).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn a_vehicle_is_a_car_or_a_plane() {
-        let resp = get("/vehicles/item1").await;
-        resp.assert_json(json!({"description": "A small red car with four doors", "type": "car"}))
-            .await;
-        let resp = get("/vehicles/item2").await;
-        resp.assert_json(
-            json!({"description": "A glider with two seats", "size": 2, "type": "plane"}),
-        )
-        .await;
-    }
-
-    #[tokio::test]
-    async fn unknown_ids_are_404_in_every_exercise() {
-        for path in ["/items/nope/set", "/items/nope/name", "/vehicles/item3"] {
-            let resp = get(path).await;
-            resp.assert_status(StatusCode::NOT_FOUND);
-            resp.assert_json(json!({"detail": "Item not found"})).await;
-        }
-    }
 
     #[tokio::test]
     async fn the_vehicle_schema_is_one_of_two_told_apart_by_type() {

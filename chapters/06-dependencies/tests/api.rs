@@ -1,5 +1,16 @@
-//! Chapter 06's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 06's tests: what the grader does not check from outside.
+//!
+//! `program::the_grader_passes_every_check` runs every `06.*` check of the grader
+//! (`tests/src/chapters/ch06.rs`) on the built program, so the HTTP contract is the grader's:
+//! each row of it is checked there, not here. What stays here, in-process:
+//!
+//! - the two tests the book shows (`guard_test`, `session_test`);
+//! - state only a fresh app shows: the first session is number 1, each app has its own
+//!   counts, the request ids a new app makes;
+//! - the reviewed snapshots: the OpenAPI document, and whole error bodies with their wording;
+//! - what the document says beyond the grader's checks (required, defaults, the cookie);
+//! - requests no check sends: repeated parameters and headers, header names in any case,
+//!   binary header values, overlapping requests to the cache.
 
 use std::sync::Arc;
 
@@ -31,14 +42,21 @@ async fn document() -> Value {
     kit::testing::json(get("/openapi.json").await).await
 }
 
-/// The `(type, loc)` of every problem of a 422 body.
-fn problems(body: &Value) -> Vec<(Value, Value)> {
+/// The `(type, loc)` of every problem of `resp`, which must be a 422.
+async fn problems(resp: TestResponse) -> Vec<(Value, Value)> {
+    let (status, body) = body_of(resp).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     body["detail"]
         .as_array()
         .expect("a 422 body has a detail list")
         .iter()
         .map(|p| (p["type"].clone(), p["loc"].clone()))
         .collect()
+}
+
+/// One `(type, loc)` problem, as [`problems`] lists them.
+fn problem(kind: &str, loc: Value) -> (Value, Value) {
+    (json!(kind), loc)
 }
 
 /// The `(name, in, required)` of every parameter of an operation in the document.
@@ -64,25 +82,8 @@ fn param(name: &str, source: &str, required: bool) -> (String, String, bool) {
 mod parameters {
     use super::*;
 
-    // ANCHOR: common_test
     #[tokio::test]
-    async fn items_and_users_share_the_common_parameters_and_their_defaults() {
-        for path in ["/items/", "/users/"] {
-            let resp = get(path).await;
-            resp.assert_status_is_ok();
-            resp.assert_json(json!({"q": null, "skip": 0, "limit": 100}))
-                .await;
-        }
-    }
-    // ANCHOR_END: common_test
-
-    #[tokio::test]
-    async fn the_common_parameters_echo_what_is_sent() {
-        for path in ["/items/", "/users/"] {
-            let resp = get(&format!("{path}?q=portal&skip=-3&limit=7")).await;
-            resp.assert_json(json!({"q": "portal", "skip": -3, "limit": 7}))
-                .await;
-        }
+    async fn a_path_without_its_trailing_slash_answers_too() {
         get("/items?skip=1")
             .await
             .assert_json(json!({"q": null, "skip": 1, "limit": 100}))
@@ -106,28 +107,23 @@ mod parameters {
     }
 
     #[tokio::test]
-    async fn a_skip_that_is_not_an_integer_is_a_422_that_names_it() {
-        let (status, body) = body_of(get("/items/?skip=abc&limit=2.0").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    async fn a_bad_skip_and_a_bad_limit_are_both_listed() {
         assert_eq!(
-            problems(&body),
+            problems(get("/items/?skip=abc&limit=2.0").await).await,
             vec![
-                (json!("int_parsing"), json!(["query", "skip"])),
-                (json!("int_parsing"), json!(["query", "limit"])),
+                problem("int_parsing", json!(["query", "skip"])),
+                problem("int_parsing", json!(["query", "limit"])),
             ]
         );
     }
 
     #[tokio::test]
-    async fn integers_beyond_i64_are_422_not_500() {
+    async fn integers_beyond_i64_either_way_are_one_problem() {
         for path in [
             "/items/?skip=99999999999999999999",
             "/users/?limit=-99999999999999999999",
-            "/class-items/?skip=99999999999999999999",
         ] {
-            let (status, body) = body_of(get(path).await).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-            assert_eq!(body["detail"].as_array().map(Vec::len), Some(1), "{path}");
+            assert_eq!(problems(get(path).await).await.len(), 1, "{path}");
         }
     }
 
@@ -140,7 +136,7 @@ mod parameters {
     }
 
     #[tokio::test]
-    async fn both_operations_document_the_three_parameters() {
+    async fn both_operations_document_the_three_parameters_as_optional() {
         let doc = document().await;
         for path in ["/items", "/users"] {
             assert_eq!(
@@ -161,48 +157,11 @@ mod parameters {
 mod class_items {
     use super::*;
 
-    fn items(names: &[&str]) -> Value {
-        names
-            .iter()
-            .map(|name| json!({"item_name": name}))
-            .collect()
-    }
-
     #[tokio::test]
-    async fn without_parameters_every_item_is_listed_and_q_is_left_out() {
-        get("/class-items/")
-            .await
-            .assert_json(json!({"items": items(&["Foo", "Bar", "Baz"])}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn skip_and_limit_slice_the_catalogue() {
-        let cases = [
-            ("skip=1", vec!["Bar", "Baz"]),
-            ("limit=1", vec!["Foo"]),
-            ("skip=1&limit=1", vec!["Bar"]),
-            ("skip=2&limit=5", vec!["Baz"]),
-            ("skip=3", vec![]),
-            ("limit=0", vec![]),
-        ];
-        for (query, names) in cases {
-            get(&format!("/class-items/?{query}"))
-                .await
-                .assert_json(json!({"items": items(&names)}))
-                .await;
-        }
-    }
-
-    #[tokio::test]
-    async fn q_is_repeated_first_when_given_and_left_out_when_empty() {
+    async fn q_comes_first_in_the_answer() {
         let resp = get("/class-items/?q=foo&limit=1").await;
         let text = resp.0.into_body().into_string().await.unwrap();
         assert_eq!(text, r#"{"q":"foo","items":[{"item_name":"Foo"}]}"#);
-        get("/class-items/?q=&limit=1")
-            .await
-            .assert_json(json!({"items": items(&["Foo"])}))
-            .await;
     }
 
     #[tokio::test]
@@ -211,57 +170,25 @@ mod class_items {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("class_items_negative", body);
     }
-
-    #[tokio::test]
-    async fn the_largest_skip_and_limit_give_fewer_items_without_a_panic() {
-        let max = i64::MAX;
-        get(&format!("/class-items/?skip={max}&limit={max}"))
-            .await
-            .assert_json(json!({"items": []}))
-            .await;
-        get(&format!("/class-items/?skip=1&limit={max}"))
-            .await
-            .assert_json(json!({"items": items(&["Bar", "Baz"])}))
-            .await;
-    }
 }
 
 mod query_or_cookie {
     use super::*;
 
-    async fn q_or_cookie(query: &str, cookie: Option<&str>) -> Value {
-        let cli = client();
-        let mut request = cli.get(format!("/query-or-cookie/{query}"));
-        if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
+    #[tokio::test]
+    async fn only_the_last_query_cookie_counts_among_others() {
+        for (cookie, expected) in [
+            ("theme=dark; last_query=old", json!("old")),
+            ("other=1", Value::Null),
+        ] {
+            let resp = client()
+                .get("/query-or-cookie/?q=")
+                .header("cookie", cookie)
+                .send()
+                .await;
+            resp.assert_status_is_ok();
+            resp.assert_json(json!({"q_or_cookie": expected})).await;
         }
-        let (status, body) = body_of(request.send().await).await;
-        assert_eq!(status, StatusCode::OK, "{query} {cookie:?}");
-        body["q_or_cookie"].clone()
-    }
-
-    #[tokio::test]
-    async fn q_wins_over_the_cookie() {
-        assert_eq!(
-            q_or_cookie("?q=new", Some("last_query=old")).await,
-            json!("new")
-        );
-        assert_eq!(q_or_cookie("?q=new", None).await, json!("new"));
-    }
-
-    #[tokio::test]
-    async fn without_q_or_with_an_empty_one_the_cookie_answers() {
-        assert_eq!(q_or_cookie("", Some("last_query=old")).await, json!("old"));
-        assert_eq!(
-            q_or_cookie("?q=", Some("theme=dark; last_query=old")).await,
-            json!("old")
-        );
-    }
-
-    #[tokio::test]
-    async fn with_neither_the_answer_is_null() {
-        assert_eq!(q_or_cookie("", None).await, Value::Null);
-        assert_eq!(q_or_cookie("?q=", Some("other=1")).await, Value::Null);
     }
 
     #[tokio::test]
@@ -331,47 +258,14 @@ mod guards {
     // ANCHOR_END: guard_test
 
     #[tokio::test]
-    async fn a_wrong_key_is_a_400_that_says_so() {
-        for (path, _) in guarded() {
-            let (status, body) = with_headers(path, &[("X-Token", TOKEN), ("X-Key", "nope")]).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
-            assert_eq!(body, json!({"detail": "X-Key header invalid"}), "{path}");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_missing_header_is_a_422_that_names_it_in_lower_case() {
-        for (path, _) in guarded() {
-            let (status, body) = with_headers(path, &[("X-Key", KEY)]).await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::UNPROCESSABLE_ENTITY, missing("x-token")),
-                "{path}"
-            );
-            let (status, body) = with_headers(path, &[("X-Token", TOKEN)]).await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::UNPROCESSABLE_ENTITY, missing("x-key")),
-                "{path}"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn the_first_failing_check_answers_token_before_key() {
-        for (path, _) in guarded() {
+    async fn the_routers_checks_answer_token_before_key_too() {
+        for path in ["/global/items/", "/global/users/"] {
             // The token's check fails first: the missing key is never looked at.
             let (status, body) = with_headers(path, &[("X-Token", "nope")]).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
             assert_eq!(body, json!({"detail": "X-Token header invalid"}), "{path}");
             // A missing token fails first: the wrong key is never looked at.
             let (status, body) = with_headers(path, &[("X-Key", "nope")]).await;
-            assert_eq!(
-                (status, body),
-                (StatusCode::UNPROCESSABLE_ENTITY, missing("x-token")),
-                "{path}"
-            );
-            let (status, body) = with_headers(path, &[]).await;
             assert_eq!(
                 (status, body),
                 (StatusCode::UNPROCESSABLE_ENTITY, missing("x-token")),
@@ -389,9 +283,8 @@ mod guards {
     }
 
     #[tokio::test]
-    async fn empty_padded_or_binary_values_are_invalid_not_a_crash() {
+    async fn padded_upper_case_or_binary_tokens_are_invalid_not_a_crash() {
         let values = [
-            HeaderValue::from_static(""),
             HeaderValue::from_str(&format!("{TOKEN} ")).unwrap(),
             HeaderValue::from_static("FAKE-SUPER-SECRET-TOKEN"),
             HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
@@ -426,7 +319,7 @@ mod guards {
     }
 
     #[tokio::test]
-    async fn every_guarded_operation_documents_both_headers_and_the_400() {
+    async fn every_guarded_operation_documents_both_headers_as_required_and_the_400() {
         let doc = document().await;
         for path in ["/protected-items", "/global/items", "/global/users"] {
             assert_eq!(
@@ -442,12 +335,6 @@ mod guards {
                 assert!(responses[status].is_object(), "{path} {status}");
             }
         }
-    }
-
-    #[tokio::test]
-    async fn the_document_never_shows_the_expected_values() {
-        let doc = document().await.to_string();
-        assert!(!doc.contains(TOKEN) && !doc.contains(KEY));
     }
 
     #[tokio::test]
@@ -471,25 +358,6 @@ mod guards {
 
 mod caching {
     use super::*;
-
-    #[tokio::test]
-    async fn a_dependency_needed_twice_runs_once_per_request() {
-        let cli = client();
-        for _ in 0..3 {
-            let resp = cli.get("/cached/").send().await;
-            resp.assert_status_is_ok();
-            resp.assert_json(json!({"calls": 1})).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn with_caching_switched_off_it_runs_for_each_use() {
-        let cli = client();
-        for _ in 0..3 {
-            let resp = cli.get("/uncached/").send().await;
-            resp.assert_json(json!({"calls": 2})).await;
-        }
-    }
 
     #[tokio::test]
     async fn the_cache_lives_for_one_request_even_when_they_overlap() {
@@ -561,47 +429,6 @@ mod session {
     }
 
     #[tokio::test]
-    async fn a_bad_fail_value_is_a_422_and_the_session_is_closed_anyway() {
-        let cli = client();
-        let (status, body) = body_of(cli.get("/session/?fail=maybe").send().await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(
-            problems(&body),
-            vec![(json!("bool_parsing"), json!(["query", "fail"]))]
-        );
-        let (opened, closed) = stats(&cli).await;
-        assert_eq!(opened, closed);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn many_sessions_at_once_are_all_closed() {
-        let cli = Arc::new(client());
-        let mut requests = tokio::task::JoinSet::new();
-        for i in 0..100 {
-            let cli = Arc::clone(&cli);
-            let path = if i % 3 == 0 {
-                "/session/?fail=true"
-            } else {
-                "/session/"
-            };
-            requests.spawn(async move { body_of(cli.get(path).send().await).await });
-        }
-        let mut numbers = Vec::new();
-        while let Some(done) = requests.join_next().await {
-            let (status, body) = done.unwrap();
-            if status == StatusCode::OK {
-                numbers.push(body["session"].as_u64().unwrap());
-            } else {
-                assert_eq!(status, StatusCode::BAD_REQUEST);
-            }
-        }
-        numbers.sort_unstable();
-        numbers.dedup();
-        assert_eq!(numbers.len(), 66, "every session has its own number");
-        assert_eq!(stats(&cli).await, (100, 100));
-    }
-
-    #[tokio::test]
     async fn every_app_counts_its_own_sessions() {
         let first = client();
         first.get("/session/").send().await;
@@ -613,21 +440,7 @@ mod exercises {
     use super::*;
 
     #[tokio::test]
-    async fn a_sent_request_id_is_answered_by_both_operations() {
-        for path in ["/traced/items/", "/traced/users/"] {
-            let resp = client()
-                .get(path)
-                .header("X-Request-Id", "abc-123")
-                .send()
-                .await;
-            let (status, body) = body_of(resp).await;
-            assert_eq!(status, StatusCode::OK);
-            assert_eq!(body["request_id"], json!("abc-123"), "{path}");
-        }
-    }
-
-    #[tokio::test]
-    async fn without_a_request_id_the_server_makes_a_new_one_each_time() {
+    async fn a_new_app_numbers_the_request_ids_it_makes() {
         let cli = client();
         let (_, first) = body_of(cli.get("/traced/items/").send().await).await;
         let (_, second) = body_of(cli.get("/traced/users/").send().await).await;
@@ -654,11 +467,9 @@ mod exercises {
                 .header("X-Request-Id", value.clone())
                 .send()
                 .await;
-            let (status, body) = body_of(resp).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{value:?}");
             assert_eq!(
-                problems(&body),
-                vec![(json!(kind), json!(["header", "x-request-id"]))],
+                problems(resp).await,
+                vec![problem(kind, json!(["header", "x-request-id"]))],
                 "{value:?}"
             );
         }
@@ -681,30 +492,8 @@ mod exercises {
         }
     }
 
-    fn numbered(range: std::ops::RangeInclusive<i64>) -> Value {
-        range
-            .map(|n| json!({"item_name": format!("Item {n}")}))
-            .collect()
-    }
-
     #[tokio::test]
-    async fn the_paginator_gives_ten_items_by_default() {
-        get("/paginated-items/")
-            .await
-            .assert_json(json!({"skip": 0, "limit": 10, "total": 100, "items": numbered(1..=10)}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn the_paginator_slices_and_stops_at_the_end() {
-        get("/paginated-items/?skip=20&limit=50")
-            .await
-            .assert_json(json!({"skip": 20, "limit": 50, "total": 100, "items": numbered(21..=70)}))
-            .await;
-        get("/paginated-items/?skip=97&limit=5")
-            .await
-            .assert_json(json!({"skip": 97, "limit": 5, "total": 100, "items": numbered(98..=100)}))
-            .await;
+    async fn the_largest_skip_gives_an_empty_page() {
         let max = i64::MAX;
         get(&format!("/paginated-items/?skip={max}"))
             .await
@@ -717,24 +506,20 @@ mod exercises {
         let (status, body) = body_of(get("/paginated-items/?limit=51").await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("paginator_over_the_maximum", body);
-        let (status, body) = body_of(get("/paginated-items/?limit=0&skip=-1").await).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
-            problems(&body),
+            problems(get("/paginated-items/?limit=0&skip=-1").await).await,
             vec![
-                (json!("greater_than_equal"), json!(["query", "skip"])),
-                (json!("greater_than_equal"), json!(["query", "limit"])),
+                problem("greater_than_equal", json!(["query", "skip"])),
+                problem("greater_than_equal", json!(["query", "limit"])),
             ]
         );
     }
 }
 
-// ANCHOR: snapshot_test
 #[tokio::test]
 async fn the_openapi_document_is_as_reviewed() {
     assert_json_snapshot!("openapi", document().await);
 }
-// ANCHOR_END: snapshot_test
 
 #[tokio::test]
 async fn a_missing_token_body_is_as_reviewed() {

@@ -1,5 +1,16 @@
-//! Chapter 08's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 08's tests: what the grader does not check from outside.
+//!
+//! `program::the_grader_passes_every_check` runs every `08.*` check of the grader
+//! (`tests/src/chapters/ch08.rs`) on the built program, so the HTTP contract is the grader's:
+//! each row of it is checked there, not here. What stays here, in-process:
+//!
+//! - state only a fresh app shows: each app has its own users;
+//! - the reviewed snapshots: the OpenAPI document, and whole error bodies with their wording;
+//! - what the document says beyond the grader's checks (the forms' fields, their order and
+//!   lengths, which operations need the scheme);
+//! - requests no check sends: odd passwords, usernames and `Authorization` headers, raw bytes,
+//!   headers with spaces a real connection would trim, bodies over the limit;
+//! - Swagger UI's Authorize button, in a real browser.
 
 use ch08_oauth2_password::app;
 use insta::assert_json_snapshot;
@@ -10,6 +21,7 @@ use poem::test::{TestClient, TestResponse};
 use serde_json::{Value, json};
 
 const FORM: &str = "application/x-www-form-urlencoded";
+const INCORRECT: &str = "Incorrect username or password";
 
 fn client() -> TestClient<impl Endpoint> {
     TestClient::new(app(&Docs::default()))
@@ -21,12 +33,12 @@ async fn body(resp: TestResponse) -> (StatusCode, Value) {
 }
 
 /// Posts `form` (already URL-encoded) to `path`.
-async fn post_form(cli: &TestClient<impl Endpoint>, path: &str, form: &str) -> TestResponse {
-    cli.post(path)
-        .content_type(FORM)
-        .body(form.to_owned())
-        .send()
-        .await
+async fn post_form(
+    cli: &TestClient<impl Endpoint>,
+    path: &str,
+    form: impl Into<poem::Body>,
+) -> TestResponse {
+    cli.post(path).content_type(FORM).body(form).send().await
 }
 
 /// `GET path` with these `Authorization` headers, in order.
@@ -43,17 +55,18 @@ async fn get_with(
     req.send().await
 }
 
-fn johndoe() -> Value {
-    json!({
-        "username": "johndoe",
-        "email": "johndoe@example.com",
-        "full_name": "John Doe",
-        "disabled": false,
-    })
+/// Asserts a 400 with this detail, and no challenge: a 400 asks for no credentials.
+async fn assert_400(resp: TestResponse, detail: &str) {
+    resp.assert_status(StatusCode::BAD_REQUEST);
+    resp.assert_header_is_not_exist("www-authenticate");
+    resp.assert_json(json!({"detail": detail})).await;
 }
 
-fn token_of(username: &str) -> Value {
-    json!({"access_token": username, "token_type": "bearer"})
+/// Asserts a 401 with this detail and the challenge `WWW-Authenticate: Bearer`.
+async fn assert_401(resp: TestResponse, detail: &str) {
+    resp.assert_status(StatusCode::UNAUTHORIZED);
+    resp.assert_header("www-authenticate", "Bearer");
+    resp.assert_json(json!({"detail": detail})).await;
 }
 
 /// Asserts a 422 with one problem of `kind` at `loc`.
@@ -70,204 +83,93 @@ mod token {
     use super::*;
 
     #[tokio::test]
-    async fn a_correct_login_answers_the_username_as_a_bearer_token() {
-        let resp = post_form(&client(), "/token", "username=johndoe&password=secret").await;
-        resp.assert_status_is_ok();
-        resp.assert_content_type("application/json; charset=utf-8");
-        resp.assert_json(token_of("johndoe")).await;
-    }
-
-    #[tokio::test]
     async fn the_answer_with_a_token_is_never_cached() {
-        let resp = post_form(&client(), "/token", "username=johndoe&password=secret").await;
-        resp.assert_status_is_ok();
-        resp.assert_header("cache-control", "no-store");
-        resp.assert_header("pragma", "no-cache");
-    }
-
-    #[tokio::test]
-    async fn every_field_of_the_oauth2_form_is_accepted() {
-        let form = "grant_type=password&username=johndoe&password=secret&scope=me+items\
-                    &client_id=my-app&client_secret=s3cr3t";
-        let resp = post_form(&client(), "/token", form).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(token_of("johndoe")).await;
-    }
-
-    #[tokio::test]
-    async fn swagger_uis_authorize_dialog_logs_in() {
-        // What Swagger UI's Authorize dialog sends for the password flow: the client
-        // credentials in a Basic header (its default), and an empty scope.
-        let resp = client()
-            .post("/token")
-            .content_type(FORM)
-            .header("authorization", "Basic Og==")
-            .header("x-requested-with", "XMLHttpRequest")
-            .body("grant_type=password&scope=&username=johndoe&password=secret")
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-        resp.assert_json(token_of("johndoe")).await;
-    }
-
-    #[tokio::test]
-    async fn a_password_that_is_almost_right_is_refused() {
         let cli = client();
-        for password in [
-            "wrong",
-            "secre",
-            "secretx",
-            "Secret",
-            "secret ",
-            "secret2",
-            "fakehashedsecret",
-            "%00secret",
+        for (path, form) in [
+            ("/token", "username=johndoe&password=secret"),
+            (
+                "/token-strict",
+                "grant_type=password&username=johndoe&password=secret",
+            ),
         ] {
-            let resp = post_form(
-                &cli,
-                "/token",
-                &format!("username=johndoe&password={password}"),
-            )
-            .await;
-            resp.assert_status(StatusCode::BAD_REQUEST);
-            resp.assert_json(json!({"detail": "Incorrect username or password"}))
-                .await;
+            let resp = post_form(&cli, path, form).await;
+            resp.assert_status_is_ok();
+            resp.assert_header("cache-control", "no-store");
+            resp.assert_header("pragma", "no-cache");
         }
     }
 
     #[tokio::test]
-    async fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
+    async fn a_password_with_a_space_or_a_nul_is_wrong() {
         let cli = client();
-        for username in ["nobody", "JohnDoe", "johndoe2", "john", "%20johndoe"] {
-            let resp = post_form(
-                &cli,
-                "/token",
-                &format!("username={username}&password=secret"),
-            )
-            .await;
-            resp.assert_status(StatusCode::BAD_REQUEST);
-            resp.assert_header_is_not_exist("www-authenticate");
-            resp.assert_json(json!({"detail": "Incorrect username or password"}))
-                .await;
+        for password in ["secret ", "%00secret"] {
+            let form = format!("username=johndoe&password={password}");
+            assert_400(post_form(&cli, "/token", form).await, INCORRECT).await;
         }
     }
 
     #[tokio::test]
-    async fn a_disabled_user_still_gets_a_token() {
-        let resp = post_form(&client(), "/token", "username=alice&password=secret2").await;
-        resp.assert_status_is_ok();
-        resp.assert_json(token_of("alice")).await;
+    async fn a_prefix_or_a_padded_username_is_unknown() {
+        let cli = client();
+        for username in ["john", "%20johndoe"] {
+            let form = format!("username={username}&password=secret");
+            assert_400(post_form(&cli, "/token", form).await, INCORRECT).await;
+        }
     }
 
     #[tokio::test]
-    async fn a_grant_type_other_than_password_is_422_naming_it() {
+    async fn a_grant_type_almost_password_is_422_naming_it() {
         let cli = client();
-        for grant_type in ["client_credentials", "Password", "password%0A", "passwordx"] {
+        for grant_type in ["password%0A", "passwordx"] {
             let form = format!("grant_type={grant_type}&username=johndoe&password=secret");
-            let resp = post_form(&cli, "/token", &form).await;
-            assert_one_problem(
-                resp,
-                json!(["body", "grant_type"]),
-                "string_pattern_mismatch",
-            )
-            .await;
+            let resp = post_form(&cli, "/token", form).await;
+            let problem = json!(["body", "grant_type"]);
+            assert_one_problem(resp, problem, "string_pattern_mismatch").await;
         }
-        let resp = post_form(
-            &cli,
-            "/token",
-            "grant_type=implicit&username=johndoe&password=secret",
-        )
-        .await;
-        let (_, body) = body(resp).await;
+        let form = "grant_type=implicit&username=johndoe&password=secret";
+        let (_, body) = body(post_form(&cli, "/token", form).await).await;
         assert_json_snapshot!("token_grant_type_mismatch", body);
     }
 
     #[tokio::test]
-    async fn an_empty_grant_type_counts_as_absent() {
-        let resp = post_form(
-            &client(),
-            "/token",
-            "grant_type=&username=johndoe&password=secret",
-        )
-        .await;
-        resp.assert_status_is_ok();
-    }
-
-    #[tokio::test]
-    async fn a_missing_or_empty_username_or_password_is_422() {
+    async fn a_missing_username_or_an_empty_password_is_422() {
         let cli = client();
-        let cases = [
+        for (form, field) in [
             ("password=secret", "username"),
-            ("username=&password=secret", "username"),
-            ("username=johndoe", "password"),
             ("username=johndoe&password=", "password"),
-        ];
-        for (form, field) in cases {
+        ] {
             let resp = post_form(&cli, "/token", form).await;
             assert_one_problem(resp, json!(["body", field]), "missing").await;
         }
-        let resp = post_form(&cli, "/token", "scope=me").await;
-        let (status, body) = body(resp).await;
+        let (status, body) = body(post_form(&cli, "/token", "scope=me").await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("token_missing_fields", body);
     }
 
     #[tokio::test]
-    async fn the_last_of_repeated_fields_wins() {
-        let form = "username=alice&password=nope&username=johndoe&password=secret";
-        let resp = post_form(&client(), "/token", form).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(token_of("johndoe")).await;
-    }
-
-    #[tokio::test]
-    async fn a_body_that_is_not_a_form_is_422() {
+    async fn a_form_without_its_content_type_or_no_body_is_422() {
         let cli = client();
-        let resp = cli
-            .post("/token")
-            .body_json(&json!({"username": "johndoe", "password": "secret"}))
-            .send()
-            .await;
-        resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         let resp = cli
             .post("/token")
             .body("username=johndoe&password=secret")
             .send()
             .await;
         resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-        let resp = cli.post("/token").send().await;
-        let (status, body) = body(resp).await;
+        let (status, body) = body(cli.post("/token").send().await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["detail"][0]["loc"][0], "body");
     }
 
     #[tokio::test]
-    async fn bytes_that_are_not_utf8_are_a_wrong_login_not_a_crash() {
-        let cli = client();
-        let resp = post_form(&cli, "/token", "username=%FF&password=secret").await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        let resp = cli
-            .post("/token")
-            .content_type(FORM)
-            .body(b"username=johndoe&password=\xff\xfe".to_vec())
-            .send()
-            .await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_json(json!({"detail": "Incorrect username or password"}))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn a_huge_username_is_only_an_unknown_one() {
-        let form = format!("username={}&password=secret", "a".repeat(500_000));
-        let resp = post_form(&client(), "/token", &form).await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
+    async fn raw_bytes_that_are_not_utf8_are_a_wrong_password() {
+        let form = b"username=johndoe&password=\xff\xfe".to_vec();
+        assert_400(post_form(&client(), "/token", form).await, INCORRECT).await;
     }
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_413() {
         let form = format!("username={}&password=secret", "a".repeat(2 * 1024 * 1024));
-        let resp = post_form(&client(), "/token", &form).await;
+        let resp = post_form(&client(), "/token", form).await;
         resp.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
         resp.assert_json(json!({"detail": "Content Too Large"}))
             .await;
@@ -285,48 +187,14 @@ mod token_strict {
     use super::*;
 
     #[tokio::test]
-    async fn the_strict_form_logs_in_with_grant_type_password() {
-        let form = "grant_type=password&username=johndoe&password=secret";
-        let resp = post_form(&client(), "/token-strict", form).await;
-        resp.assert_status_is_ok();
-        resp.assert_header("cache-control", "no-store");
-        resp.assert_json(token_of("johndoe")).await;
-    }
-
-    #[tokio::test]
-    async fn the_strict_form_requires_grant_type() {
+    async fn the_strict_form_counts_an_empty_grant_type_as_missing() {
         let cli = client();
-        for form in [
-            "username=johndoe&password=secret",
-            "grant_type=&username=johndoe&password=secret",
-        ] {
-            let resp = post_form(&cli, "/token-strict", form).await;
-            assert_one_problem(resp, json!(["body", "grant_type"]), "missing").await;
-        }
-        let resp = post_form(&cli, "/token-strict", "username=johndoe&password=secret").await;
-        let (_, body) = body(resp).await;
+        let form = "grant_type=&username=johndoe&password=secret";
+        let resp = post_form(&cli, "/token-strict", form).await;
+        assert_one_problem(resp, json!(["body", "grant_type"]), "missing").await;
+        let form = "username=johndoe&password=secret";
+        let (_, body) = body(post_form(&cli, "/token-strict", form).await).await;
         assert_json_snapshot!("strict_missing_grant_type", body);
-    }
-
-    #[tokio::test]
-    async fn the_strict_form_refuses_other_grant_types() {
-        let form = "grant_type=refresh_token&username=johndoe&password=secret";
-        let resp = post_form(&client(), "/token-strict", form).await;
-        assert_one_problem(
-            resp,
-            json!(["body", "grant_type"]),
-            "string_pattern_mismatch",
-        )
-        .await;
-    }
-
-    #[tokio::test]
-    async fn the_strict_form_refuses_a_wrong_password_with_400() {
-        let form = "grant_type=password&username=johndoe&password=secret2";
-        let resp = post_form(&client(), "/token-strict", form).await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_json(json!({"detail": "Incorrect username or password"}))
-            .await;
     }
 }
 
@@ -334,54 +202,18 @@ mod users_me {
     use super::*;
 
     #[tokio::test]
-    async fn johndoes_token_shows_johndoe_without_a_password() {
-        let resp = get_with(&client(), "/users/me", &[b"Bearer johndoe"]).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(johndoe()).await;
-    }
-
-    #[tokio::test]
-    async fn the_token_from_a_login_opens_users_me() {
-        let cli = client();
-        let resp = post_form(&cli, "/token", "username=johndoe&password=secret").await;
-        let (_, token) = body(resp).await;
-        let access_token = token["access_token"].as_str().unwrap_or_default();
-        let header = format!("Bearer {access_token}");
-        let resp = get_with(&cli, "/users/me", &[header.as_bytes()]).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(johndoe()).await;
-    }
-
-    #[tokio::test]
-    async fn no_authorization_is_401_not_authenticated_with_a_bearer_challenge() {
-        let resp = client().get("/users/me").send().await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_header("www-authenticate", "Bearer");
-        resp.assert_json(json!({"detail": "Not authenticated"}))
-            .await;
-    }
-
-    #[tokio::test]
     async fn other_schemes_and_empty_credentials_are_not_authenticated() {
         let cli = client();
-        let headers: [&[u8]; 10] = [
-            b"Basic am9obmRvZTpzZWNyZXQ=",
+        let headers: [&[u8]; 5] = [
             b"Basic !!!not-base64",
             b"Basic bm9jb2xvbg==",
-            b"Token johndoe",
-            b"johndoe",
-            b"Bearer",
             b"Bearer ",
-            b"Bearer    ",
             b"Bearerjohndoe",
             b"Bearer\tjohndoe",
         ];
         for header in headers {
             let resp = get_with(&cli, "/users/me", &[header]).await;
-            resp.assert_status(StatusCode::UNAUTHORIZED);
-            resp.assert_header("www-authenticate", "Bearer");
-            resp.assert_json(json!({"detail": "Not authenticated"}))
-                .await;
+            assert_401(resp, "Not authenticated").await;
         }
     }
 
@@ -393,68 +225,51 @@ mod users_me {
     }
 
     #[tokio::test]
-    async fn an_unknown_token_is_401_invalid_credentials_with_a_bearer_challenge() {
+    async fn a_token_with_a_space_or_a_password_in_it_names_no_user() {
         let cli = client();
-        let tokens: [&[u8]; 7] = [
-            b"Bearer nobody",
-            b"Bearer JohnDoe",
-            b"Bearer johndoe2",
+        let tokens: [&[u8]; 3] = [
             b"Bearer john doe",
-            b"Bearer fakehashedsecret",
             b"Bearer secret",
             b"Bearer am9obmRvZTpzZWNyZXQ=",
         ];
         for token in tokens {
             let resp = get_with(&cli, "/users/me", &[token]).await;
-            resp.assert_status(StatusCode::UNAUTHORIZED);
-            resp.assert_header("www-authenticate", "Bearer");
-            resp.assert_json(json!({"detail": "Invalid authentication credentials"}))
-                .await;
+            assert_401(resp, "Invalid authentication credentials").await;
         }
     }
 
     #[tokio::test]
-    async fn the_scheme_is_case_insensitive_and_spaces_around_the_token_are_trimmed() {
-        let cli = client();
-        let headers: [&[u8]; 4] = [
-            b"bearer johndoe",
-            b"BEARER johndoe",
-            b"Bearer    johndoe",
-            b"Bearer johndoe   ",
-        ];
-        for header in headers {
-            let resp = get_with(&cli, "/users/me", &[header]).await;
-            resp.assert_status_is_ok();
-            resp.assert_json(johndoe()).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn of_two_authorization_headers_the_first_counts() {
-        let cli = client();
-        let resp = get_with(&cli, "/users/me", &[b"Bearer johndoe", b"Bearer nobody"]).await;
+    async fn spaces_after_the_token_are_trimmed() {
+        // A real connection drops them before the server sees the header.
+        let resp = get_with(&client(), "/users/me", &[b"Bearer johndoe   "]).await;
         resp.assert_status_is_ok();
-        let resp = get_with(&cli, "/users/me", &[b"Bearer nobody", b"Bearer johndoe"]).await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        let resp = get_with(&cli, "/users/me", &[b"Basic Og==", b"Bearer johndoe"]).await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_json(json!({"detail": "Not authenticated"}))
-            .await;
+        let (_, me) = body(resp).await;
+        assert_eq!(me["username"], "johndoe");
     }
 
     #[tokio::test]
-    async fn a_disabled_user_is_400_inactive_user() {
+    async fn a_basic_header_before_a_bearer_one_is_not_authenticated() {
+        let resp = get_with(&client(), "/users/me", &[b"Basic Og==", b"Bearer johndoe"]).await;
+        assert_401(resp, "Not authenticated").await;
+    }
+
+    #[tokio::test]
+    async fn an_inactive_user_is_refused_without_a_challenge() {
         let resp = get_with(&client(), "/users/me", &[b"Bearer alice"]).await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_header_is_not_exist("www-authenticate");
-        resp.assert_json(json!({"detail": "Inactive user"})).await;
+        assert_400(resp, "Inactive user").await;
     }
 
     #[tokio::test]
     async fn a_trailing_slash_answers_alike() {
         let resp = get_with(&client(), "/users/me/", &[b"Bearer johndoe"]).await;
         resp.assert_status_is_ok();
-        resp.assert_json(johndoe()).await;
+        resp.assert_json(json!({
+            "username": "johndoe",
+            "email": "johndoe@example.com",
+            "full_name": "John Doe",
+            "disabled": false,
+        }))
+        .await;
     }
 
     #[tokio::test]
@@ -479,7 +294,7 @@ mod docs {
     }
 
     #[tokio::test]
-    async fn the_oauth2_scheme_logs_in_at_token() {
+    async fn the_oauth2_scheme_guards_both_user_operations_and_not_the_login() {
         let doc = document().await;
         let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
         assert_eq!(scheme["type"], "oauth2");
@@ -538,81 +353,10 @@ mod docs {
             }
         }
     }
-
-    /// Every schema a response can reach, following `$ref`s.
-    fn response_schemas(doc: &Value) -> Vec<(String, Value)> {
-        let mut todo: Vec<Value> = Vec::new();
-        for (_, item) in doc["paths"].as_object().into_iter().flatten() {
-            for (_, op) in item.as_object().into_iter().flatten() {
-                for (_, response) in op["responses"].as_object().into_iter().flatten() {
-                    for (_, media) in response["content"].as_object().into_iter().flatten() {
-                        todo.push(media["schema"].clone());
-                    }
-                }
-            }
-        }
-        let mut seen = Vec::new();
-        while let Some(schema) = todo.pop() {
-            if let Some(name) = schema["$ref"].as_str() {
-                let name = name.trim_start_matches("#/components/schemas/").to_owned();
-                if seen.iter().all(|(n, _)| *n != name) {
-                    let target = doc["components"]["schemas"][&name].clone();
-                    todo.push(target.clone());
-                    seen.push((name, target));
-                }
-                continue;
-            }
-            todo.extend(schema["items"].as_object().map(|_| schema["items"].clone()));
-            for (_, property) in schema["properties"].as_object().into_iter().flatten() {
-                todo.push(property.clone());
-            }
-        }
-        seen
-    }
-
-    #[tokio::test]
-    async fn no_response_schema_has_a_password_or_a_hash() {
-        let doc = document().await;
-        let schemas = response_schemas(&doc);
-        assert!(schemas.iter().any(|(name, _)| name == "User"));
-        for (name, schema) in schemas {
-            for (property, _) in schema["properties"].as_object().into_iter().flatten() {
-                assert!(
-                    !property.contains("password") && !property.contains("secret"),
-                    "response schema {name} has {property}"
-                );
-            }
-        }
-    }
 }
 
 mod exercises {
     use super::*;
-
-    #[tokio::test]
-    async fn an_active_user_reads_their_items() {
-        let resp = get_with(&client(), "/users/me/items/", &[b"Bearer johndoe"]).await;
-        resp.assert_status_is_ok();
-        resp.assert_json(json!([{"item_id": "Foo", "owner": "johndoe"}]))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn items_are_behind_the_same_guards() {
-        let cli = client();
-        let resp = get_with(&cli, "/users/me/items/", &[b"Bearer alice"]).await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_json(json!({"detail": "Inactive user"})).await;
-        let resp = get_with(&cli, "/users/me/items/", &[b"Bearer nobody"]).await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_header("www-authenticate", "Bearer");
-        resp.assert_json(json!({"detail": "Invalid authentication credentials"}))
-            .await;
-        let resp = get_with(&cli, "/users/me/items", &[]).await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_json(json!({"detail": "Not authenticated"}))
-            .await;
-    }
 
     fn jane() -> Value {
         json!({
@@ -623,46 +367,17 @@ mod exercises {
         })
     }
 
-    #[tokio::test]
-    async fn a_new_user_is_created_without_their_password() {
-        let resp = client().post("/users/").body_json(&jane()).send().await;
-        resp.assert_status(StatusCode::CREATED);
-        resp.assert_json(json!({
-            "username": "jane.doe",
-            "email": "jane@example.com",
-            "full_name": "Jane Doe",
-            "disabled": false,
-        }))
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_new_user_can_log_in_and_see_themselves() {
-        let cli = client();
-        cli.post("/users/")
-            .body_json(&jane())
-            .send()
-            .await
-            .assert_status(StatusCode::CREATED);
-        let resp = post_form(&cli, "/token", "username=jane.doe&password=correct+horse").await;
-        resp.assert_status_is_ok();
-        resp.assert_json(token_of("jane.doe")).await;
-        let resp = post_form(&cli, "/token", "username=jane.doe&password=correct").await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        let resp = get_with(&cli, "/users/me", &[b"Bearer jane.doe"]).await;
-        resp.assert_status_is_ok();
-        let (_, me) = body(resp).await;
-        assert_eq!(me["username"], "jane.doe");
+    async fn sign_up(cli: &TestClient<impl Endpoint>, user: &Value) -> TestResponse {
+        cli.post("/users/").body_json(user).send().await
     }
 
     #[tokio::test]
     async fn only_the_email_and_full_name_are_optional() {
-        let cli = client();
-        let resp = cli
-            .post("/users/")
-            .body_json(&json!({"username": "bob", "password": "12345678"}))
-            .send()
-            .await;
+        let resp = sign_up(
+            &client(),
+            &json!({"username": "bob", "password": "12345678"}),
+        )
+        .await;
         resp.assert_status(StatusCode::CREATED);
         resp.assert_json(
             json!({"username": "bob", "email": null, "full_name": null, "disabled": false}),
@@ -671,45 +386,12 @@ mod exercises {
     }
 
     #[tokio::test]
-    async fn a_taken_username_is_409() {
-        let cli = client();
-        for username in ["johndoe", "alice"] {
-            let resp = cli
-                .post("/users/")
-                .body_json(&json!({"username": username, "password": "a new password"}))
-                .send()
-                .await;
-            resp.assert_status(StatusCode::CONFLICT);
-            resp.assert_json(json!({"detail": "Username already registered"}))
-                .await;
-        }
-        // And johndoe's password did not change.
-        post_form(&cli, "/token", "username=johndoe&password=secret")
-            .await
-            .assert_status_is_ok();
-        cli.post("/users/")
-            .body_json(&jane())
-            .send()
-            .await
-            .assert_status(StatusCode::CREATED);
-        let resp = cli.post("/users/").body_json(&jane()).send().await;
-        resp.assert_status(StatusCode::CONFLICT);
-    }
-
-    #[tokio::test]
     async fn each_app_has_its_own_users() {
-        client()
-            .post("/users/")
-            .body_json(&jane())
-            .send()
+        sign_up(&client(), &jane())
             .await
             .assert_status(StatusCode::CREATED);
-        let resp = post_form(
-            &client(),
-            "/token",
-            "username=jane.doe&password=correct+horse",
-        )
-        .await;
+        let form = "username=jane.doe&password=correct+horse";
+        let resp = post_form(&client(), "/token", form).await;
         resp.assert_status(StatusCode::BAD_REQUEST);
     }
 
@@ -755,15 +437,11 @@ mod exercises {
             (json!({"password": "12345678"}), "username", "missing"),
         ];
         for (user, field, kind) in cases {
-            let resp = cli.post("/users/").body_json(&user).send().await;
+            let resp = sign_up(&cli, &user).await;
             assert_one_problem(resp, json!(["body", field]), kind).await;
         }
-        let resp = cli
-            .post("/users/")
-            .body_json(&json!({"username": "J", "password": "short", "email": "nope"}))
-            .send()
-            .await;
-        let (status, body) = body(resp).await;
+        let all_wrong = json!({"username": "J", "password": "short", "email": "nope"});
+        let (status, body) = body(sign_up(&cli, &all_wrong).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_json_snapshot!("signup_invalid", body);
     }

@@ -1,5 +1,17 @@
-//! Chapter 10's contract, checked in-process with poem's test client, and the built program
-//! checked from outside by the grader.
+//! Chapter 10's tests: what the grader does not check from outside.
+//!
+//! `program::the_grader_passes_every_check` runs every `10.*` check of the grader
+//! (`tests/src/chapters/ch10.rs`) on the built program, so the HTTP contract is the grader's:
+//! each row of it is checked there, not here. What stays here, in-process:
+//!
+//! - the two tests the book names: `every_challenge_names_the_scopes_the_document_declares`
+//!   keeps the scopes of each type in step with the document, and
+//!   `admin_is_never_granted_and_never_honoured`;
+//! - the exact order of the scopes in a challenge and in the document (the grader accepts any);
+//! - tokens no check forges: at the second of their `exp`, with a `crit` header, scopes of
+//!   another type, other algorithms;
+//! - the reviewed snapshots: the OpenAPI document, and whole error bodies with their wording;
+//! - the program's refusal to start with a short `JWT_SECRET`.
 //!
 //! As in chapter 09, the app is built with a known key so that the tests can forge any token;
 //! logging in runs bcrypt for real, so only the login tests do it.
@@ -122,16 +134,13 @@ mod login {
     use super::*;
 
     #[tokio::test]
-    async fn johndoe_asks_for_me_and_items_and_gets_both() {
-        let resp = login(&client(), "johndoe", "secret", "me items").await;
+    async fn a_token_lasts_thirty_minutes_and_is_never_cached() {
+        let resp = login(&client(), "johndoe", "secret", "me").await;
         resp.assert_status_is_ok();
         resp.assert_header("cache-control", "no-store");
         let body = kit::testing::json(resp).await;
-        assert_eq!(body["token_type"], "bearer");
-        assert_eq!(body["scope"], "me items");
         let claims = payload(body["access_token"].as_str().unwrap());
         assert_eq!(claims["sub"], "johndoe");
-        assert_eq!(claims["scopes"], json!(["me", "items"]));
         let (iat, exp) = (
             claims["iat"].as_u64().unwrap(),
             claims["exp"].as_u64().unwrap(),
@@ -141,79 +150,22 @@ mod login {
     }
 
     #[tokio::test]
-    async fn scopes_are_granted_in_the_order_asked_each_once_whatever_the_whitespace() {
-        let cli = client();
-        let body = token(&cli, "johndoe", "secret", "items\tme \n items  me").await;
-        assert_eq!(body["scope"], "items me");
-        assert_eq!(
-            payload(body["access_token"].as_str().unwrap())["scopes"],
-            json!(["items", "me"])
-        );
-    }
-
-    #[tokio::test]
-    async fn only_the_scopes_a_user_holds_are_granted() {
-        let cli = client();
-        let johndoe = token(&cli, "johndoe", "secret", "admin me root ME items").await;
-        assert_eq!(johndoe["scope"], "me items");
-        let alice = token(&cli, "alice", "secret2", "me items").await;
-        assert_eq!(alice["scope"], "me");
-        assert_eq!(
-            payload(alice["access_token"].as_str().unwrap())["scopes"],
-            json!(["me"])
-        );
-    }
-
-    #[tokio::test]
-    async fn asking_for_nothing_grants_nothing() {
-        let resp = client()
-            .post("/token")
-            .form(&[("username", "johndoe"), ("password", "secret")])
-            .send()
-            .await;
-        resp.assert_status_is_ok();
-        let body = kit::testing::json(resp).await;
-        assert_eq!(body["scope"], "");
-        assert_eq!(
-            payload(body["access_token"].as_str().unwrap())["scopes"],
-            json!([])
-        );
-    }
-
-    #[tokio::test]
-    async fn odd_scope_values_are_left_out_never_a_500() {
-        let cli = client();
-        let many = "me ".repeat(20_000);
-        for (body, granted) in [
-            ("username=johndoe&password=secret&scope=%FF%FE+me", "me"),
-            ("username=johndoe&password=secret&scope=me%00items", ""),
-            (
-                "username=johndoe&password=secret&scope=items&scope=me",
-                "me",
-            ),
-        ] {
-            let resp = cli
-                .post("/token")
-                .content_type("application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await;
-            resp.assert_status_is_ok();
-            assert_eq!(kit::testing::json(resp).await["scope"], granted, "{body}");
-        }
-        let body = token(&cli, "johndoe", "secret", &many).await;
+    async fn a_scope_asked_in_another_case_is_not_granted() {
+        let body = token(&client(), "johndoe", "secret", "ME me").await;
         assert_eq!(body["scope"], "me");
     }
 
     #[tokio::test]
-    async fn bad_credentials_are_401_with_a_plain_bearer_challenge() {
+    async fn a_scope_asked_twenty_thousand_times_is_granted_once() {
+        let body = token(&client(), "johndoe", "secret", &"me ".repeat(20_000)).await;
+        assert_eq!(body["scope"], "me");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_or_a_long_password_is_401_with_a_plain_challenge() {
         let cli = client();
         let long = format!("secret{}", "x".repeat(80));
-        for (username, password) in [
-            ("johndoe", "guess"),
-            ("nobody", "secret"),
-            ("johndoe", long.as_str()),
-        ] {
+        for (username, password) in [("nobody", "secret"), ("johndoe", long.as_str())] {
             let resp = login(&cli, username, password, "me").await;
             assert_401(resp, "Incorrect username or password", "Bearer", username).await;
         }
@@ -243,66 +195,6 @@ mod login {
 
 mod scopes {
     use super::*;
-
-    #[tokio::test]
-    async fn tokens_with_the_scopes_read_the_user_and_the_items() {
-        let cli = client();
-        let body = token(&cli, "johndoe", "secret", "me items").await;
-        let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
-        let me = get_with(&cli, "/users/me/", &auth).await;
-        me.assert_status_is_ok();
-        me.assert_json(json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe", "disabled": false}))
-            .await;
-        let items = get_with(&cli, "/users/me/items/", &auth).await;
-        items.assert_status_is_ok();
-        items
-            .assert_json(json!([{"item_id": "Foo", "owner": "johndoe"}]))
-            .await;
-    }
-
-    #[tokio::test]
-    async fn each_operation_refuses_a_token_without_its_scopes() {
-        let cli = client();
-        let cases = [
-            ("/users/me/", vec![], r#"Bearer scope="me""#),
-            ("/users/me/", vec!["items"], r#"Bearer scope="me""#),
-            ("/users/me/items/", vec![], r#"Bearer scope="me items""#),
-            ("/users/me/items/", vec!["me"], r#"Bearer scope="me items""#),
-            (
-                "/users/me/items/",
-                vec!["items"],
-                r#"Bearer scope="me items""#,
-            ),
-            (
-                "/admin/users/",
-                vec!["me", "items"],
-                r#"Bearer scope="admin""#,
-            ),
-        ];
-        for (path, scopes, challenge) in cases {
-            let resp = get_with(&cli, path, &bearer("johndoe", &scopes)).await;
-            assert_401(
-                resp,
-                "Not enough permissions",
-                challenge,
-                &format!("{path} with {scopes:?}"),
-            )
-            .await;
-        }
-        let resp = cli
-            .post("/items/")
-            .header("authorization", bearer("johndoe", &["me", "items"]))
-            .body_json(&json!({"item_id": "Bar"}))
-            .send()
-            .await;
-        assert_401(
-            resp,
-            "Not enough permissions",
-            r#"Bearer scope="me items:write""#,
-            "POST /items/",
-        )
-        .await;
-    }
 
     #[tokio::test]
     async fn every_challenge_names_the_scopes_the_document_declares() {
@@ -348,52 +240,10 @@ mod scopes {
     }
 
     #[tokio::test]
-    async fn the_status_needs_a_valid_token_only() {
-        let cli = client();
-        for auth in [bearer("johndoe", &[]), bearer("alice", &[])] {
-            let resp = get_with(&cli, "/status/", &auth).await;
-            resp.assert_status_is_ok();
-            resp.assert_json(json!({"status": "ok"})).await;
-        }
-        let resp = get_with(&cli, "/status/", "Bearer garbage").await;
-        assert_401(
-            resp,
-            "Could not validate credentials",
-            "Bearer",
-            "a bad token",
-        )
-        .await;
-    }
-
-    #[tokio::test]
-    async fn alice_is_inactive_where_her_scopes_suffice() {
-        let cli = client();
-        let body = token(&cli, "alice", "secret2", "me").await;
-        let auth = format!("Bearer {}", body["access_token"].as_str().unwrap());
-        let resp = get_with(&cli, "/users/me/", &auth).await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        resp.assert_json(json!({"detail": "Inactive user"})).await;
-    }
-
-    #[tokio::test]
-    async fn a_signed_token_claiming_scopes_the_user_never_held_is_refused() {
-        let cli = client();
-        let resp = get_with(&cli, "/users/me/items/", &bearer("alice", &["me", "items"])).await;
-        assert_401(
-            resp,
-            "Not enough permissions",
-            r#"Bearer scope="me items""#,
-            "alice with items",
-        )
-        .await;
-        let resp = get_with(&cli, "/admin/users/", &bearer("johndoe", &["admin"])).await;
-        assert_401(
-            resp,
-            "Not enough permissions",
-            r#"Bearer scope="admin""#,
-            "johndoe with admin",
-        )
-        .await;
+    async fn the_items_refuse_a_token_without_any_scope_naming_both_in_order() {
+        let resp = get_with(&client(), "/users/me/items/", &bearer("johndoe", &[])).await;
+        let challenge = r#"Bearer scope="me items""#;
+        assert_401(resp, "Not enough permissions", challenge, "no scope").await;
     }
 
     #[tokio::test]
@@ -403,7 +253,7 @@ mod scopes {
     }
 
     #[tokio::test]
-    async fn no_authorization_is_not_authenticated_with_a_plain_challenge() {
+    async fn without_credentials_every_operation_is_not_authenticated() {
         let cli = client();
         for path in [
             "/users/me/",
@@ -411,28 +261,18 @@ mod scopes {
             "/status/",
             "/admin/users/",
         ] {
-            let resp = cli.get(path).send().await;
-            assert_401(resp, "Not authenticated", "Bearer", path).await;
-            let resp = get_with(&cli, path, "Basic am9obmRvZTpzZWNyZXQ=").await;
-            assert_401(resp, "Not authenticated", "Bearer", path).await;
             let resp = get_with(&cli, path, "Bearer   ").await;
             assert_401(resp, "Not authenticated", "Bearer", path).await;
         }
-    }
-
-    #[tokio::test]
-    async fn a_lower_case_scheme_and_extra_spaces_are_accepted() {
-        let token = forge(&claims("johndoe", &["me"]));
-        let cli = client();
-        for value in [format!("bearer {token}"), format!("Bearer    {token}")] {
-            get_with(&cli, "/users/me/", &value)
-                .await
-                .assert_status_is_ok();
-        }
+        let resp = cli.get("/admin/users/").send().await;
+        assert_401(resp, "Not authenticated", "Bearer", "no header").await;
+        let resp = get_with(&cli, "/admin/users/", "Basic am9obmRvZTpzZWNyZXQ=").await;
+        assert_401(resp, "Not authenticated", "Bearer", "Basic").await;
     }
 }
 
-/// Chapter 09's attacks, against operations with scopes: each refusal names the scopes.
+/// Chapter 09's attacks that the grader's `10.attack.*` checks do not make, against operations
+/// with scopes: each refusal names the scopes.
 mod attacks {
     use super::*;
 
@@ -441,18 +281,6 @@ mod attacks {
     async fn try_token(token: &str, what: &str) {
         let resp = get_with(&client(), "/users/me/", &format!("Bearer {token}")).await;
         assert_401(resp, "Could not validate credentials", ME, what).await;
-    }
-
-    #[tokio::test]
-    async fn stale_tokens_are_refused() {
-        let mut expired = claims("johndoe", &["me"]);
-        expired["exp"] = json!(now() - 1);
-        try_token(&forge(&expired), "expired").await;
-        for claim in ["nbf", "iat"] {
-            let mut early = claims("johndoe", &["me"]);
-            early[claim] = json!(now() + 60);
-            try_token(&forge(&early), claim).await;
-        }
     }
 
     #[tokio::test]
@@ -494,12 +322,7 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn tokens_without_a_claim_or_with_odd_ones_are_refused() {
-        for claim in ["exp", "sub"] {
-            let mut partial = claims("johndoe", &["me"]);
-            partial.as_object_mut().unwrap().remove(claim);
-            try_token(&forge(&partial), claim).await;
-        }
+    async fn scopes_that_are_not_a_list_of_names_are_refused() {
         for scopes in [json!("me"), json!([1]), json!({"me": true})] {
             let mut odd = claims("johndoe", &[]);
             odd["scopes"] = scopes.clone();
@@ -508,43 +331,12 @@ mod attacks {
     }
 
     #[tokio::test]
-    async fn forged_and_foreign_tokens_are_refused() {
+    async fn hs384_rs256_and_tokens_that_are_no_jwt_are_refused() {
         let real = claims("johndoe", &["me"]);
-        try_token(
-            &sign(
-                Algorithm::HS256,
-                &real,
-                b"another key, as long as the real one",
-            ),
-            "key",
-        )
-        .await;
-        for algorithm in [Algorithm::HS384, Algorithm::HS512] {
-            try_token(&sign(algorithm, &real, KEY.as_bytes()), "HS384/512").await;
-        }
-        for alg in ["none", "RS256"] {
-            let header = json!({"alg": alg, "typ": "JWT"});
-            try_token(&format!("{}.{}.", b64(&header), b64(&real)), alg).await;
-        }
-        try_token(&forge(&claims("nobody", &["me"])), "unknown user").await;
+        try_token(&sign(Algorithm::HS384, &real, KEY.as_bytes()), "HS384").await;
+        let header = json!({"alg": "RS256", "typ": "JWT"});
+        try_token(&format!("{}.{}.", b64(&header), b64(&real)), "RS256").await;
         try_token("a.b.c", "garbage").await;
-    }
-
-    #[tokio::test]
-    async fn a_scope_added_to_a_real_token_breaks_its_signature() {
-        let real = forge(&claims("johndoe", &["me"]));
-        let parts: Vec<&str> = real.split('.').collect();
-        let mut more = payload(&real);
-        more["scopes"] = json!(["me", "items"]);
-        let tampered = format!("{}.{}.{}", parts[0], b64(&more), parts[2]);
-        let resp = get_with(&client(), "/users/me/items/", &format!("Bearer {tampered}")).await;
-        assert_401(
-            resp,
-            "Could not validate credentials",
-            r#"Bearer scope="me items""#,
-            "tampered",
-        )
-        .await;
     }
 }
 
@@ -561,20 +353,7 @@ mod document {
     }
 
     #[tokio::test]
-    async fn the_scheme_lists_the_scopes_with_their_descriptions() {
-        let doc = document().await;
-        let flow =
-            &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];
-        assert_eq!(flow["tokenUrl"], "token");
-        assert_eq!(
-            flow["scopes"]["me"],
-            "Read information about the current user."
-        );
-        assert_eq!(flow["scopes"]["items"], "Read items.");
-    }
-
-    #[tokio::test]
-    async fn each_operation_declares_the_scopes_it_needs() {
+    async fn each_operation_declares_the_scopes_it_needs_in_order() {
         let doc = document().await;
         for (path, method, scopes) in [
             ("/users/me", "get", json!(["me"])),
@@ -601,25 +380,6 @@ mod document {
 
 mod exercises {
     use super::*;
-
-    #[tokio::test]
-    async fn items_write_lets_johndoe_create_an_item() {
-        let cli = client();
-        let body = token(&cli, "johndoe", "secret", "me items:write").await;
-        assert_eq!(body["scope"], "me items:write");
-        let resp = cli
-            .post("/items/")
-            .header(
-                "authorization",
-                format!("Bearer {}", body["access_token"].as_str().unwrap()),
-            )
-            .body_json(&json!({"item_id": "Bar"}))
-            .send()
-            .await;
-        resp.assert_status(StatusCode::CREATED);
-        resp.assert_json(json!({"item_id": "Bar", "owner": "johndoe"}))
-            .await;
-    }
 
     #[tokio::test]
     async fn a_new_item_id_has_1_to_50_characters() {
