@@ -30,6 +30,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -585,6 +586,39 @@ pub struct Exchange {
     pub response_body: Option<String>,
 }
 
+impl Exchange {
+    /// A request about to be sent, with no answer yet.
+    fn request(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>) -> Self {
+        Self {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: headers.to_vec(),
+            body: body.map(shorten),
+            curl: curl_command(method, url, headers, body),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+        }
+    }
+
+    /// Records the status and headers of the answer (before its body, which may not come);
+    /// returns the headers as text.
+    fn answered(&mut self, status: u16, headers: &HeaderMap) -> Vec<(String, String)> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        self.status = Some(status);
+        self.response_headers = headers.clone();
+        headers
+    }
+}
+
 /// Bodies and other long texts are shown cut to [`CUT`] bytes in reports.
 pub(crate) fn shorten(text: &str) -> String {
     cut(text, CUT)
@@ -800,16 +834,8 @@ impl Req {
     /// Sends the request and waits for the whole response, within the client's timeout.
     pub async fn send(self) -> Result<Reply, Failure> {
         let url = format!("{}{}", self.cx.base, self.path);
-        let mut exchange = Exchange {
-            curl: curl_command(&self.method, &url, &self.headers, self.body.as_deref()),
-            method: self.method.clone(),
-            url: url.clone(),
-            headers: self.headers.clone(),
-            body: self.body.as_deref().map(shorten),
-            status: None,
-            response_headers: Vec::new(),
-            response_body: None,
-        };
+        let mut exchange =
+            Exchange::request(&self.method, &url, &self.headers, self.body.as_deref());
         let method = reqwest::Method::from_bytes(self.method.as_bytes())
             .map_err(|_| Failure::new(format!("`{}` is not an HTTP method", self.method)))?;
         let mut request = self.cx.client.request(method, &url);
@@ -824,31 +850,55 @@ impl Req {
             describe_network_error(&err, &url, self.cx.timeout).with_exchange(&exchange)
         })?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        exchange.status = Some(status);
-        exchange.response_headers = headers.clone();
+        let headers = exchange.answered(status, response.headers());
         let body = response.bytes().await.map_err(|err| {
             describe_network_error(&err, &url, self.cx.timeout).with_exchange(&exchange)
         })?;
-        let text = String::from_utf8_lossy(&body).into_owned();
-        exchange.response_body = Some(shorten(&text));
-        self.cx.remember(&exchange);
-        Ok(Reply {
-            status,
-            headers,
-            text,
-            exchange,
-        })
+        let reply = Reply::read(status, headers, body.into(), exchange);
+        self.cx.remember(&reply.exchange);
+        Ok(reply)
     }
+}
+
+/// Sends `method uri` to `cli`'s app in-process, through poem's test client, with `headers` as
+/// given and `body` as JSON when there is one (with `content-type: application/json`, as
+/// [`Req::json`] sends it); the reply records its [`Exchange`] as [`Req::send`] does, with the
+/// URI as the URL. For a chapter's own tests, which run its app without a server.
+///
+/// # Panics
+///
+/// When `method` is not an HTTP method, or a header is not a valid one.
+pub async fn send_in_process<E: poem::Endpoint>(
+    cli: &poem::test::TestClient<E>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Reply {
+    let mut headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    let body = body.map(|value| {
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
+        value.to_string()
+    });
+    let mut exchange = Exchange::request(method, uri, &headers, body.as_deref());
+    let parsed: poem::http::Method = method
+        .parse()
+        .unwrap_or_else(|_| panic!("{method:?} is not an HTTP method"));
+    let mut request = cli.request(parsed, uri.to_owned());
+    for (name, value) in &headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let response = request.send().await.0;
+    let status = response.status().as_u16();
+    let headers = exchange.answered(status, response.headers());
+    let bytes = response.into_body().into_vec().await.unwrap_or_default();
+    Reply::read(status, headers, bytes, exchange)
 }
 
 /// Says in plain words why no answer came.
@@ -903,10 +953,55 @@ pub struct Reply {
     headers: Vec<(String, String)>,
     /// The body as text (invalid UTF-8 replaced).
     pub text: String,
+    bytes: Vec<u8>,
     exchange: Exchange,
 }
 
 impl Reply {
+    /// The reply to the request `exchange` records, whose status and headers it has recorded
+    /// ([`Exchange::answered`]): the body is recorded too.
+    fn read(
+        status: u16,
+        headers: Vec<(String, String)>,
+        bytes: Vec<u8>,
+        mut exchange: Exchange,
+    ) -> Self {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        exchange.response_body = Some(shorten(&text));
+        Self {
+            status,
+            headers,
+            text,
+            bytes,
+            exchange,
+        }
+    }
+
+    /// The body as sent, byte for byte.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The body as JSON, `null` when it is not JSON: for a test that compares it or reads
+    /// members of it (where a check would rather fail with [`Reply::json`]).
+    pub fn json_or_null(&self) -> Value {
+        self.json().unwrap_or_default()
+    }
+
+    /// Fails the test unless the status is `status`, with the grader's failure (and the
+    /// exchange) as the message: [`Reply::expect_status`], for a chapter's own tests.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        or_panic(self.expect_status(status))
+    }
+
+    /// Fails the test unless the answer is `status` with a JSON body `{"detail": detail}`, with
+    /// the grader's failure as the message: [`Reply::expect_detail`], for a chapter's own tests.
+    #[track_caller]
+    pub fn assert_detail(&self, status: u16, detail: &str) -> &Self {
+        or_panic(self.expect_detail(status, detail))
+    }
+
     /// A failure that shows this exchange.
     pub fn fail(&self, message: impl Into<String>) -> Failure {
         Failure::new(message).with_exchange(&self.exchange)
@@ -1045,6 +1140,22 @@ impl Reply {
     }
 }
 
+/// The value `result` holds; its failure panics, worded as the grader's text report words it.
+#[track_caller]
+fn or_panic<T>(result: Result<T, Failure>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(failure) => {
+            let shown = crate::report::CheckResult::new(
+                &Check::new("test", "a chapter's test"),
+                crate::report::Status::Failed(failure),
+                Duration::ZERO,
+            );
+            panic!("\n{}", crate::report::render_failure(&shown, ""))
+        }
+    }
+}
+
 /// JSON text without the white space between its tokens (strings are kept as they are).
 fn compact_json(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -1102,6 +1213,7 @@ mod tests {
             status,
             headers: vec![("content-type".to_owned(), content_type.to_owned())],
             text: text.clone(),
+            bytes: text.clone().into_bytes(),
             exchange: Exchange {
                 method: "GET".to_owned(),
                 url: "http://127.0.0.1:1/".to_owned(),
@@ -1299,6 +1411,96 @@ mod tests {
             big.expect_number_text("id", "99999999999999999999")
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn an_in_process_reply_records_its_exchange_as_a_check_does() {
+        use poem::{IntoResponse, Route, handler, post};
+
+        #[handler]
+        fn echo(req: &poem::Request, body: String) -> impl IntoResponse {
+            let kind = req.header("content-type").unwrap_or_default().to_owned();
+            poem::Response::builder()
+                .header("x-sent-as", kind)
+                .header("content-type", "application/json")
+                .body(body)
+        }
+        let cli = poem::test::TestClient::new(Route::new().at("/echo", post(echo)));
+        let sent = json!({"name": "it's"});
+        let reply =
+            send_in_process(&cli, "POST", "/echo", &[("x-a", "1")], Some(sent.clone())).await;
+        reply.assert_status(200);
+        assert_eq!(reply.json_or_null(), sent);
+        assert_eq!(reply.bytes(), sent.to_string().as_bytes());
+        assert_eq!(reply.header("x-sent-as"), Some("application/json"));
+        let exchange = &reply.exchange;
+        assert_eq!(
+            (exchange.method.as_str(), exchange.url.as_str()),
+            ("POST", "/echo")
+        );
+        assert_eq!(
+            exchange.headers,
+            [
+                ("x-a".to_owned(), "1".to_owned()),
+                ("content-type".to_owned(), "application/json".to_owned())
+            ]
+        );
+        assert_eq!(exchange.body.as_deref(), Some(sent.to_string().as_str()));
+        assert_eq!(
+            exchange.curl,
+            curl_command("POST", "/echo", &exchange.headers, exchange.body.as_deref())
+        );
+        assert_eq!(exchange.status, Some(200));
+        assert!(
+            exchange
+                .response_headers
+                .contains(&("x-sent-as".to_owned(), "application/json".to_owned()))
+        );
+        assert_eq!(exchange.response_body.as_deref(), Some(reply.text.as_str()));
+
+        let missing = send_in_process(&cli, "GET", "/nowhere", &[], None).await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.json_or_null(), Value::Null, "{}", missing.text);
+    }
+
+    /// The panic's message, when `assert` panics.
+    fn panic_message(assert: impl FnOnce()) -> String {
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(assert))
+            .expect_err("the assertion fails");
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| panic!("a formatted message"))
+    }
+
+    #[test]
+    fn a_failed_assertion_is_worded_as_the_report_words_it() {
+        let found = reply(200, "application/json", &json!({"detail": "Found"}));
+        found.assert_status(200).assert_detail(200, "Found");
+        let message = panic_message(|| {
+            found.assert_status(404);
+        });
+        assert!(
+            message.contains("problem   expected status 404, got 200"),
+            "{message}"
+        );
+        assert!(
+            message.contains("request   GET http://127.0.0.1:1/"),
+            "{message}"
+        );
+        let message = panic_message(|| {
+            found.assert_detail(200, "Not Found");
+        });
+        assert!(message.contains("the JSON body differs"), "{message}");
+        assert!(
+            message.contains(r#"got       {"detail":"Found"}"#),
+            "{message}"
+        );
+        let plain = reply(200, "text/plain", &json!({"detail": "Found"}));
+        let message = panic_message(|| {
+            plain.assert_detail(200, "Found");
+        });
+        assert!(message.contains("header content-type"), "{message}");
     }
 
     #[test]

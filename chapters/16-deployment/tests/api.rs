@@ -22,11 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ch16_deployment::{Settings, app};
+use grader::check::{Reply, send_in_process};
 use kit::Env;
 use kit::db::{Backend, TestDb};
-use kit::testing::{Reply, send};
 use poem::endpoint::BoxEndpoint;
-use poem::http::StatusCode;
 use poem::test::TestClient;
 use serde_json::{Value, json};
 
@@ -72,7 +71,7 @@ async fn sqlite(test: &str) -> TestDb {
 }
 
 async fn get(cli: &Client, uri: &str) -> Reply {
-    send(cli, "GET", uri, &[], None).await
+    send_in_process(cli, "GET", uri, &[], None).await
 }
 
 /// The chapter's own static folder.
@@ -114,11 +113,11 @@ mod static_files {
             ("logo.png", "image/png"),
         ] {
             let reply = get(&cli, &format!("/static/{file}")).await;
-            reply.expect(StatusCode::OK);
+            reply.assert_status(200);
             assert_eq!(reply.header("content-type"), Some(kind), "{file}");
             assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
             let on_disk = std::fs::read(shipped_static().join(file)).unwrap();
-            assert_eq!(reply.bytes, on_disk, "{file}");
+            assert_eq!(reply.bytes(), on_disk, "{file}");
             let length = on_disk.len().to_string();
             assert_eq!(reply.header("content-length"), Some(length.as_str()));
         }
@@ -135,9 +134,7 @@ mod static_files {
             "/static/index.html%00.png",
             "/static/%ff.html",
         ] {
-            get(&cli, uri)
-                .await
-                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
+            get(&cli, uri).await.assert_detail(404, "Not Found");
         }
     }
 
@@ -159,14 +156,14 @@ mod static_files {
         let cli = client_with(&db, &[("STATIC_DIR", dir)]).await;
 
         let reply = get(&cli, "/static/docs/guide.txt").await;
-        reply.expect(StatusCode::OK);
-        assert_eq!(reply.bytes, b"inside");
+        reply.assert_status(200);
+        assert_eq!(reply.bytes(), b"inside");
         assert_eq!(
             reply.header("content-type"),
             Some("text/plain; charset=utf-8")
         );
         // A link that stays inside the folder is followed.
-        get(&cli, "/static/in.txt").await.expect(StatusCode::OK);
+        get(&cli, "/static/in.txt").await.assert_status(200);
         for uri in [
             "/static/",
             "/static/docs",
@@ -176,9 +173,7 @@ mod static_files {
             "/static/up/secret.txt",
             "/static/missing.txt",
         ] {
-            get(&cli, uri)
-                .await
-                .expect_detail(StatusCode::NOT_FOUND, "Not Found");
+            get(&cli, uri).await.assert_detail(404, "Not Found");
         }
     }
 
@@ -188,8 +183,8 @@ mod static_files {
         let db = sqlite("static_methods").await;
         let cli = client(&db).await;
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
-            let reply = send(&cli, method, "/static/style.css", &[], None).await;
-            reply.expect_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            let reply = send_in_process(&cli, method, "/static/style.css", &[], None).await;
+            reply.assert_detail(405, "Method Not Allowed");
             assert_eq!(reply.header("allow"), Some("GET, HEAD"));
         }
     }
@@ -208,14 +203,14 @@ mod faults {
             let proxy = TcpProxy::start(&upstream).await.unwrap();
             let url = db.url_through(proxy.port());
             let cli = client_at(&url, &[]).await;
-            get(&cli, "/ready").await.expect(StatusCode::OK);
+            get(&cli, "/ready").await.assert_status(200);
             proxy.cut();
             get(&cli, "/ready")
                 .await
-                .expect_detail(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable");
-            get(&cli, "/health").await.expect(StatusCode::OK);
+                .assert_detail(503, "Database unavailable");
+            get(&cli, "/health").await.assert_status(200);
             proxy.restore();
-            get(&cli, "/ready").await.expect(StatusCode::OK);
+            get(&cli, "/ready").await.assert_status(200);
         }
     }
 }
@@ -362,8 +357,8 @@ mod proxies {
         let db = sqlite("whoami_in_process").await;
         let cli = client(&db).await;
         let reply = get(&cli, "/whoami").await;
-        reply.expect(StatusCode::OK);
-        assert_eq!(reply.json(), json!({"client": "unknown"}));
+        reply.assert_status(200);
+        assert_eq!(reply.json_or_null(), json!({"client": "unknown"}));
     }
 }
 
@@ -385,9 +380,9 @@ mod hosts {
             "api.example.org:1@evil.com",
         ] {
             for path in ["/whoami", "/static/style.css"] {
-                send(&listed, "GET", path, &[("host", host)], None)
+                send_in_process(&listed, "GET", path, &[("host", host)], None)
                     .await
-                    .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+                    .assert_detail(400, "Invalid host header");
             }
         }
         let cli = client(&db).await;
@@ -398,11 +393,11 @@ mod hosts {
             ("http://evil.com/whoami", &[("host", "localhost")]),
         ];
         for (uri, headers) in forged {
-            send(&cli, "GET", uri, headers, None)
+            send_in_process(&cli, "GET", uri, headers, None)
                 .await
-                .expect_detail(StatusCode::BAD_REQUEST, "Invalid host header");
+                .assert_detail(400, "Invalid host header");
         }
-        get(&cli, "/whoami").await.expect(StatusCode::OK);
+        get(&cli, "/whoami").await.assert_status(200);
     }
 }
 
@@ -523,8 +518,8 @@ mod docs {
         let db = sqlite("openapi_document").await;
         let cli = client(&db).await;
         let reply = get(&cli, "/openapi.json").await;
-        reply.expect(StatusCode::OK);
-        let doc = reply.json();
+        reply.assert_status(200);
+        let doc = reply.json_or_null();
         let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
         for path in ["/health", "/ready", "/whoami", "/version", "/api/services"] {
             assert!(paths.iter().any(|p| *p == path), "{path} in {paths:?}");
@@ -539,7 +534,7 @@ mod docs {
     async fn the_accounts_are_documented_as_they_are_served() {
         let db = sqlite("accounts_document").await;
         let cli = client(&db).await;
-        let doc = get(&cli, "/openapi.json").await.json();
+        let doc = get(&cli, "/openapi.json").await.json_or_null();
         let schemas = &doc["components"]["schemas"];
         for path in ["/auth/register/{sns_type}", "/auth/login/{sns_type}"] {
             let sns_type = &doc["paths"][path]["post"]["parameters"][0]["schema"];
@@ -557,9 +552,9 @@ mod docs {
         );
         // Outside the list, a method is still the 400 the curriculum gives, not a 422.
         let body = json!({"email": "ryan@example.com", "pw": "correct horse"});
-        send(&cli, "POST", "/auth/register/kakao", &[], Some(body))
+        send_in_process(&cli, "POST", "/auth/register/kakao", &[], Some(body))
             .await
-            .expect(StatusCode::BAD_REQUEST);
+            .assert_status(400);
     }
 
     /// The grader fetches `/docs`; ReDoc is served beside it.
@@ -568,7 +563,7 @@ mod docs {
         let db = sqlite("redoc").await;
         let cli = client(&db).await;
         let reply = get(&cli, "/redoc").await;
-        reply.expect(StatusCode::OK);
+        reply.assert_status(200);
         let kind = reply.header("content-type").unwrap();
         assert!(kind.starts_with("text/html"), "{kind}");
     }
@@ -597,9 +592,9 @@ mod garbage {
             ("GET", "/version/extra", vec![]),
         ];
         for (method, uri, headers) in requests {
-            let reply = send(&cli, method, uri, &headers, None).await;
+            let reply = send_in_process(&cli, method, uri, &headers, None).await;
             assert!(
-                reply.status.is_client_error() || reply.status.is_success(),
+                matches!(reply.status, 200..=299 | 400..=499),
                 "{method} {uri}: {}",
                 reply.status
             );

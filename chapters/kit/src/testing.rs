@@ -3,9 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use poem::http::{HeaderMap, Method, StatusCode};
-use poem::test::{TestClient, TestResponse};
-use poem::{Endpoint, IntoEndpoint};
+use poem::IntoEndpoint;
+use poem::test::TestResponse;
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
@@ -172,84 +171,6 @@ impl Browser {
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-}
-
-/// What came back to a request sent with [`send`]: status, headers, the body's bytes, and the
-/// body as JSON (`null` when it is not JSON).
-#[derive(Debug)]
-pub struct Reply {
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body as sent.
-    pub bytes: Vec<u8>,
-    /// The body as JSON, `null` when it is not JSON.
-    pub body: Value,
-}
-
-impl Reply {
-    /// Fails the test unless the status is `status`; shows the body when it is not.
-    #[track_caller]
-    pub fn expect(&self, status: StatusCode) -> &Self {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.bytes)
-        );
-        self
-    }
-
-    /// Fails the test unless the answer is `status` with `{"detail": detail}`.
-    #[track_caller]
-    pub fn expect_detail(&self, status: StatusCode, detail: &str) -> &Self {
-        self.expect(status);
-        assert_eq!(self.body, serde_json::json!({ "detail": detail }));
-        self
-    }
-
-    /// The body as JSON (`null` when it is not JSON).
-    pub fn json(&self) -> Value {
-        self.body.clone()
-    }
-
-    /// A header's value, when it is there and is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// Sends `method uri` through poem's test client, with `headers` as given and `body` as
-/// JSON when there is one.
-pub async fn send<E: Endpoint>(
-    cli: &TestClient<E>,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Reply {
-    let method: Method = method
-        .parse()
-        .unwrap_or_else(|_| panic!("{method:?} is not an HTTP method"));
-    let mut req = cli.request(method, uri.to_owned());
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    if let Some(body) = body {
-        req = req.body_json(&body);
-    }
-    let resp = req.send().await;
-    let status = resp.0.status();
-    let headers = resp.0.headers().clone();
-    let bytes = resp.0.into_body().into_vec().await.unwrap_or_default();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        bytes,
-        body,
     }
 }
 
