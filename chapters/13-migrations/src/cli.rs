@@ -5,6 +5,7 @@
 //! not (the database is unreachable, a migration failed, an applied migration was changed, or
 //! `serve` found the database behind), 2 for a command line it does not understand.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::builder::BoolishValueParser;
@@ -88,7 +89,7 @@ pub fn main() -> ExitCode {
 }
 
 fn fail(err: &StartError) -> ExitCode {
-    eprintln!("error: {err}");
+    let _ = writeln!(std::io::stderr(), "error: {err}");
     ExitCode::FAILURE
 }
 
@@ -126,39 +127,45 @@ async fn migrate(command: Migrate, config: &Config) -> Result<(), StartError> {
         Migrate::Up => {
             let mut applied = 0;
             migrations::up(&db, migrator, |name| {
-                println!("applied {name}");
+                say(format_args!("applied {name}"));
                 applied += 1;
             })
             .await?;
             if applied == 0 {
-                println!("nothing to apply");
+                say("nothing to apply");
             }
         }
         Migrate::Down { n } => {
-            migrations::down(&db, migrator, n, |name| println!("undone {name}")).await?;
+            migrations::down(&db, migrator, n, |name| say(format_args!("undone {name}"))).await?;
             if n == 0 {
-                println!("nothing to undo");
+                say("nothing to undo");
             }
         }
         Migrate::Exercise(command) => exercises::migrate(command, &db, migrator).await?,
         Migrate::Status => {
             let status = migrations::status(&db, migrator).await?;
-            print!("{}", status_report(&status, &config.database_url));
+            say(status_report(&status, &config.database_url).trim_end());
             status.check()?;
             return Ok(());
         }
         Migrate::History => {
             let status = migrations::status(&db, migrator).await?;
-            print!("{}", history_report(&status));
+            say(history_report(&status).trim_end());
             status.check()?;
             return Ok(());
         }
     }
     let status = migrations::status(&db, migrator).await?;
-    println!("now at {}", current(&status));
+    say(format_args!("now at {}", current(&status)));
     Ok(())
 }
 // ANCHOR_END: migrate
+
+/// Prints a line of what a command did. Not `println!`, which panics when nobody reads the
+/// output any more (`migrate up | head -1`), and would stop the migrations half-way.
+pub(crate) fn say(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
 
 /// `0003_add_users_full_name`, `0005_backfill_users_full_name (head)`, or `nothing applied`.
 fn current(status: &Status) -> String {

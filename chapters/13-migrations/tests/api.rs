@@ -546,6 +546,21 @@ now at 0005_backfill_users_full_name (head)
             );
         }
 
+        async fn up_applies_every_migration_when_nobody_reads_what_it_prints(db: TestDb) {
+            // `migrate up | head -1`: the reader is gone before the first line is written.
+            let mut child = command(&db, &["migrate", "up"], &[])
+                .spawn()
+                .expect("the program starts");
+            drop(child.stdout.take());
+            let output = tokio::time::timeout(PATIENCE, child.wait_with_output())
+                .await
+                .expect("the program finished in time")
+                .expect("the program ends");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(0), "{stderr}");
+            assert_eq!(recorded_versions(&db).await, [1, 2, 3, 4, 5]);
+        }
+
         async fn status_names_the_current_migration_lists_the_pending_ones_and_exits_0(db: TestDb) {
             let fresh = run(&db, &["migrate", "status"]).await;
             fresh.succeeded();
