@@ -15,6 +15,7 @@ use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response};
 
 use crate::body::{JSON, detail, is_json_response, standard_message};
+use crate::inputs::LastQueryValues;
 use crate::route::{self, Template};
 // Kept here too, where the chapters found them before the bodies had a module of their own.
 pub use crate::body::{BodyTooLarge, error_response};
@@ -98,6 +99,7 @@ impl From<HttpException> for poem::Error {
 pub struct Conventions {
     routes: Arc<Vec<RouteMethods>>,
     pages: Arc<Vec<String>>,
+    queries: Option<Arc<LastQueryValues>>,
 }
 
 /// The methods declared for one path template, for the `Allow` header of a 405.
@@ -120,7 +122,14 @@ impl Conventions {
         Self {
             routes: Arc::new(routes),
             pages: Arc::default(),
+            queries: None,
         }
+    }
+
+    /// Of a query parameter that takes one value and is sent several times, the last counts.
+    pub(crate) fn last_query_values(mut self, queries: LastQueryValues) -> Self {
+        self.queries = Some(Arc::new(queries));
+        self
     }
 
     /// The docs pages, whose address must not end with a slash: Swagger UI resolves the
@@ -200,6 +209,9 @@ impl<E: Endpoint> Endpoint for ConventionsEndpoint<E> {
         let over_limit = limit_body(&mut req, limit);
         decode_unreserved(&mut req);
         trim_authorization(&mut req);
+        if let Some(queries) = &self.conventions.queries {
+            queries.apply(&mut req);
+        }
         let path = req.uri().path().to_owned();
 
         let result = self.inner.call(req).await;

@@ -108,6 +108,8 @@ impl<A: OpenApi> OpenApi for FastapiErrors<A> {
                     .find(|(template, op)| {
                         op.method == method && Template::new(template).same_route(&route_template)
                     })
+                    // An operation that reads nothing from a request has no refusal to explain.
+                    .filter(|(_, op)| takes_input(op))
                     .map(|(template, op)| OperationSpec::new(template, op, registry.clone()));
                 let endpoint = match spec {
                     Some(spec) => checked(endpoint, Arc::new(spec)),
@@ -188,13 +190,18 @@ fn register_validation_schemas(registry: &mut Registry) {
         .insert(VALIDATION_ERROR_BODY.to_owned(), body);
 }
 
+/// Whether an operation reads anything from a request: a parameter, a body, a credential.
+fn takes_input(op: &MetaOperation) -> bool {
+    !(op.params.is_empty() && op.request.is_none() && op.security.is_empty())
+}
+
 /// Where a query parameter takes one value and several are sent, the last one counts, as in
 /// FastAPI (poem-openapi would take the first).
 ///
 /// `OpenApiService` reads the query string into the values its parameters take once, when a
 /// request comes in and before it is routed to an operation; an operation cannot change them.
-/// So [`crate::mount`] gives each request to [`LastQueryValues::apply`] before the service
-/// sees it, and the query string is rewritten there.
+/// So the conventions of [`crate::mount`] give each request to [`LastQueryValues::apply`]
+/// before the service sees it, and the query string is rewritten there.
 #[derive(Debug)]
 pub(crate) struct LastQueryValues {
     paths: Vec<QueryNames>,

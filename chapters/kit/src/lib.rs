@@ -40,10 +40,9 @@ pub use inputs::FastapiErrors;
 pub use serve::{Listen, StartError, run, serve};
 pub use text::Text;
 
-use poem::EndpointExt;
-use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
 use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, Response};
 use poem_openapi::{OpenApi, OpenApiService};
 
 // ANCHOR: mount
@@ -59,7 +58,7 @@ use poem_openapi::{OpenApi, OpenApiService};
 pub fn mount<T: OpenApi + 'static>(
     service: OpenApiService<T, ()>,
     docs: &Docs,
-) -> BoxEndpoint<'static> {
+) -> impl Endpoint<Output = Response> + use<T> {
     let mut paths: Vec<(String, Vec<Method>)> = T::meta()
         .into_iter()
         .flat_map(|api| api.paths)
@@ -77,12 +76,11 @@ pub fn mount<T: OpenApi + 'static>(
 
     let queries = inputs::LastQueryValues::of::<T>();
     docs.beside(service)
-        .before(move |mut req| {
-            queries.apply(&mut req);
-            std::future::ready(Ok(req))
-        })
         .with(CatchPanic::new().with_handler(errors::panic_response))
-        .with(errors::Conventions::new(paths).pages(docs.paths()))
-        .boxed()
+        .with(
+            errors::Conventions::new(paths)
+                .pages(docs.paths())
+                .last_query_values(queries),
+        )
 }
 // ANCHOR_END: mount
