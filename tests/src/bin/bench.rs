@@ -1030,7 +1030,11 @@ impl Report {
                 self.comparison(row)
             );
         }
-        let notes: Vec<String> = self.turn_notes().into_iter().chain(self.notes.clone()).collect();
+        let notes: Vec<String> = self
+            .turn_notes()
+            .into_iter()
+            .chain(self.notes.clone())
+            .collect();
         if !notes.is_empty() {
             out.push('\n');
             for note in &notes {
@@ -1729,7 +1733,10 @@ mod tests {
             "16× FastAPI · 0.99× plain"
         );
         assert_eq!(report.comparison(&report.rows[1]), "");
-        assert!(report.turn_notes().is_empty(), "one turn has no spread to show");
+        assert!(
+            report.turn_notes().is_empty(),
+            "one turn has no spread to show"
+        );
 
         // Turn by turn, the ratio of each pair counts, not the ratio of the two medians: here
         // the medians alone (80,000 against 70,000) would say 1.14×.
