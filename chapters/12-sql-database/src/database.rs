@@ -38,12 +38,12 @@ const WAL: &str = "PRAGMA journal_mode = WAL";
 
 /// What each new SQLite connection is told.
 ///
+/// - `busy_timeout`: how long a connection waits for a lock that another program holds (the
+///   `sqlite3` shell, a second server) before it gives up with "database is locked".
 /// - `synchronous = NORMAL`: in WAL mode, the disk is flushed when the log is copied back
 ///   into the file (a checkpoint, every thousand pages or so), not at every commit. A power
 ///   cut may lose the last commits; it cannot corrupt the file.
-/// - `busy_timeout`: how long a connection waits for a lock that another program holds (the
-///   `sqlite3` shell, a second server) before it gives up with "database is locked".
-const SQLITE_CONNECTION: [&str; 2] = ["PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 3000"];
+const SQLITE_CONNECTION: [&str; 2] = ["PRAGMA busy_timeout = 3000", "PRAGMA synchronous = NORMAL"];
 
 /// SQLite as it comes, to measure what the settings above are worth (`SQLITE_TUNING=off`):
 /// a rollback journal, and the disk flushed at every commit.
@@ -53,6 +53,16 @@ const SQLITE_AS_IT_COMES: [&str; 3] = [
     "PRAGMA busy_timeout = 3000",
 ];
 // ANCHOR_END: sqlite_settings
+
+/// All of the settings above on one new SQLite connection, the journal included: what the
+/// later chapters' pools, which hold one connection, tell it when it opens.
+pub async fn tune_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let [busy_timeout, synchronous] = SQLITE_CONNECTION;
+    for pragma in [busy_timeout, WAL, synchronous] {
+        conn.execute(pragma).await?;
+    }
+    Ok(())
+}
 
 // ANCHOR: migrations
 /// The tables, one set of migrations per dialect, compiled into the program.

@@ -37,7 +37,7 @@ pub mod passwords;
 mod schemas;
 
 pub use config::Config;
-pub use database::Database;
+pub use database::{Database, tune_sqlite};
 pub use errors::ApiError;
 pub use passwords::MAX_PASSWORD_BYTES;
 pub use schemas::{Item, ItemCreate, User, UserCreate, UserUpdate};

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use ch12_sql_database::tune_sqlite;
 use kit::db::{Backend, mask_password};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection};
 use sqlx::{SqlSafeStr, SqlStr};
 
 use crate::config::Config;
@@ -80,7 +81,7 @@ impl Database {
             options = options
                 .max_connections(1)
                 .test_before_acquire(false)
-                .after_connect(|conn, _| Box::pin(async move { sqlite_settings(conn).await }));
+                .after_connect(|conn, _| Box::pin(async move { tune_sqlite(conn).await }));
         }
         let pool = options.connect_lazy(&url).map_err(fail)?;
         Ok(Self {
@@ -107,15 +108,3 @@ impl Database {
     }
 }
 // ANCHOR_END: database
-
-/// What each SQLite connection is told when it opens (chapter 12 explains why).
-async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    for pragma in [
-        "PRAGMA busy_timeout = 3000",
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = NORMAL",
-    ] {
-        conn.execute(pragma).await?;
-    }
-    Ok(())
-}

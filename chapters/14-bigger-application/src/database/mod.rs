@@ -5,10 +5,11 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use ch12_sql_database::tune_sqlite;
 use kit::StartError;
 use kit::db::{Backend, mask_password, without_password};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor};
+use sqlx::{AnyPool, AssertSqlSafe};
 
 use crate::security::encryption::EncryptionKeys;
 
@@ -44,7 +45,7 @@ impl Db {
             options = options
                 .max_connections(1)
                 .test_before_acquire(false)
-                .after_connect(|conn, _| Box::pin(async move { sqlite_settings(conn).await }));
+                .after_connect(|conn, _| Box::pin(async move { tune_sqlite(conn).await }));
         }
         let pool = options
             .connect(&with_create_if_missing(url, backend))
@@ -90,18 +91,6 @@ impl Db {
             .await
             .map(|_| ())
     }
-}
-
-/// What each SQLite connection is told when it opens (chapter 12 explains why).
-async fn sqlite_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    for pragma in [
-        "PRAGMA busy_timeout = 3000",
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = NORMAL",
-    ] {
-        conn.execute(pragma).await?;
-    }
-    Ok(())
 }
 
 /// SQLite opens only existing files unless told to create them; `sqlite://sql_app.db` should
