@@ -5,12 +5,12 @@
 //! not (the database is unreachable, a migration failed, an applied migration was changed, or
 //! `serve` found the database behind), 2 for a command line it does not understand.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use kit::db::mask_password;
+use kit::serve::{fail, say};
 use kit::{Env, StartError};
 
 use crate::migrations::{self, State, Status};
@@ -88,11 +88,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn fail(err: &StartError) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "error: {err}");
-    ExitCode::FAILURE
-}
-
 async fn run(cli: Cli, env: &Env) -> Result<(), StartError> {
     let config = Config::from_env_or(env, env!("CARGO_PKG_NAME"), crate::DEFAULT_DATABASE_FILE)?;
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
@@ -160,12 +155,6 @@ async fn migrate(command: Migrate, config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 // ANCHOR_END: migrate
-
-/// Prints a line of what a command did. Not `println!`, which panics when nobody reads the
-/// output any more (`migrate up | head -1`), and would stop the migrations half-way.
-pub(crate) fn say(line: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stdout(), "{line}");
-}
 
 /// `0003_add_users_full_name`, `0005_backfill_users_full_name (head)`, or `nothing applied`.
 fn current(status: &Status) -> String {

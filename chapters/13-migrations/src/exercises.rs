@@ -24,7 +24,7 @@ pub(crate) async fn migrate(
     match command {
         MigrateExercise::Redo => {
             let name = redo(db, migrator).await?;
-            crate::cli::say(format_args!("undone {name}\napplied {name}"));
+            kit::serve::say(format_args!("undone {name}\napplied {name}"));
         }
     }
     Ok(())

@@ -156,17 +156,23 @@ where
     })
 }
 
-fn fail(err: &StartError) -> ExitCode {
-    // Not `eprintln!`, which panics when standard error is gone.
+/// Reports why the program could not run, on standard error, and gives its exit code. Not
+/// `eprintln!`, which panics when standard error is gone.
+pub fn fail(err: &StartError) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "error: {err}");
     ExitCode::FAILURE
 }
 
-/// Prints the `listening on http://HOST:PORT` line that tools wait for. Not `println!`, which
-/// panics when nobody reads standard output any more: the server serves whether or not
-/// anyone heard where.
+/// Prints a line on standard output. Not `println!`, which panics when nobody reads it any
+/// more (`program | head -1`), and would stop whatever the program was doing half-way.
+pub fn say(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+/// Prints the `listening on http://HOST:PORT` line that tools wait for: the server serves
+/// whether or not anyone heard where.
 pub fn announce(addr: SocketAddr) {
-    let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
+    say(format_args!("listening on http://{addr}"));
 }
 
 /// Binds `listen`, announces the address on standard output, and serves `app` until
