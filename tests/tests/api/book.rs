@@ -211,6 +211,81 @@ fn every_chapter_has_a_page_listed_in_the_summary() {
     );
 }
 
+/// A Rust version as `(major, minor, patch)`: `"1.94"` is `(1, 94, 0)`.
+fn rust_version(text: &str) -> (u64, u64, u64) {
+    let mut parts = text.split('.').map(|part| {
+        part.parse::<u64>()
+            .unwrap_or_else(|_| panic!("not a Rust version: {text:?}"))
+    });
+    let mut next = || parts.next().unwrap_or(0);
+    (next(), next(), next())
+}
+
+/// The packages of `metadata` (`cargo metadata`'s JSON) that need a newer Rust than `declared`.
+fn needing_newer_rust(metadata: &serde_json::Value, declared: &str) -> Vec<String> {
+    let declared = rust_version(declared);
+    let mut newer: Vec<String> = metadata["packages"]
+        .as_array()
+        .expect("cargo metadata lists packages")
+        .iter()
+        .filter_map(|package| {
+            let needs = package["rust_version"].as_str()?;
+            let name = package["name"].as_str()?;
+            let version = package["version"].as_str()?;
+            (rust_version(needs) > declared).then(|| format!("{name} {version} needs Rust {needs}"))
+        })
+        .collect();
+    newer.sort();
+    newer
+}
+
+/// The workspace's `rust-version` is what the README and the setup page promise, and every
+/// dependency builds with it: a dependency update that needs a newer Rust fails here, not on a
+/// reader with last month's toolchain.
+#[test]
+fn the_promised_rust_version_builds_every_dependency() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let declared = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = "))
+        .expect("the workspace declares a rust-version")
+        .trim_matches('"');
+
+    let newer = needing_newer_rust(&metadata, declared);
+    assert!(
+        newer.is_empty(),
+        "the workspace says Rust {declared}, but:\n{}",
+        newer.join("\n")
+    );
+    // The check can fail: an older promise leaves the database crates out.
+    assert!(
+        needing_newer_rust(&metadata, "1.80")
+            .iter()
+            .any(|line| line.starts_with("sqlx ")),
+        "Rust 1.80 should be too old for sqlx"
+    );
+    for page in ["README.md", "book/src/setup.md"] {
+        let text = fs::read_to_string(root().join(page)).unwrap();
+        assert!(
+            text.contains(&format!("Rust** {declared} or newer"))
+                || text.contains(&format!("Rust {declared} or newer")),
+            "{page} does not say \"Rust {declared} or newer\""
+        );
+    }
+}
+
 #[test]
 fn heading_ids_follow_mdbook() {
     let ids = heading_ids(
