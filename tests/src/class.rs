@@ -2,10 +2,10 @@
 //! roster on some chapters, a few students at once, and writes each student's reports (text
 //! and JSON) and a summary of the class (CSV, Markdown and a self-contained HTML page).
 //!
-//! A student is a server at a URL, a program, or a folder: a cargo package (built first, see
-//! [`build`]), a FastAPI app (`main.py`, started through `scripts/uvicorn-bin`), or a folder of
-//! chapter folders (`01-hello-world/`, …), as a learner's `my/` is. A student whose server does
-//! not start is a row that says so, and the others go on.
+//! A student is a server at a URL, a program, or a folder: a cargo package (built first, by the
+//! `build` module), a FastAPI app (`main.py`, started through `scripts/uvicorn-bin`), or a
+//! folder of chapter folders (`01-hello-world/`, …), as a learner's `my/` is. A student whose
+//! server does not start is a row that says so, and the others go on.
 
 mod build;
 pub mod roster;
