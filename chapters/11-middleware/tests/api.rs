@@ -50,8 +50,8 @@ fn config_with(pairs: &[(&str, &str)]) -> Config {
 
 /// A client of the app with these settings, sending `Host: localhost`.
 ///
-/// The app is boxed: its full type, eleven layers deep, makes the tests' futures too deep for
-/// the compiler's layout queries on a cold build ("queries overflow the depth limit").
+/// The app is boxed: its full type, a layer per middleware, makes the tests' futures too deep
+/// for the compiler's layout queries on a cold build ("queries overflow the depth limit").
 fn client_with(pairs: &[(&str, &str)]) -> TestClient<BoxEndpoint<'static>> {
     TestClient::new(
         app(&Docs::default(), &config_with(pairs))
