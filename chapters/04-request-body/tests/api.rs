@@ -579,6 +579,23 @@ mod exercises {
         }
     }
 
+    /// The document's `pattern` is read as JavaScript reads it (JSON Schema says so), and
+    /// there `\s` is not Rust's `\s`: U+0085 is a space only to Rust, U+FEFF only to JavaScript.
+    /// The pattern names its characters, so both read it alike; a schema fuzzer found this.
+    #[tokio::test]
+    async fn the_pattern_means_the_same_to_rust_and_to_the_document() {
+        for (url, accepted) in [
+            ("https://example.com/a\u{85}b", true),
+            ("https://example.com/a\u{feff}b", true),
+            ("https://example.com/a b", false),
+            ("https://example.com/a\tb", false),
+            ("https://example.com/a\u{7f}", false),
+        ] {
+            let (status, _) = answer(post_images(json!([{"url": url, "name": "A"}])).await).await;
+            assert_eq!(status.is_success(), accepted, "{url:?}: {status}");
+        }
+    }
+
     #[tokio::test]
     async fn every_bad_image_is_listed() {
         let images = json!([{"url": "ftp://x"}, {"name": "B"}]);
