@@ -20,10 +20,10 @@ enum ExerciseTag {
 #[derive(Object)]
 #[oai(example)]
 pub(crate) struct Image {
-    /// Where the picture is: an `http://` or `https://` address, with a host and no spaces.
-    // The pattern names the characters it refuses (controls and the space): `\s` would mean
-    // other spaces here, in Rust's regex, than in the document, read as JavaScript reads it.
-    #[oai(validator(pattern = r"^https?://[^/?#\x00-\x20\x7f]+[^\x00-\x20\x7f]*$"))]
+    /// Where the picture is: an `http://` or `https://` address, its host in ASCII.
+    // Every class names its characters: `\s` would mean other spaces here, in Rust's regex,
+    // than in the document, read as JavaScript reads it.
+    #[oai(validator(pattern = r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?([/?#][^\x00-\x20\x7f]*)?$"))]
     url: String,
     /// What to call it.
     name: String,

@@ -587,9 +587,12 @@ mod exercises {
         for (url, accepted) in [
             ("https://example.com/a\u{85}b", true),
             ("https://example.com/a\u{feff}b", true),
+            ("http://127.0.0.1:8000/a.png?size=2#top", true),
             ("https://example.com/a b", false),
             ("https://example.com/a\tb", false),
             ("https://example.com/a\u{7f}", false),
+            ("https://exa[mple.com/a.png", false),
+            ("https://b\u{fc}cher.example/", false),
         ] {
             let (status, _) = answer(post_images(json!([{"url": url, "name": "A"}])).await).await;
             assert_eq!(status.is_success(), accepted, "{url:?}: {status}");
