@@ -781,12 +781,11 @@ fn measure(
             }
         }
         for server in &plan.servers {
-            let Some(mut measures) = samples.remove(server.key) else {
+            let Some(measures) = samples.remove(server.key) else {
                 continue;
             };
             let turns = measures.iter().map(Measure::per_second).collect();
-            measures.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
-            let median = measures[measures.len() / 2];
+            let median = median_by(measures, Measure::per_second);
             eprintln!(
                 "   {:<28} {:>3} conn. {:<36} {:>9.0} req/s, {} errors",
                 scenario.endpoint,
@@ -882,6 +881,12 @@ end
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
+/// The middle one of `items` ordered by `key` (of an even count, the upper of the two).
+fn median_by<T: Copy>(mut items: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    items[items.len() / 2]
+}
+
 /// `row`'s requests per second over `other`'s, and the ratios it comes from. Measured in the
 /// same turns, it is the median of each turn's ratio: two measurements taken one after the
 /// other share the machine's busy moments, which the medians of each side alone do not.
@@ -894,9 +899,7 @@ fn compared(row: &Row, other: &Row) -> (f64, Vec<f64>) {
             .zip(&other.turns)
             .map(|(a, b)| a / b.max(0.001))
             .collect();
-        let mut sorted = ratios.clone();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
+        let median = median_by(ratios.clone(), |ratio| *ratio);
         return (median, ratios);
     }
     let ratio = row.measure.per_second() / other.measure.per_second().max(0.001);
